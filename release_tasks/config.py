@@ -1,0 +1,160 @@
+"""The release configuration: one frozen dataclass, read once per task.
+
+Sources, lowest to highest precedence: built-in defaults < ``setup.cfg [release_tasks]`` <
+``pyproject.toml [tool.release_tasks]`` < Fabric config (``fabric.yaml`` key
+``release_tasks``) < task flags. Unknown keys are an error that names the key and where it
+was found, because a typo that is silently ignored releases to the wrong place.
+"""
+
+from __future__ import annotations
+
+import configparser
+import dataclasses
+import difflib
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Everything a release reads from configuration. Secrets never live here."""
+
+    history_file: str | None = None
+    repository: str | None = None
+    index_url: str | None = None
+    docs_dir: str | None = None
+    docs_target: str | None = None
+    docs_url: str | None = None
+    docs_strict: bool = False
+    slack_channel: str | None = None
+    slack_username: str | None = None
+    slack_icon_emoji: str | None = None
+    slack_template: str | None = None
+    slack_webhook_env: str = "SLACK_WEBHOOK_URL"
+    push: bool = False
+    remote: str = "origin"
+    release_branch: str | None = None
+    dev_bump: bool = False
+    build_isolation: bool = True
+    verify_install: bool = False
+    ssh_trust_unknown_hosts: bool = False
+    # Where each non-default value came from, for messages ("repository from setup.cfg").
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
+
+    def source_of(self, key: str) -> str:
+        return self.sources.get(key, "the built-in default")
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name != "sources"}
+KEYS = tuple(_FIELDS)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(key: str, value: Any, where: str) -> Any:
+    """Check ``value`` against the field's type; INI files give strings for everything."""
+    kind = _FIELDS[key].type
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ConfigError(
+            f"{key} = {value!r} in {where} is not a boolean", "use true or false"
+        )
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip()
+    raise ConfigError(f"{key} in {where} must be a string, not {type(value).__name__}",
+                      "quote the value")
+
+
+def _check_keys(values: Mapping[str, Any], where: str) -> None:
+    for key in values:
+        normal = str(key).replace("-", "_")
+        if normal not in _FIELDS:
+            close = difflib.get_close_matches(normal, KEYS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "known keys: " + ", ".join(KEYS)
+            raise ConfigError(f"unknown key {key!r} in {where}", hint)
+
+
+def _normalise(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    _check_keys(values, where)
+    return {
+        str(k).replace("-", "_"): _coerce(str(k).replace("-", "_"), v, where)
+        for k, v in values.items()
+    }
+
+
+def read_setup_cfg(root: Path) -> dict[str, Any]:
+    path = root / "setup.cfg"
+    if not path.is_file():
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as e:
+        first = str(e).splitlines()[0]
+        raise ConfigError(f"setup.cfg is malformed: {first}", "fix the file's INI syntax") from None
+    if not parser.has_section("release_tasks"):
+        return {}
+    return _normalise(dict(parser.items("release_tasks")), "setup.cfg [release_tasks]")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning a syntax error into a one-line ConfigError."""
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path.name} is not valid TOML: {e}", "fix the file's syntax") from None
+
+
+def read_pyproject(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    section = read_toml(path).get("tool", {}).get("release_tasks", {})
+    if not isinstance(section, dict):
+        raise ConfigError("[tool.release_tasks] in pyproject.toml must be a table",
+                          "write it as a [tool.release_tasks] section")
+    return _normalise(section, "pyproject.toml [tool.release_tasks]")
+
+
+def load(
+    root: Path,
+    fabric: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Merge every source for the project at ``root`` into one :class:`Config`.
+
+    ``fabric`` is the ``release_tasks`` mapping from Fabric's own config (fabric.yaml and
+    friends); ``overrides`` are task flags, where ``None`` means "not given".
+    """
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    layers: list[tuple[str, Mapping[str, Any]]] = [
+        ("setup.cfg", read_setup_cfg(root)),
+        ("pyproject.toml", read_pyproject(root)),
+    ]
+    if fabric:
+        layers.append(("Fabric config (release_tasks)",
+                       _normalise(dict(fabric), "Fabric config key release_tasks")))
+    if overrides:
+        flags = {k: v for k, v in overrides.items() if v is not None}
+        layers.append(("the command line", _normalise(flags, "the task flags")))
+    for where, values in layers:
+        for key, value in values.items():
+            merged[key] = value
+            sources[key] = where
+    return Config(**merged, sources=sources)

@@ -1,0 +1,113 @@
+"""Building the Sphinx docs and shipping them to the docs target.
+
+The docs are built from the working tree (which, during a release, is the tagged commit)
+into a folder outside the source tree, with the release's version passed in, so the
+pages show the version being released even when ``conf.py`` reads it from an installed
+package. A target is a local folder or ``ssh://[user@]host[:port]/path``; ``{name}`` and
+``{version}`` expand. Each version goes into its own folder and ``latest`` is switched to
+it atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import DocsError
+from .index import data_dir
+
+CANDIDATES = ("docs", "doc", "docs/source", "doc/source", "documentation")
+
+
+def find_dir(root: Path, configured: str | None = None) -> Path | None:
+    """The folder holding ``conf.py``, or None when the project has no Sphinx docs."""
+    if configured:
+        path = root / configured
+        if not (path / "conf.py").is_file():
+            raise DocsError(f"docs_dir {configured} has no conf.py",
+                            "point docs_dir at the folder holding conf.py")
+        return path
+    for candidate in CANDIDATES:
+        if (root / candidate / "conf.py").is_file():
+            return root / candidate
+    return None
+
+
+def default_target() -> str:
+    return str(data_dir() / "docs" / "{name}" / "{version}")
+
+
+def expand(template: str, name: str, version: str) -> str:
+    return template.replace("{name}", name).replace("{version}", version)
+
+
+def build_dir(root: Path) -> Path:
+    return root / "build" / "docs-html"
+
+
+def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
+          cwd: Path | None = None) -> Path:
+    """Run sphinx-build (HTML, parallel) into ``outdir``; returns ``outdir``."""
+    if outdir.exists():
+        shutil.rmtree(outdir)
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    doctrees = outdir.parent / f".{outdir.name}-doctrees"
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "auto",
+           "-d", str(doctrees), "-D", f"version={version}", "-D", f"release={version}"]
+    if strict:
+        cmd += ["-W", "--keep-going"]
+    cmd += [str(docs_dir), str(outdir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd or docs_dir,
+                          env={**os.environ, "SPHINX_RELEASE": version}, check=False)
+    if proc.returncode != 0:
+        lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
+        detail = next((line for line in lines if "ERROR" in line or "WARNING" in line
+                       or "Error" in line), lines[-1] if lines else f"exit {proc.returncode}")
+        raise DocsError(f"sphinx-build failed: {detail.strip()[:200]}",
+                        f"run `python -m sphinx -b html {docs_dir} /tmp/html` to see it all")
+    if not (outdir / "index.html").is_file():
+        raise DocsError("sphinx-build produced no index.html",
+                        "check the docs' master document (root_doc in conf.py)")
+    return outdir
+
+
+def ship_local(html: Path, target: str) -> str:
+    """Copy the built docs into ``target`` (a local folder) and point ``latest`` at it.
+
+    The copy goes to a temporary sibling first and is renamed into place, so a reader
+    never sees half-shipped docs; re-shipping a version replaces it cleanly.
+    """
+    dest = Path(target).expanduser()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
+    try:
+        shutil.copytree(html, staging, dirs_exist_ok=True)
+        old = None
+        if dest.exists() or dest.is_symlink():
+            old = dest.with_name(f".{dest.name}-old-{os.getpid()}")
+            os.replace(dest, old)
+        os.replace(staging, dest)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise DocsError(f"cannot ship the docs to {dest}: {e.strerror or e}",
+                        "check docs_target and its permissions") from None
+    _switch_latest(dest)
+    return str(dest)
+
+
+def _switch_latest(dest: Path) -> None:
+    """``latest`` -> this version, replaced atomically with a rename over the old link."""
+    latest = dest.parent / "latest"
+    if latest.exists() and not latest.is_symlink():
+        return  # someone's real folder: leave it alone
+    tmp = dest.parent / f".latest-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(dest.name)
+    os.replace(tmp, latest)

@@ -1,0 +1,46 @@
+"""Opening the user's editor on a file, the way git does."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import git
+from .errors import EditorError
+
+
+def command(root: Path) -> str:
+    """The editor command git would run: GIT_EDITOR, core.editor, VISUAL, EDITOR, vi."""
+    return git.editor(root)
+
+
+def problem(root: Path) -> str | None:
+    """Why the editor cannot be started, or None when it can."""
+    cmd = command(root)
+    if not cmd or cmd == ":":
+        return "no editor is configured (VISUAL, EDITOR or git's core.editor)"
+    try:
+        program = shlex.split(cmd)[0]
+    except ValueError:
+        return f"the editor command {cmd!r} cannot be parsed"
+    if shutil.which(program) is None and not Path(program).is_file():
+        return f"the editor {program!r} is not installed"
+    return None
+
+
+def edit(root: Path, path: Path) -> None:
+    """Open ``path`` in the editor and wait; raise EditorError if it fails.
+
+    Like git, the command goes through the shell (so ``code --wait`` works) with the file
+    passed as an argument, never pasted into the command line.
+    """
+    cmd = command(root)
+    reason = problem(root)
+    if reason:
+        raise EditorError(reason, "set EDITOR, or pass --notes/--notes-file")
+    proc = subprocess.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root, check=False)
+    if proc.returncode != 0:
+        raise EditorError(f"the editor ({cmd}) exited with status {proc.returncode}",
+                          f"{path.name} was restored; run the release again")

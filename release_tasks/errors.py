@@ -1,0 +1,108 @@
+"""One exception class per way a release can fail.
+
+Each error carries a one-line ``message`` naming the problem and a ``hint`` naming the fix.
+Tasks turn them into ``invoke.Exit`` at the boundary, so a user never sees a traceback for
+something they can fix.
+"""
+
+from __future__ import annotations
+
+
+class ReleaseError(Exception):
+    """A failure the user can act on."""
+
+    hint = ""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ConfigError(ReleaseError):
+    """The release_tasks or bumpversion configuration is invalid."""
+
+
+class NotAGitRepository(ReleaseError):
+    hint = "run it from a git checkout of the package"
+
+
+class GitError(ReleaseError):
+    """A git command failed unexpectedly."""
+
+
+class DirtyTree(ReleaseError):
+    hint = "commit or stash your changes first; the release never touches them"
+
+
+class TagExists(ReleaseError):
+    hint = "pick another version with --part/--new-version, or delete the tag"
+
+
+class VersionError(ReleaseError):
+    """Unknown part, unparseable or non-increasing version."""
+
+
+class HistoryError(ReleaseError):
+    """The history file is missing, unreadable, or its new section is empty."""
+
+
+class EditorError(ReleaseError):
+    """The editor could not be started or exited non-zero."""
+
+
+class BuildError(ReleaseError):
+    """Building the sdist/wheel or checking their metadata failed."""
+
+
+class UploadError(ReleaseError):
+    """The index refused the upload or could not be reached."""
+
+
+class IndexUnreachable(ReleaseError):
+    """The package index could not be read."""
+
+    hint = "check the repository URL and that the index is running"
+
+
+class DocsError(ReleaseError):
+    """Building or shipping the documentation failed."""
+
+
+class SSHError(ReleaseError):
+    """An SSH connection or remote command failed."""
+
+
+class NotifyError(ReleaseError):
+    """The chat webhook refused the message or could not be reached."""
+
+
+class PushError(ReleaseError):
+    """Pushing the release to the remote failed."""
+
+
+class Aborted(ReleaseError):
+    """The user declined, or could not be asked."""
+
+
+class NothingToResume(ReleaseError):
+    hint = "start a new release with `fab release`"
+
+
+class PreflightFailed(ReleaseError):
+    """Several problems found before anything changed; ``problems`` lists them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        count = len(problems)
+        super().__init__(
+            f"{count} problem{'s' if count != 1 else ''} found before anything changed:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,158 @@
+"""Git, always with an explicit repository root and an argv list.
+
+Nothing here relies on the current directory: ``fab`` does not chdir to the fabfile's
+folder, so every call names the repository it works on.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from .errors import GitError, NotAGitRepository
+
+# Git must never stop to ask a question in the middle of a release.
+_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
+def run_git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
+    """Run ``git -C root args...`` and return its stdout, stripped of the final newline."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        env={**os.environ, **_ENV},
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        reason = detail[-1] if detail else f"exit status {proc.returncode}"
+        raise GitError(f"git {args[0]} failed: {reason}")
+    return proc.stdout.rstrip("\n")
+
+
+def ok(root: Path, *args: str) -> bool:
+    """True when the git command succeeds (for yes/no questions like "does this ref exist")."""
+    return subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        env={**os.environ, **_ENV},
+        check=False,
+    ).returncode == 0
+
+
+def find_root(start: Path) -> Path:
+    """The top of the git work tree containing ``start``."""
+    proc = subprocess.run(
+        ["git", "-C", str(start), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **_ENV},
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise NotAGitRepository(f"{start} is not inside a git repository")
+    return Path(proc.stdout.strip())
+
+
+def git_dir(root: Path) -> Path:
+    """The repository's private folder (``.git``, or the worktree's own git dir)."""
+    path = Path(run_git(root, "rev-parse", "--git-dir"))
+    return path if path.is_absolute() else root / path
+
+
+def head(root: Path) -> str:
+    return run_git(root, "rev-parse", "HEAD")
+
+
+def has_commits(root: Path) -> bool:
+    return ok(root, "rev-parse", "--verify", "-q", "HEAD")
+
+
+def branch(root: Path) -> str | None:
+    """The checked-out branch, or None on a detached HEAD."""
+    name = run_git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
+    return name or None
+
+
+def dirty_files(root: Path) -> list[str]:
+    """Tracked files with uncommitted changes (staged or not). Untracked files don't count."""
+    out = run_git(root, "status", "--porcelain", "--untracked-files=no")
+    return [line[3:] for line in out.splitlines() if line.strip()]
+
+
+def tag_exists(root: Path, tag: str) -> bool:
+    return ok(root, "rev-parse", "-q", "--verify", f"refs/tags/{tag}")
+
+
+def tags(root: Path) -> list[str]:
+    return run_git(root, "tag", "--list").split()
+
+
+def tag_target(root: Path, tag: str) -> str:
+    """The commit a tag points at."""
+    return run_git(root, "rev-parse", f"{tag}^{{commit}}")
+
+
+def remote_url(root: Path, remote: str) -> str | None:
+    url = run_git(root, "remote", "get-url", remote, check=False)
+    return url or None
+
+
+def remote_has_tag(root: Path, remote: str, tag: str) -> bool:
+    out = run_git(root, "ls-remote", "--tags", remote, f"refs/tags/{tag}", check=False)
+    return bool(out.strip())
+
+
+def upstream(root: Path) -> str | None:
+    """The upstream of the current branch (``origin/main``), if one is set."""
+    name = run_git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}",
+                   check=False)
+    return name or None
+
+
+def behind_ahead(root: Path, upstream_ref: str) -> tuple[int, int]:
+    out = run_git(root, "rev-list", "--left-right", "--count", f"{upstream_ref}...HEAD")
+    behind, ahead = out.split()
+    return int(behind), int(ahead)
+
+
+def commit(root: Path, paths: list[str], message: str) -> str:
+    """Commit exactly ``paths`` (nothing else that may be staged) and return the new HEAD."""
+    run_git(root, "add", "--", *paths)
+    run_git(root, "commit", "--quiet", "-m", message, "--", *paths)
+    return head(root)
+
+
+def tag(root: Path, name: str, message: str, sign: bool = False) -> None:
+    run_git(root, "tag", "--annotate" if not sign else "--sign", "-m", message, name)
+
+
+def delete_tag(root: Path, name: str) -> None:
+    run_git(root, "tag", "--delete", name)
+
+
+def reset_keep(root: Path, rev: str) -> None:
+    """Move the branch back to ``rev`` keeping the user's uncommitted work.
+
+    ``--keep`` refuses (instead of overwriting) when a locally modified file would change,
+    which is exactly the guarantee a rollback needs.
+    """
+    run_git(root, "reset", "--quiet", "--keep", rev)
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    return ok(root, "merge-base", "--is-ancestor", ancestor, descendant)
+
+
+def log_subjects(root: Path, since: str | None) -> list[str]:
+    rng = f"{since}..HEAD" if since else "HEAD"
+    out = run_git(root, "log", "--format=%s", "--no-merges", rng, check=False)
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def editor(root: Path) -> str:
+    """The editor git itself would use: GIT_EDITOR, core.editor, VISUAL, EDITOR, then vi."""
+    return run_git(root, "var", "GIT_EDITOR", check=False).strip()

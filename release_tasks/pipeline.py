@@ -1,0 +1,293 @@
+"""The whole release, its pre-flight check, resume and rollback, and single steps alone.
+
+These are plain functions of a repository root, a config and a UI; ``tasks.py`` only
+turns command-line flags into calls to them.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import git
+from .config import Config
+from .errors import NothingToResume, ReleaseError
+from .journal import Journal
+from .plan import (
+    Options,
+    Release,
+    Report,
+    Step,
+    active_steps,
+    confirm,
+    execute,
+    preflight,
+    print_plan,
+    raise_if_problems,
+    report_findings,
+)
+from .steps import STEPS, check_repository, release_steps, slack_warning
+from .ui import Ui
+
+
+def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
+    """Work out the versions and run every check; nothing changes."""
+    check_repository(rel, report)
+    scheme = report.guard(lambda: rel.scheme)
+    if scheme is not None:
+        rel.current = scheme.current
+        new = report.guard(scheme.next_version, rel.options.part, rel.options.new_version)
+        if new is not None:
+            rel.version = new
+    report.guard(lambda: rel.name)
+    steps, skipped = active_steps(rel, release_steps())
+    if rel.has_version:
+        preflight(rel, steps, report)
+        slack_warning(rel, report)
+    return steps, skipped
+
+
+def _header(rel: Release) -> str:
+    scheme = rel.__dict__.get("scheme")
+    source = f" (version from {scheme.description})" if scheme else ""
+    if rel.has_version:
+        return f"Release {rel.name} {rel.current} → {rel.version}{source}"
+    return f"Release of {rel.__dict__.get('name', 'this package')}{source}"
+
+
+def _unfinished(root: Path) -> Journal | None:
+    journal = Journal.load(root)
+    return journal if journal is not None and not journal.finished else None
+
+
+def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
+    """``fab release``: check everything, show the plan, run it, print a summary."""
+    if options.resume:
+        return resume(root, config, ui, options)
+    started = time.monotonic()
+    rel = Release(root, config, ui, options)
+    report = Report()
+    pending = _unfinished(root)
+    if pending is not None:
+        report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
+                     "): `fab release --resume` continues it, `fab rollback` undoes it")
+    steps, skipped = _plan_release(rel, report)
+    if options.dry_run:
+        ui.heading(_header(rel) + " — dry run")
+        if rel.has_version:
+            print_plan(rel, steps, skipped)
+            if not rel.push:
+                ui.info(f"     then you push: {rel.push_command()}")
+        report_findings(ui, report)
+        raise_if_problems(report)
+        ui.final("Dry run: every check passed; nothing was changed.")
+        return rel
+    raise_if_problems(report)
+    ui.heading(_header(rel))
+    report_findings(ui, report)
+    if ui.interactive and not options.yes:
+        print_plan(rel, steps, skipped)
+    confirm(rel, f"Release {rel.name} {rel.current} → {rel.version}?")
+    journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",
+                      tag=rel.tag, start_head=git.head(root), branch=git.branch(root))
+    journal.save()
+    rel.journal = journal
+    for s, why in skipped:
+        if s.name not in ("dev_bump", "push"):
+            ui.skipped(s.name, why)
+    try:
+        execute(rel, steps, journal)
+    finally:
+        rel.cleanup()
+    journal.finished = True
+    journal.save()
+    summary(rel, time.monotonic() - started)
+    return rel
+
+
+def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
+    """``fab release --resume``: continue a release that failed at or after the upload."""
+    started = time.monotonic()
+    journal = _unfinished(root)
+    if journal is None:
+        raise NothingToResume("there is no unfinished release to resume")
+    rel = Release(root, config, ui, options, version=journal.version)
+    rel.current = journal.current
+    rel.journal = journal
+    rel.tag_created = journal.tag_created
+    if not git.tag_exists(root, journal.tag):
+        raise ReleaseError(f"tag {journal.tag} of the unfinished release is gone",
+                           "`fab rollback`, then release again")
+    if journal.release_head and git.head(root) != journal.release_head:
+        raise ReleaseError(
+            f"HEAD moved since the release of {journal.version} stopped",
+            f"check out {journal.release_head[:10]} (or `fab rollback`) before --resume")
+    from .build import dists_for
+
+    rel.dists = [Path(p) for p in journal.dists if Path(p).exists()]
+    if journal.docs_html and Path(journal.docs_html).is_dir():
+        rel.docs_html = Path(journal.docs_html)
+    rel.docs_location = journal.docs_location
+    steps, _ = active_steps(rel, release_steps())
+    todo = [s for s in steps if s.name not in journal.done]
+    # Built files that went missing are built again from the tag (same content).
+    if "build" in journal.done and not rel.dists:
+        rel.dists = dists_for(rel.dist_dir, rel.name, rel.version)
+        if not rel.dists:
+            todo.insert(0, STEPS["build"])
+    if "build_docs" in journal.done and rel.docs_html is None and any(
+            s.name == "ship_docs" for s in todo):
+        todo.insert(0, STEPS["build_docs"])
+    report = Report()
+    preflight(rel, todo, report)
+    raise_if_problems(report)
+    ui.heading(f"Resuming the release of {rel.name} {rel.version} "
+               f"(done: {', '.join(journal.done) or 'nothing'})")
+    report_findings(ui, report)
+    journal.failed = None
+    journal.save()
+    try:
+        execute(rel, todo, journal)
+    finally:
+        rel.cleanup()
+    journal.finished = True
+    journal.save()
+    summary(rel, time.monotonic() - started)
+    return rel
+
+
+def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
+    """``fab check``: every pre-flight check; lists every problem at once; changes nothing."""
+    rel = Release(root, config, ui, options)
+    report = Report()
+    _, skipped = _plan_release(rel, report)
+    ui.heading(_header(rel))
+    for s, why in skipped:
+        if s.name not in ("dev_bump", "push"):
+            ui.info(f"  {s.name}: skipped ({why})")
+    report_findings(ui, report)
+    raise_if_problems(report)
+    ui.final(f"All checks passed: {rel.name} {rel.current} → {rel.version} is ready to release.")
+    return report
+
+
+def rollback(root: Path, config: Config, ui: Ui) -> list[str]:
+    """``fab rollback``: undo the local part of the last unfinished or unpushed release."""
+    journal = Journal.load(root)
+    if journal is None:
+        raise NothingToResume("there is no release to roll back",
+                              "nothing to do: no release has been recorded here")
+    remote = config.remote
+    if journal.tag_created and git.remote_url(root, remote) and \
+            git.remote_has_tag(root, remote, journal.tag):
+        raise ReleaseError(f"tag {journal.tag} is already on {remote}",
+                           "a pushed release cannot be rolled back; release a new version")
+    head = git.head(root)
+    expected = journal.release_head
+    undone: list[str] = []
+    if expected and head != expected and not git.is_ancestor(root, head, expected):
+        # Commits made after the release would be lost: refuse.
+        raise ReleaseError(f"HEAD moved since the release of {journal.version}",
+                           f"check out {expected[:10]} first, or undo it by hand")
+    if journal.tag_created and git.tag_exists(root, journal.tag):
+        git.delete_tag(root, journal.tag)
+        undone.append(f"deleted tag {journal.tag}")
+    if head != journal.start_head and git.is_ancestor(root, journal.start_head, head):
+        git.reset_keep(root, journal.start_head)
+        undone.append(f"reset {journal.branch or 'HEAD'} to {journal.start_head[:10]} "
+                      "(uncommitted work kept)")
+    if journal.uploaded:
+        undone.append(f"left on the index (indexes never delete): {', '.join(journal.uploaded)}")
+    journal.remove()
+    for line in undone:
+        ui.info(f"  {line}")
+    ui.final(f"Rolled back the release of {journal.version}." if undone
+             else f"Nothing to roll back for {journal.version}.")
+    return undone
+
+
+def single(root: Path, config: Config, ui: Ui, name: str, options: Options | None = None,
+           version: str | None = None, next_version: bool = False) -> Release:
+    """Run one step on its own (``fab bump``, ``fab upload``...).
+
+    ``next_version`` steps (edit_history, bump) work on the version a release would create;
+    the others on the current one (or ``version`` when given).
+    """
+    options = options or Options()
+    rel = Release(root, config, ui, options)
+    step = STEPS[name]
+    report = Report()
+    if name in ("edit_history", "bump", "tag"):
+        check_repository(rel, report)
+    if version is not None:
+        rel.version = version
+    else:
+        scheme = report.guard(lambda: rel.scheme)
+        if scheme is not None:
+            rel.current = scheme.current
+            if next_version:
+                new = report.guard(scheme.next_version, options.part, options.new_version)
+                if new is not None:
+                    rel.version = new
+            else:
+                rel.version = scheme.current
+    if rel.current is None and rel.has_version:
+        rel.current = rel.version
+    report.guard(lambda: rel.name)
+    reason = step.skip_reason(rel) if rel.has_version else None
+    if reason is not None and name in ("build_docs", "ship_docs", "notify_slack"):
+        ui.skipped(name, reason)
+        if name == "notify_slack":
+            from .errors import NotifyError
+
+            raise NotifyError(f"cannot notify: {reason}",
+                              f"export {config.slack_webhook_env}=<the webhook URL>")
+        return rel
+    if rel.has_version:
+        step.check(rel, report)
+        if name == "upload":
+            from .build import dists_for
+
+            rel.dists = dists_for(rel.dist_dir, rel.name, rel.version)
+            if not rel.dists:
+                report.error(f"no built files of {rel.name} {rel.version} in dist/ "
+                             "(run `fab build` first)")
+        if name == "build" and not git.tag_exists(root, rel.tag):
+            report.error(f"tag {rel.tag} does not exist (run `fab tag` first)")
+    if options.dry_run:
+        if rel.has_version:
+            ui.info(f"{name}: {step.describe(rel)}")
+        raise_if_problems(report)
+        ui.final("Dry run: nothing was changed.")
+        return rel
+    raise_if_problems(report)
+    if name == "notify_slack":
+        step.warn_only = False  # on its own, a failed notification is the task's failure
+    try:
+        execute(rel, [step], single=True)
+    finally:
+        rel.cleanup()
+        if name == "notify_slack":
+            step.warn_only = True
+    return rel
+
+
+def summary(rel: Release, elapsed: float) -> None:
+    ui = rel.ui
+    ui.info("")
+    if rel.uploaded or rel.skipped_uploads:
+        files = ", ".join(rel.uploaded + rel.skipped_uploads)
+        ui.info(f"  uploaded  {files} → {rel.repo.display}")
+        ui.info(f"  install   {rel.repo.pip_install(rel.name, rel.version)}")
+    if rel.docs_location:
+        ui.info(f"  docs      {rel.docs_location}")
+    for w in rel.warnings:
+        ui.warn(w)
+    timings = " · ".join(f"{k} {v:.1f}s" for k, v in ui.timings.items())
+    if timings:
+        ui.info(f"  timings   {timings}")
+    pushed = rel.push
+    ui.final(f"Released {rel.name} {rel.version} (tag {rel.tag}) in {elapsed:.1f}s."
+             + ("" if pushed else f" Now push it: {rel.push_command()}"))
+
+

@@ -1,0 +1,375 @@
+"""A release is a plan of steps: check them all, then run them, undoing on failure.
+
+Each step can describe itself (the dry-run), check itself (pre-flight, before anything
+changes), run, and, when it is local, undo. Irreversible steps (upload, docs shipping,
+notification, push) come last. Consecutive steps of the same ``group`` run in parallel.
+
+Failure handling follows from where the failure happens:
+
+- before the first irreversible step: everything done so far is undone (commits removed
+  with ``git reset --keep``, never ``--hard``; the tag deleted; the history file restored);
+- at or after the upload: commits and tag stay, the journal records the failed step, and
+  ``fab release --resume`` continues from it;
+- the notification failing is a warning: the release itself has happened.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import os
+import shutil
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import git, redact
+from .config import Config
+from .errors import Aborted, PreflightFailed, ReleaseError
+from .journal import Journal
+from .ui import Ui
+
+
+@dataclass
+class Options:
+    """What the user asked for on the command line."""
+
+    part: str | None = None
+    new_version: str | None = None
+    notes: str | None = None
+    notes_file: str | None = None
+    dry_run: bool = False
+    yes: bool = False
+    resume: bool = False
+    skip: frozenset[str] = frozenset()
+    push: bool | None = None
+
+
+@dataclass
+class Report:
+    """Pre-flight findings: errors stop the release, warnings are shown."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+    def error(self, text: str) -> None:
+        if text not in self.errors:
+            self.errors.append(text)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def ok(self, text: str) -> None:
+        self.passed.append(text)
+
+    def guard(self, fn: Any, *args: Any) -> Any:
+        """Run a check; a ReleaseError it raises becomes a reported problem."""
+        try:
+            return fn(*args)
+        except ReleaseError as e:
+            self.error(str(e))
+            return None
+
+
+class Release:
+    """Everything the steps share. Expensive facts are computed on first use only."""
+
+    def __init__(self, root: Path, config: Config, ui: Ui, options: Options | None = None,
+                 version: str | None = None) -> None:
+        self.root = root
+        self.config = config
+        self.ui = ui
+        self.options = options or Options()
+        self._version = version
+        self.current: str | None = None
+        self.date = datetime.date.today().isoformat()
+        self.dist_dir = root / "dist"
+        self.dists: list[Path] = []
+        self.docs_html: Path | None = None
+        self.docs_location: str | None = None
+        self.uploaded: list[str] = []
+        self.skipped_uploads: list[str] = []
+        self.warnings: list[str] = []
+        self.history_backup: str | None = None
+        self.commits: dict[str, str] = {}  # step name -> the commit it made
+        self.tag_created = False
+        self.journal: Journal | None = None
+        self._export: Path | None = None
+        self._export_lock = threading.Lock()
+
+    # --- facts -----------------------------------------------------------------------------
+
+    @functools.cached_property
+    def name(self) -> str:
+        from . import project
+
+        return project.name(self.root)
+
+    @functools.cached_property
+    def scheme(self) -> Any:
+        from . import version
+
+        return version.detect(self.root)
+
+    @property
+    def version(self) -> str:
+        if self._version is None:
+            raise ReleaseError("the release version is not known yet")
+        return self._version
+
+    @version.setter
+    def version(self, value: str) -> None:
+        self._version = value
+
+    @property
+    def has_version(self) -> bool:
+        return self._version is not None
+
+    @property
+    def tag(self) -> str:
+        return str(self.scheme.tag_name(self.version))
+
+    @functools.cached_property
+    def history_path(self) -> Path:
+        from . import history
+
+        return history.find(self.root, self.config.history_file)
+
+    @functools.cached_property
+    def repo(self) -> Any:
+        from . import index
+
+        return index.resolve(self.config.repository, self.config.index_url)
+
+    @functools.cached_property
+    def docs_dir(self) -> Path | None:
+        from . import docs
+
+        return docs.find_dir(self.root, self.config.docs_dir)
+
+    @property
+    def docs_target(self) -> str:
+        from . import docs
+
+        template = self.config.docs_target or docs.default_target()
+        return docs.expand(template, self.name, self.version)
+
+    @functools.cached_property
+    def webhook(self) -> str | None:
+        from . import notify
+
+        return notify.webhook_url(self.config)
+
+    @property
+    def push(self) -> bool:
+        return self.options.push if self.options.push is not None else self.config.push
+
+    @property
+    def branch(self) -> str | None:
+        return git.branch(self.root)
+
+    def push_command(self) -> str:
+        branch = self.branch or "HEAD"
+        return f"git push --atomic {self.config.remote} {branch} {self.tag}"
+
+    def export(self) -> Path:
+        """The tagged tree, exported once and shared by the dist and docs builds."""
+        from .build import export
+
+        with self._export_lock:
+            if self._export is None:
+                tmp = Path(tempfile.mkdtemp(prefix="release-tasks-"))
+                self._export = export(self.root, self.tag, tmp / "src")
+            return self._export
+
+    def cleanup(self) -> None:
+        if self._export is not None:
+            shutil.rmtree(self._export.parent, ignore_errors=True)
+            self._export = None
+
+
+class Step:
+    """One step of a release. Subclasses override what applies to them."""
+
+    name = "step"
+    irreversible = False
+    group: str | None = None  # consecutive steps in the same group run in parallel
+    warn_only = False  # a failure is a warning, not a failed release
+
+    def skip_reason(self, rel: Release) -> str | None:
+        """Why this step does not apply to this release (None: it runs)."""
+        return None
+
+    def describe(self, rel: Release) -> str:
+        return ""
+
+    def check(self, rel: Release, report: Report) -> None:
+        """Add problems to ``report``; must not change anything."""
+
+    def run(self, rel: Release, step: Any) -> None:
+        raise NotImplementedError
+
+    def undo(self, rel: Release) -> str | None:
+        """Undo this step's local effect; returns what was undone, for the message."""
+        return None
+
+
+def active_steps(rel: Release, steps: list[Step]) -> tuple[list[Step], list[tuple[Step, str]]]:
+    run, skipped = [], []
+    for s in steps:
+        reason = s.skip_reason(rel)
+        if reason is None:
+            run.append(s)
+        else:
+            skipped.append((s, reason))
+    return run, skipped
+
+
+def preflight(rel: Release, steps: list[Step], report: Report | None = None) -> Report:
+    report = report or Report()
+    for s in steps:
+        s.check(rel, report)
+    return report
+
+
+def stages(steps: list[Step]) -> list[list[Step]]:
+    out: list[list[Step]] = []
+    for s in steps:
+        if out and s.group is not None and out[-1][0].group == s.group:
+            out[-1].append(s)
+        else:
+            out.append([s])
+    return out
+
+
+def print_plan(rel: Release, steps: list[Step], skipped: list[tuple[Step, str]]) -> None:
+    ui = rel.ui
+    n = 0
+    for stage in stages(steps):
+        for s in stage:
+            n += 1
+            mark = "  ┐ in parallel" if len(stage) > 1 and s is stage[0] else (
+                "  ┘" if len(stage) > 1 and s is stage[-1] else "")
+            ui.info(f"  {n}. {s.name:<13} {s.describe(rel)}{mark}")
+    for s, why in skipped:
+        ui.info(f"     {s.name:<13} skipped: {why}")
+
+
+def report_findings(ui: Ui, report: Report) -> None:
+    for w in report.warnings:
+        ui.warn(w)
+
+
+def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
+            single: bool = False) -> None:
+    """Run ``steps`` (already checked) in order, with rollback or resume on failure.
+
+    ``single`` marks a task run on its own: no journal, and no rollback of earlier steps
+    (there are none), only of the failing step's own partial work.
+    """
+    done: list[Step] = []
+    irreversible_done = bool(journal and any(
+        s.irreversible and s.name in journal.done for s in steps))
+    for stage in stages(steps):
+        failures: list[tuple[Step, BaseException]] = []
+
+        def run_one(s: Step) -> None:
+            with rel.ui.step(s.name, s.describe(rel)) as handle:
+                s.run(rel, handle)
+
+        if len(stage) == 1:
+            try:
+                run_one(stage[0])
+            except BaseException as e:
+                failures.append((stage[0], e))
+        else:
+            with ThreadPoolExecutor(max_workers=len(stage)) as pool:
+                futures = [(s, pool.submit(run_one, s)) for s in stage]
+                for s, f in futures:
+                    try:
+                        f.result()
+                    except BaseException as e:
+                        failures.append((s, e))
+        for s in stage:
+            if all(s is not f for f, _ in failures):
+                done.append(s)
+                if journal is not None:
+                    journal.mark_done(s.name)
+        if not failures:
+            if any(s.irreversible for s in stage):
+                irreversible_done = True
+            continue
+        failed, error = failures[0]
+        if failed.warn_only and not isinstance(error, KeyboardInterrupt):
+            message = redact.redact(str(error))
+            rel.warnings.append(f"{failed.name} failed: {message}")
+            rel.ui.warn(f"{failed.name} failed: {message} (the release itself is done)")
+            if journal is not None:
+                journal.mark_done(failed.name)
+            continue
+        if any(s.irreversible for s, _ in failures) or irreversible_done:
+            irreversible_done = True
+        raise _fail(rel, failed, error, done, journal, irreversible_done, single) from None
+
+
+def _describe_error(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    if isinstance(error, ReleaseError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
+          journal: Journal | None, keep: bool, single: bool) -> ReleaseError:
+    """Roll back or keep state after ``failed`` raised ``error``; returns the error to raise."""
+    reason = redact.redact(_describe_error(error))
+    if keep:
+        if journal is not None:
+            journal.failed = failed.name
+            journal.save()
+        return ReleaseError(
+            f"{failed.name} failed: {reason}",
+            f"the commits and tag {rel.tag} are kept; fix the problem and run "
+            "`fab release --resume` (or `fab rollback` to undo the local part)")
+    undone = []
+    for s in [failed, *reversed(done)]:
+        try:
+            what = s.undo(rel)
+        except ReleaseError as e:
+            undone.append(f"could not undo {s.name}: {e}")
+            continue
+        if what:
+            undone.append(what)
+    if journal is not None:
+        journal.remove()
+    rel.cleanup()
+    summary = "; ".join(undone) if undone else "nothing had changed"
+    retry = "run the task again" if single else "run `fab release` again"
+    code = 130 if isinstance(error, KeyboardInterrupt) else 1
+    err = ReleaseError(f"{failed.name} failed: {reason}",
+                       f"rolled back: {summary}; your uncommitted work is untouched; "
+                       f"fix the problem and {retry}")
+    err.exit_code = code  # type: ignore[attr-defined]
+    return err
+
+
+def confirm(rel: Release, question: str) -> None:
+    """Ask once on a terminal; ``--yes`` or CI=true skip it; no terminal and no --yes stops."""
+    if rel.options.yes or os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        return
+    if not rel.ui.interactive:
+        raise Aborted("no terminal to confirm the release on",
+                      "pass --yes to release without confirmation")
+    if not rel.ui.confirm(question):
+        raise Aborted("release cancelled; nothing was changed", "")
+
+
+def raise_if_problems(report: Report) -> None:
+    if report.errors:
+        raise PreflightFailed(report.errors)

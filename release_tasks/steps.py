@@ -1,0 +1,584 @@
+"""The steps of a release, in release order. Each knows how to describe, check, run, undo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from . import git, redact
+from .errors import (
+    BuildError,
+    DirtyTree,
+    DocsError,
+    HistoryError,
+    PushError,
+    TagExists,
+    UploadError,
+    VersionError,
+)
+from .plan import Release, Report, Step
+
+
+def check_repository(rel: Release, report: Report, clean: bool = True) -> None:
+    """The repository-level checks: commits, clean tree, branch, upstream."""
+    root = rel.root
+    if not git.has_commits(root):
+        report.error("the repository has no commits yet (commit the package first)")
+        return
+    if clean:
+        dirty = git.dirty_files(root)
+        if dirty:
+            shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+            report.error(str(DirtyTree(f"uncommitted changes in {shown}")))
+    branch = git.branch(root)
+    if branch is None:
+        report.error("HEAD is detached (check out the branch to release from)")
+    elif rel.config.release_branch and branch != rel.config.release_branch:
+        report.error(f"on branch {branch}, but releases are made from "
+                     f"{rel.config.release_branch} (release_branch): check it out first")
+    upstream = git.upstream(root) if branch else None
+    if upstream:
+        remote, _, remote_branch = upstream.partition("/")
+        out = git.run_git(root, "ls-remote", "--heads", remote, f"refs/heads/{remote_branch}",
+                          check=False)
+        if out.strip():
+            remote_head = out.split()[0]
+            if not git.ok(root, "cat-file", "-e", f"{remote_head}^{{commit}}") or \
+                    not git.is_ancestor(root, remote_head, "HEAD"):
+                report.error(f"{branch} is behind {upstream} (pull first, then release)")
+
+
+class EditHistory(Step):
+    name = "edit_history"
+
+    def skip_reason(self, rel: Release) -> str | None:
+        return "--skip-history" if "history" in rel.options.skip else None
+
+    def _notes(self, rel: Release) -> str | None:
+        if rel.options.notes is not None:
+            return rel.options.notes
+        if rel.options.notes_file:
+            path = Path(rel.options.notes_file)
+            if not path.is_absolute():
+                path = Path.cwd() / path
+            try:
+                return path.read_text(encoding="utf-8")
+            except OSError:
+                raise HistoryError(f"cannot read --notes-file {rel.options.notes_file}",
+                                   "give an existing file") from None
+        return None
+
+    def describe(self, rel: Release) -> str:
+        from . import editor, history
+
+        try:
+            name = rel.history_path.relative_to(rel.root).as_posix()
+        except HistoryError:
+            name = "the history file"
+        how = ("with the given notes" if self._has_notes(rel)
+               else f"open the editor ({editor.command(rel.root) or 'none'})")
+        return f'add "{history.title_for(rel.version, rel.date)}" to {name}, {how}, commit'
+
+    def _has_notes(self, rel: Release) -> bool:
+        return rel.options.notes is not None or bool(rel.options.notes_file)
+
+    def check(self, rel: Release, report: Report) -> None:
+        from . import editor, history
+
+        path = report.guard(lambda: rel.history_path)
+        if path is None:
+            return
+        text = report.guard(history.read, path)
+        if text is None:
+            return
+        fmt = history.file_format(path, text)
+        if rel.has_version and history.section_exists(text, fmt, rel.version):
+            report.error(f"{path.name} already has a section for {rel.version} (remove it, or "
+                         "mark it '(unreleased)' to have it dated)")
+        if git.run_git(rel.root, "status", "--porcelain", "--", str(path), check=False):
+            report.error(str(DirtyTree(f"{path.name} has uncommitted changes")))
+        notes = report.guard(self._notes, rel)
+        if self._has_notes(rel):
+            if notes is not None and not notes.strip():
+                report.error("the release notes given are empty (write what changed)")
+        else:
+            problem = editor.problem(rel.root)
+            if problem:
+                report.error(f"{problem} and no --notes given "
+                             "(set EDITOR, or pass --notes/--notes-file)")
+
+    def run(self, rel: Release, step: Any) -> None:
+        from . import editor, history
+
+        path = rel.history_path
+        text = history.read(path)
+        fmt = history.file_format(path, text)
+        rel.history_backup = text
+        notes = self._notes(rel)
+        path.write_text(history.add_section(text, fmt, history.title_for(rel.version, rel.date),
+                                            notes), encoding="utf-8")
+        try:
+            if notes is None:
+                step.update(f"waiting for the editor on {path.name}")
+                with rel.ui.paused():
+                    editor.edit(rel.root, path)
+            body = history.section_body(history.read(path), fmt, rel.version)
+            if not body:
+                raise HistoryError(f"the {rel.version} section of {path.name} is empty",
+                                   "write what changed; the file was restored")
+        except BaseException:
+            path.write_text(text, encoding="utf-8")
+            rel.history_backup = None
+            raise
+        rel_path = path.relative_to(rel.root).as_posix()
+        sha = git.commit(rel.root, [rel_path], f"Update {path.name} for {rel.version}")
+        _record_commit(rel, self.name, sha)
+        step.note = f"{rel_path}: {history.title_for(rel.version, rel.date)}"
+
+    def undo(self, rel: Release) -> str | None:
+        sha = _commit_of(rel, self.name)
+        if sha and git.head(rel.root) == sha:
+            git.reset_keep(rel.root, f"{sha}^")
+            return f"removed the {self.name} commit"
+        if rel.history_backup is not None:
+            path = rel.history_path
+            if path.read_text(encoding="utf-8") != rel.history_backup:
+                path.write_text(rel.history_backup, encoding="utf-8")
+                return f"restored {path.name}"
+        return None
+
+
+class Bump(Step):
+    name = "bump"
+
+    def describe(self, rel: Release) -> str:
+        files = ", ".join(rel.scheme.files) or "the configured files"
+        return f"{rel.current} → {rel.version} in {files}, commit"
+
+    def check(self, rel: Release, report: Report) -> None:
+        scheme = report.guard(lambda: rel.scheme)
+        if scheme is None or not rel.has_version:
+            return
+        for problem in scheme.check_files(rel.version):
+            report.error(problem)
+
+    def run(self, rel: Release, step: Any) -> None:
+        try:
+            changed = rel.scheme.apply(rel.version)
+        except BaseException:
+            self._restore(rel)
+            raise
+        if not changed:
+            raise VersionError(f"writing {rel.version} changed no file",
+                               f"check the file list in {rel.scheme.description}")
+        sha = git.commit(rel.root, changed, rel.scheme.commit_message(rel.version))
+        _record_commit(rel, self.name, sha)
+        step.note = f"{rel.current} → {rel.version} in {', '.join(changed)}"
+
+    def _restore(self, rel: Release) -> bool:
+        touched = [f for f in rel.scheme.files if (rel.root / f).exists()]
+        dirty = set(git.dirty_files(rel.root)) & set(touched)
+        if dirty:
+            git.run_git(rel.root, "checkout", "HEAD", "--", *sorted(dirty))
+        return bool(dirty)
+
+    def undo(self, rel: Release) -> str | None:
+        sha = _commit_of(rel, self.name)
+        if sha and git.head(rel.root) == sha:
+            git.reset_keep(rel.root, f"{sha}^")
+            return f"removed the version bump commit ({rel.version})"
+        if self._restore(rel):
+            return "restored the version files"
+        return None
+
+
+class Tag(Step):
+    name = "tag"
+
+    def describe(self, rel: Release) -> str:
+        signed = " (signed)" if rel.scheme.sign_tags else ""
+        return f"annotated tag {rel.tag}{signed}"
+
+    def check(self, rel: Release, report: Report) -> None:
+        if not rel.has_version or report.guard(lambda: rel.scheme) is None:
+            return
+        tag = rel.tag
+        if git.tag_exists(rel.root, tag):
+            report.error(str(TagExists(f"tag {tag} already exists")))
+        elif git.remote_url(rel.root, rel.config.remote) and \
+                git.remote_has_tag(rel.root, rel.config.remote, tag):
+            report.error(str(TagExists(f"tag {tag} already exists on {rel.config.remote}")))
+
+    def run(self, rel: Release, step: Any) -> None:
+        git.tag(rel.root, rel.tag, rel.scheme.tag_message(rel.version), rel.scheme.sign_tags)
+        _record_commit(rel, "tag", git.head(rel.root))
+        if rel.journal is not None:
+            rel.journal.tag_created = True
+            rel.journal.release_head = git.head(rel.root)
+            rel.journal.save()
+        rel.tag_created = True
+        step.note = f"{rel.tag} on {git.head(rel.root)[:10]}"
+
+    def undo(self, rel: Release) -> str | None:
+        created = rel.tag_created or (rel.journal is not None and rel.journal.tag_created)
+        if created and git.tag_exists(rel.root, rel.tag):
+            git.delete_tag(rel.root, rel.tag)
+            return f"deleted tag {rel.tag}"
+        return None
+
+
+class Build(Step):
+    name = "build"
+    group = "build"
+
+    def describe(self, rel: Release) -> str:
+        how = "isolated" if rel.config.build_isolation else "no build isolation"
+        return f"sdist + wheel of {rel.tag} into dist/ ({how}), twine check"
+
+    def check(self, rel: Release, report: Report) -> None:
+        from .build import readme_problem
+
+        problem = readme_problem(rel.root)
+        if problem:
+            report.error(f"{problem} (twine check would fail; fix the markup)")
+
+    def run(self, rel: Release, step: Any) -> None:
+        from .build import build, check
+
+        step.update("exporting the tag")
+        src = rel.export()
+        step.update(f"building sdist + wheel of {rel.name} {rel.version}")
+        rel.dists = build(src, rel.name, rel.version, rel.dist_dir, rel.config.build_isolation)
+        step.update("twine check")
+        check(rel.dists)
+        if rel.journal is not None:
+            rel.journal.dists = [str(p) for p in rel.dists]
+            rel.journal.save()
+        step.note = ", ".join(p.name for p in rel.dists)
+
+    def undo(self, rel: Release) -> str | None:
+        removed = [p for p in rel.dists if p.exists()]
+        for p in removed:
+            p.unlink()
+        return "removed the built files" if removed else None
+
+
+class BuildDocs(Step):
+    name = "build_docs"
+    group = "build"
+
+    def skip_reason(self, rel: Release) -> str | None:
+        if "docs" in rel.options.skip:
+            return "--skip-docs"
+        try:
+            if rel.docs_dir is None:
+                return "no Sphinx docs (no conf.py in docs/ or doc/)"
+        except DocsError:
+            return None  # reported by check()
+        return None
+
+    def describe(self, rel: Release) -> str:
+        from . import docs
+
+        source = rel.docs_dir.relative_to(rel.root).as_posix() if rel.docs_dir else "?"
+        out = docs.build_dir(rel.root).relative_to(rel.root).as_posix()
+        return f"sphinx-build {source}/ → {out}/ (version {rel.version})"
+
+    def check(self, rel: Release, report: Report) -> None:
+        report.guard(lambda: rel.docs_dir)
+
+    def run(self, rel: Release, step: Any) -> None:
+        from . import docs
+
+        assert rel.docs_dir is not None
+        relative = rel.docs_dir.relative_to(rel.root)
+        try:
+            src = rel.export()
+        except BuildError:
+            src = rel.root  # no tag yet: `fab build_docs` on its own builds the work tree
+        rel.docs_html = docs.build(src / relative, rel.version, docs.build_dir(rel.root),
+                                   strict=rel.config.docs_strict, cwd=src)
+        if rel.journal is not None:
+            rel.journal.docs_html = str(rel.docs_html)
+            rel.journal.save()
+        step.note = f"{sum(1 for _ in rel.docs_html.rglob('*.html'))} pages"
+
+
+class Upload(Step):
+    name = "upload"
+    group = "ship"
+    irreversible = True
+
+    def skip_reason(self, rel: Release) -> str | None:
+        return "--skip-upload" if "upload" in rel.options.skip else None
+
+    def describe(self, rel: Release) -> str:
+        try:
+            where = rel.repo.display
+        except Exception as e:
+            where = f"? ({e})"
+        files = ", ".join(p.name for p in rel.dists) if rel.dists else "sdist + wheel"
+        return f"{files} → {where}"
+
+    def check(self, rel: Release, report: Report) -> None:
+        from . import index
+
+        repo = report.guard(lambda: rel.repo)
+        if repo is None:
+            return
+        if repo.kind == "http" and not (repo.username and repo.password):
+            report.warn(f"no credentials found for {repo.display}: the upload is sent without "
+                        "any (set TWINE_USERNAME/TWINE_PASSWORD or a .pypirc entry if the index "
+                        "needs them)")
+        if repo.kind == "scp":
+            from . import ssh
+
+            ssh.check_repository(rel, repo, report)
+            return
+        if not rel.has_version:
+            return
+        listed = report.guard(index.files_on_index, repo, rel.name)
+        if listed is None:
+            return
+        already = [f for f in listed if _is_version_file(f, rel.name, rel.version)]
+        if already and not rel.options.resume:
+            report.error(f"{rel.name} {rel.version} is already on {repo.display} "
+                         f"({', '.join(already)}): release a new version")
+
+    def run(self, rel: Release, step: Any) -> None:
+        from .upload import upload, verify
+
+        if not rel.dists:
+            raise UploadError("there are no built files to upload", "run `fab build` first")
+        step.update(f"uploading to {rel.repo.display}")
+        result = upload(rel.repo, rel.name, rel.dists, step.update)
+        rel.uploaded = result.uploaded
+        rel.skipped_uploads = result.skipped
+        if rel.journal is not None:
+            rel.journal.uploaded = result.uploaded + result.skipped
+            rel.journal.save()
+        step.update("checking the index lists the files")
+        if rel.repo.kind != "scp":
+            problems = verify(rel.repo, rel.name, rel.dists)
+            if problems:
+                raise UploadError("; ".join(problems), "check the index, then `--resume`")
+        if rel.config.verify_install:
+            step.update("installing from the index into a throwaway environment")
+            from .verify import install
+
+            install(rel.repo, rel.name, rel.version)
+        parts = []
+        if result.uploaded:
+            parts.append(f"uploaded {', '.join(result.uploaded)}")
+        if result.skipped:
+            parts.append(f"already there: {', '.join(result.skipped)}")
+        step.note = "; ".join(parts) + f" → {rel.repo.display}"
+
+
+def _is_version_file(filename: str, name: str, version: str) -> bool:
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        canonicalize_name,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if filename.endswith(".whl"):
+            dist, ver, *_ = parse_wheel_filename(filename)
+        elif filename.endswith((".tar.gz", ".zip")):
+            dist, ver = parse_sdist_filename(filename)
+        else:
+            return False
+        return canonicalize_name(dist) == canonicalize_name(name) and ver == Version(version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return False
+
+
+class ShipDocs(Step):
+    name = "ship_docs"
+    group = "ship"
+    irreversible = True
+
+    def skip_reason(self, rel: Release) -> str | None:
+        return BuildDocs().skip_reason(rel)
+
+    def describe(self, rel: Release) -> str:
+        return f"→ {rel.docs_target} (latest → {rel.version})"
+
+    def check(self, rel: Release, report: Report) -> None:
+        if not rel.has_version:
+            return
+        target = rel.docs_target
+        if target.startswith("ssh://"):
+            from . import ssh
+
+            ssh.check_docs_target(rel, target, report)
+            return
+        parent = Path(target).expanduser()
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not os.access(parent, os.W_OK):
+            report.error(f"cannot write the docs to {target}: {parent} is not writable "
+                         "(fix docs_target)")
+
+    def run(self, rel: Release, step: Any) -> None:
+        from . import docs
+
+        html = rel.docs_html or docs.build_dir(rel.root)
+        if not (html / "index.html").is_file():
+            raise DocsError("the docs are not built", "run `fab build_docs` first")
+        target = rel.docs_target
+        if target.startswith("ssh://"):
+            from . import ssh
+
+            rel.docs_location = ssh.ship_docs(rel, html, target, step.update)
+        else:
+            rel.docs_location = docs.ship_local(html, target)
+        if rel.journal is not None:
+            rel.journal.docs_location = rel.docs_location
+            rel.journal.save()
+        step.note = f"→ {rel.docs_location}"
+
+
+class Notify(Step):
+    name = "notify_slack"
+    irreversible = True
+    warn_only = True
+
+    def skip_reason(self, rel: Release) -> str | None:
+        if "notify" in rel.options.skip:
+            return "--skip-notify"
+        if rel.webhook is None:
+            return f"{rel.config.slack_webhook_env} is not set"
+        return None
+
+    def describe(self, rel: Release) -> str:
+        channel = f" ({rel.config.slack_channel})" if rel.config.slack_channel else ""
+        return f"post to {redact.redact_webhook(rel.webhook or '')}{channel}"
+
+    def check(self, rel: Release, report: Report) -> None:
+        pass
+
+    def run(self, rel: Release, step: Any) -> None:
+        from . import notify
+
+        assert rel.webhook is not None
+        notify.post(rel.webhook, notify.payload(rel.config, rel.name, rel.version))
+        step.note = f"posted to {redact.redact_webhook(rel.webhook)}"
+
+
+def slack_warning(rel: Release, report: Report) -> None:
+    if rel.config.slack_channel and rel.webhook is None and "notify" not in rel.options.skip:
+        report.warn(f"slack_channel is set but {rel.config.slack_webhook_env} is not: "
+                    "the team will not be told (export it, or --skip-notify)")
+
+
+class DevBump(Step):
+    name = "dev_bump"
+
+    def skip_reason(self, rel: Release) -> str | None:
+        return None if rel.config.dev_bump else "dev_bump is off"
+
+    def dev_version(self, rel: Release) -> str:
+        from packaging.version import Version
+
+        v = Version(rel.version)
+        return f"{v.major}.{v.minor}.{v.micro + 1}.dev0"
+
+    def describe(self, rel: Release) -> str:
+        dev = self.dev_version(rel)
+        return f"{rel.version} → {dev} and a new '(unreleased)' history section, commit"
+
+    def check(self, rel: Release, report: Report) -> None:
+        from packaging.version import InvalidVersion
+
+        scheme = report.guard(lambda: rel.scheme)
+        if scheme is None or not rel.has_version:
+            return
+        try:
+            dev = self.dev_version(rel)
+        except InvalidVersion:
+            report.error(f"dev_bump needs a PEP 440 version, not {rel.version}")
+            return
+        vc = scheme.bv.version_config
+        parsed = vc.parse(dev)
+        from .version import _serialize
+
+        if parsed is None or _serialize(scheme.bv, parsed) != dev:
+            report.error(f"dev_bump: {dev} does not fit the version pattern in "
+                         f"{scheme.description} (add a .devN part to parse/serialize)")
+
+    def run(self, rel: Release, step: Any) -> None:
+        from . import history, version
+
+        dev = self.dev_version(rel)
+        scheme = version.detect(rel.root)
+        changed = scheme.apply(dev)
+        try:
+            path = rel.history_path
+        except HistoryError:
+            path = None
+        if path is not None and "history" not in rel.options.skip:
+            text = history.read(path)
+            fmt = history.file_format(path, text)
+            base = dev.split(".dev")[0]
+            path.write_text(history.unreleased_section(text, fmt, base), encoding="utf-8")
+            changed = sorted(set(changed) | {path.relative_to(rel.root).as_posix()})
+        git.commit(rel.root, changed, f"Back to development: {dev}")
+        step.note = f"now at {dev}"
+
+
+class Push(Step):
+    name = "push"
+    irreversible = True
+
+    def skip_reason(self, rel: Release) -> str | None:
+        return None if rel.push else "push is off (the command is printed at the end)"
+
+    def describe(self, rel: Release) -> str:
+        return rel.push_command()
+
+    def check(self, rel: Release, report: Report) -> None:
+        if not git.remote_url(rel.root, rel.config.remote):
+            report.error(f"push is on but there is no remote {rel.config.remote!r} "
+                         "(add it, or set remote)")
+
+    def run(self, rel: Release, step: Any) -> None:
+        branch = rel.branch
+        if branch is None:
+            raise PushError("HEAD is detached", "check out the release branch and push by hand")
+        try:
+            git.run_git(rel.root, "push", "--atomic", rel.config.remote, f"refs/heads/{branch}",
+                        f"refs/tags/{rel.tag}")
+        except Exception as e:
+            raise PushError(f"git push to {rel.config.remote} failed: {e}",
+                            f"push by hand: {rel.push_command()}") from None
+        step.note = f"{branch} and {rel.tag} → {rel.config.remote}"
+
+
+def _record_commit(rel: Release, step: str, sha: str) -> None:
+    rel.commits[step] = sha
+    if rel.journal is not None:
+        rel.journal.commits[step] = sha
+        rel.journal.release_head = sha
+        rel.journal.save()
+
+
+def _commit_of(rel: Release, step: str) -> str | None:
+    if step in rel.commits:
+        return rel.commits[step]
+    if rel.journal is not None:
+        return rel.journal.commits.get(step)
+    return None
+
+
+def release_steps() -> list[Step]:
+    return [EditHistory(), Bump(), Tag(), Build(), BuildDocs(), Upload(), ShipDocs(),
+            Notify(), DevBump(), Push()]
+
+
+STEPS = {s.name: s for s in release_steps()}

@@ -1,0 +1,224 @@
+"""The Fabric tasks, in release order. Each reads its flags and calls a plain function.
+
+Heavy modules (bump-my-version, twine, sphinx, requests, rich) are imported inside the
+task bodies, so ``fab --list`` stays as fast as with an empty fabfile.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from invoke import Exit, task
+
+RELEASE_HELP = {
+    "part": "version part to bump: major, minor, patch, or a part of your bumpversion "
+            "config (default: patch)",
+    "new_version": "release exactly this version instead (e.g. 2.0.0rc1)",
+    "dry_run": "show the full plan and run every check; change nothing",
+    "yes": "do not ask for confirmation (CI=true implies it)",
+    "resume": "continue an unfinished release from the step that failed",
+    "push": "push the branch and tag to the remote at the end (one atomic push)",
+    "notes": "the history notes for this version, instead of opening the editor",
+    "notes_file": "read the history notes from this file instead of opening the editor",
+    "skip_history": "do not add a history section",
+    "skip_upload": "do not upload to the index",
+    "skip_docs": "do not build or ship the docs",
+    "skip_notify": "do not post to Slack",
+    "verbose": "show the commands run (secrets redacted)",
+    "quiet": "show only warnings, errors and the final line",
+}
+
+
+def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our errors into a one-line message and a non-zero exit, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(c: Any, *args: Any, **kwargs: Any) -> Any:
+        from . import redact
+        from .errors import ReleaseError
+
+        try:
+            return fn(c, *args, **kwargs)
+        except ReleaseError as e:
+            code = getattr(e, "exit_code", 1)
+            raise Exit(f"✗ {redact.redact(str(e))}", code=code) from None
+        except KeyboardInterrupt:
+            raise Exit("✗ interrupted; nothing more was changed", code=130) from None
+        except Exception as e:
+            if os.environ.get("RELEASE_TASKS_DEBUG"):
+                raise
+            raise Exit(f"✗ unexpected error: {type(e).__name__}: {redact.redact(str(e))} "
+                       "(set RELEASE_TASKS_DEBUG=1 for a traceback)", code=2) from None
+
+    return wrapper
+
+
+def _setup(c: Any, verbose: bool = False, quiet: bool = False,
+           **overrides: Any) -> tuple[Path, Any, Any]:
+    """Find the repository, load the config once, make the UI."""
+    from . import config, git
+    from .ui import Ui
+
+    start = getattr(c.config, "_project_prefix", None) or os.getcwd()
+    root = git.find_root(Path(start))
+    fabric_cfg = c.config.get("release_tasks") if hasattr(c.config, "get") else None
+    cfg = config.load(root, dict(fabric_cfg) if fabric_cfg else None, overrides)
+    return root, cfg, Ui(verbose=verbose, quiet=quiet)
+
+
+def _dry(c: Any, dry_run: bool) -> bool:
+    """``--dry-run``, or invoke's own ``--dry``."""
+    try:
+        return bool(dry_run or c.config.run.dry)
+    except AttributeError:
+        return bool(dry_run)
+
+
+@task(help={"part": RELEASE_HELP["part"], "new_version": RELEASE_HELP["new_version"],
+            "verbose": RELEASE_HELP["verbose"]})
+@_boundary
+def check(c, part=None, new_version=None, verbose=False):
+    """Run every pre-flight check and list every problem; change nothing."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c, verbose=verbose)
+    pipeline.check(root, cfg, ui, Options(part=part, new_version=new_version))
+
+
+@task(help={k: RELEASE_HELP[k] for k in ("part", "new_version", "notes", "notes_file",
+                                          "dry_run")})
+@_boundary
+def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dry_run=False):
+    """Add the next version's section to the history file, open the editor, commit."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c)
+    options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,
+                      dry_run=_dry(c, dry_run))
+    pipeline.single(root, cfg, ui, "edit_history", options, next_version=True)
+
+
+@task(help={k: RELEASE_HELP[k] for k in ("part", "new_version", "dry_run")})
+@_boundary
+def bump(c, part=None, new_version=None, dry_run=False):
+    """Write the next version into the configured files and commit."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c)
+    options = Options(part=part, new_version=new_version, dry_run=_dry(c, dry_run))
+    pipeline.single(root, cfg, ui, "bump", options, next_version=True)
+
+
+@task(help={"dry_run": RELEASE_HELP["dry_run"]})
+@_boundary
+def tag(c, dry_run=False):
+    """Make the annotated tag of the current version."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c)
+    pipeline.single(root, cfg, ui, "tag", Options(dry_run=_dry(c, dry_run)))
+
+
+@task(help={"dry_run": RELEASE_HELP["dry_run"]})
+@_boundary
+def build(c, dry_run=False):
+    """Build sdist and wheel from the current version's tag, then twine check them."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c)
+    pipeline.single(root, cfg, ui, "build", Options(dry_run=_dry(c, dry_run)))
+
+
+@task(help={"dry_run": RELEASE_HELP["dry_run"], "repository": "upload here instead of the "
+            "configured repository (.pypirc section or URL)"})
+@_boundary
+def upload(c, repository=None, dry_run=False):
+    """Upload the built files of the current version to the repository."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c, repository=repository)
+    pipeline.single(root, cfg, ui, "upload", Options(dry_run=_dry(c, dry_run)))
+
+
+@task(help={"dry_run": RELEASE_HELP["dry_run"]})
+@_boundary
+def build_docs(c, dry_run=False):
+    """Build the Sphinx HTML docs with the current version."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c)
+    pipeline.single(root, cfg, ui, "build_docs", Options(dry_run=_dry(c, dry_run)))
+
+
+@task(help={"dry_run": RELEASE_HELP["dry_run"], "target": "ship here instead of docs_target"})
+@_boundary
+def ship_docs(c, target=None, dry_run=False):
+    """Copy the built docs to the docs target (local folder or ssh://)."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c, docs_target=target)
+    pipeline.single(root, cfg, ui, "ship_docs", Options(dry_run=_dry(c, dry_run)))
+
+
+@task(positional=["version"],
+      help={"version": "the version to announce (default: the current version)",
+            "dry_run": "print the message (webhook URL redacted) instead of sending it"})
+@_boundary
+def notify_slack(c, version="", dry_run=False):
+    """Post the release message to the team's Slack channel."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c)
+    pipeline.single(root, cfg, ui, "notify_slack", Options(dry_run=_dry(c, dry_run)),
+               version=version or None)
+
+
+@task(help=RELEASE_HELP)
+@_boundary
+def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=False, push=False,
+            notes=None, notes_file=None, skip_history=False, skip_upload=False, skip_docs=False,
+            skip_notify=False, verbose=False, quiet=False):
+    """Release: history, bump, tag, build, upload, docs, Slack. Pushing is left to you."""
+    from . import pipeline
+    from .plan import Options
+
+    root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet)
+    skip = {name for name, on in (("history", skip_history), ("upload", skip_upload),
+                                  ("docs", skip_docs), ("notify", skip_notify)) if on}
+    options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,
+                      dry_run=_dry(c, dry_run), yes=yes, resume=resume,
+                      skip=frozenset(skip), push=True if push else None)
+    pipeline.release(root, cfg, ui, options)
+
+
+@task
+@_boundary
+def rollback(c):
+    """Undo the local part (commits, tag) of the last unfinished or unpushed release."""
+    from . import pipeline
+
+    root, cfg, ui = _setup(c)
+    pipeline.rollback(root, cfg, ui)
+
+
+@task
+@_boundary
+def demo(c):
+    """Release a throwaway sample package on the embedded defaults (no server needed)."""
+    from .demo import run
+    from .ui import Ui
+
+    run(Ui())
