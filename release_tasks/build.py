@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shlex
 import subprocess
 import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 from . import git
@@ -64,7 +66,8 @@ def dists_for(folder: Path, name: str, version: str) -> list[Path]:
     return found
 
 
-def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = True) -> list[Path]:
+def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = True,
+          echo: Callable[[str], None] | None = None) -> list[Path]:
     """Build sdist and wheel from the exported tree ``src`` into ``outdir``."""
     outdir.mkdir(parents=True, exist_ok=True)
     for stale in dists_for(outdir, name, version):
@@ -75,6 +78,8 @@ def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = Tr
     cmd.append(str(src))
     env = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version,
            "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    if echo:
+        echo("$ " + shlex.join(cmd))
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]

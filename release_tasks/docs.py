@@ -11,10 +11,12 @@ it atomically.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import DocsError
@@ -50,7 +52,7 @@ def build_dir(root: Path) -> Path:
 
 
 def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
-          cwd: Path | None = None) -> Path:
+          cwd: Path | None = None, echo: Callable[[str], None] | None = None) -> Path:
     """Run sphinx-build (HTML, parallel) into ``outdir``; returns ``outdir``."""
     if outdir.exists():
         shutil.rmtree(outdir)
@@ -61,6 +63,8 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
     if strict:
         cmd += ["-W", "--keep-going"]
     cmd += [str(docs_dir), str(outdir)]
+    if echo:
+        echo("$ " + shlex.join(cmd))
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd or docs_dir,
                           env={**os.environ, "SPHINX_RELEASE": version}, check=False)
     if proc.returncode != 0:

@@ -85,7 +85,7 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     raise_if_problems(report)
     ui.heading(_header(rel))
     report_findings(ui, report)
-    if ui.interactive and not options.yes:
+    if (ui.interactive and not options.yes) or ui.verbose:
         print_plan(rel, steps, skipped)
     confirm(rel, f"Release {rel.name} {rel.current} → {rel.version}?")
     journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",

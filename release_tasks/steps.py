@@ -249,7 +249,8 @@ class Build(Step):
         step.update("exporting the tag")
         src = rel.export()
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
-        rel.dists = build(src, rel.name, rel.version, rel.dist_dir, rel.config.build_isolation)
+        rel.dists = build(src, rel.name, rel.version, rel.dist_dir, rel.config.build_isolation,
+                          echo=rel.ui.detail)
         step.update("twine check")
         check(rel.dists)
         if rel.journal is not None:
@@ -298,7 +299,7 @@ class BuildDocs(Step):
         except BuildError:
             src = rel.root  # no tag yet: `fab build_docs` on its own builds the work tree
         rel.docs_html = docs.build(src / relative, rel.version, docs.build_dir(rel.root),
-                                   strict=rel.config.docs_strict, cwd=src)
+                                   strict=rel.config.docs_strict, cwd=src, echo=rel.ui.detail)
         if rel.journal is not None:
             rel.journal.docs_html = str(rel.docs_html)
             rel.journal.save()
