@@ -28,7 +28,7 @@ from .tasks import (
     upload,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.1.0.dev0"
 
 # `ns` is deliberately not in __all__: `from release_tasks import *` must leave a fabfile's
 # own tasks visible, and invoke would use an `ns` it found in the fabfile instead of them.

@@ -43,4 +43,4 @@ def edit(root: Path, path: Path) -> None:
     proc = subprocess.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root, check=False)
     if proc.returncode != 0:
         raise EditorError(f"the editor ({cmd}) exited with status {proc.returncode}",
-                          f"{path.name} was restored; run the release again")
+                          "fix the editor, or pass --notes")

@@ -12,6 +12,7 @@ class ReleaseError(Exception):
     """A failure the user can act on."""
 
     hint = ""
+    exit_code = 1
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

@@ -34,6 +34,9 @@ class Journal:
     docs_html: str | None = None
     docs_location: str | None = None
     uploaded: list[str] = field(default_factory=list)
+    # The options the release was started with, so --resume carries on the same way.
+    skip: list[str] = field(default_factory=list)
+    push: bool | None = None
 
     @classmethod
     def location(cls, root: Path) -> Path:

@@ -6,6 +6,7 @@ turns command-line flags into calls to them.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         return resume(root, config, ui, options)
     started = time.monotonic()
     rel = Release(root, config, ui, options)
+    rel.fresh = True
     report = Report()
     pending = _unfinished(root)
     if pending is not None:
@@ -89,7 +91,8 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         print_plan(rel, steps, skipped)
     confirm(rel, f"Release {rel.name} {rel.current} → {rel.version}?")
     journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",
-                      tag=rel.tag, start_head=git.head(root), branch=git.branch(root))
+                      tag=rel.tag, start_head=git.head(root), branch=git.branch(root),
+                      skip=sorted(options.skip), push=options.push)
     journal.save()
     rel.journal = journal
     for s, why in skipped:
@@ -111,6 +114,9 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     journal = _unfinished(root)
     if journal is None:
         raise NothingToResume("there is no unfinished release to resume")
+    options = dataclasses.replace(
+        options, skip=frozenset(journal.skip) | options.skip,
+        push=options.push if options.push is not None else journal.push)
     rel = Release(root, config, ui, options, version=journal.version)
     rel.current = journal.current
     rel.journal = journal
@@ -159,6 +165,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
 def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     """``fab check``: every pre-flight check; lists every problem at once; changes nothing."""
     rel = Release(root, config, ui, options)
+    rel.fresh = True
     report = Report()
     _, skipped = _plan_release(rel, report)
     ui.heading(_header(rel))

@@ -98,6 +98,8 @@ class Release:
         self.history_backup: str | None = None
         self.commits: dict[str, str] = {}  # step name -> the commit it made
         self.tag_created = False
+        # A new release (not a resume, not a step alone): its version must be new everywhere.
+        self.fresh = False
         self.journal: Journal | None = None
         self._export: Path | None = None
         self._export_lock = threading.Lock()
@@ -317,26 +319,28 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
         raise _fail(rel, failed, error, done, journal, irreversible_done, single) from None
 
 
-def _describe_error(error: BaseException) -> str:
+def _describe_error(error: BaseException) -> tuple[str, str]:
+    """The failure's one-line message and its own hint."""
     if isinstance(error, KeyboardInterrupt):
-        return "interrupted (Ctrl-C)"
+        return "interrupted (Ctrl-C)", ""
     if isinstance(error, ReleaseError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+        return error.message, error.hint
+    return f"{type(error).__name__}: {error}", ""
 
 
 def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
           journal: Journal | None, keep: bool, single: bool) -> ReleaseError:
     """Roll back or keep state after ``failed`` raised ``error``; returns the error to raise."""
-    reason = redact.redact(_describe_error(error))
+    message, hint = (redact.redact(x) for x in _describe_error(error))
+    fix = f"{hint}; then " if hint else "fix it, then "
     if keep:
         if journal is not None:
             journal.failed = failed.name
             journal.save()
         return ReleaseError(
-            f"{failed.name} failed: {reason}",
-            f"the commits and tag {rel.tag} are kept; fix the problem and run "
-            "`fab release --resume` (or `fab rollback` to undo the local part)")
+            f"{failed.name} failed: {message}",
+            f"the commits and tag {rel.tag} are kept; {fix}run `fab release --resume` "
+            "(or `fab rollback` to undo the local part)")
     undone = []
     for s in [failed, *reversed(done)]:
         try:
@@ -349,13 +353,13 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
     if journal is not None:
         journal.remove()
     rel.cleanup()
-    summary = "; ".join(undone) if undone else "nothing had changed"
+    summary = ", ".join(undone) if undone else "nothing had changed"
     retry = "run the task again" if single else "run `fab release` again"
     code = 130 if isinstance(error, KeyboardInterrupt) else 1
-    err = ReleaseError(f"{failed.name} failed: {reason}",
+    err = ReleaseError(f"{failed.name} failed: {message}",
                        f"rolled back: {summary}; your uncommitted work is untouched; "
-                       f"fix the problem and {retry}")
-    err.exit_code = code  # type: ignore[attr-defined]
+                       f"{fix}{retry}")
+    err.exit_code = code
     return err
 
 

@@ -126,7 +126,7 @@ class EditHistory(Step):
             body = history.section_body(history.read(path), fmt, rel.version)
             if not body:
                 raise HistoryError(f"the {rel.version} section of {path.name} is empty",
-                                   "write what changed; the file was restored")
+                                   "write what changed in it")
         except BaseException:
             path.write_text(text, encoding="utf-8")
             rel.history_backup = None
@@ -337,21 +337,28 @@ class Upload(Step):
 
             ssh.check_repository(rel, repo, report)
             return
+        probed = report.guard(index.probe_simple_url, repo)
+        if probed is None:
+            return
+        rel.repo = probed  # later requests and the summary use the index's simple URL
         if not rel.has_version:
             return
-        listed = report.guard(index.files_on_index, repo, rel.name)
+        listed = report.guard(index.files_on_index, probed, rel.name)
         if listed is None:
             return
         already = [f for f in listed if _is_version_file(f, rel.name, rel.version)]
-        if already and not rel.options.resume:
+        if already and rel.fresh:
             report.error(f"{rel.name} {rel.version} is already on {repo.display} "
                          f"({', '.join(already)}): release a new version")
 
     def run(self, rel: Release, step: Any) -> None:
         from .upload import upload, verify
 
+        from .index import probe_simple_url
+
         if not rel.dists:
             raise UploadError("there are no built files to upload", "run `fab build` first")
+        rel.repo = probe_simple_url(rel.repo)
         step.update(f"uploading to {rel.repo.display}")
         result = upload(rel.repo, rel.name, rel.dists, step.update)
         rel.uploaded = result.uploaded

@@ -44,8 +44,7 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(c, *args, **kwargs)
         except ReleaseError as e:
-            code = getattr(e, "exit_code", 1)
-            raise Exit(f"✗ {redact.redact(str(e))}", code=code) from None
+            raise Exit(f"✗ {redact.redact(str(e))}", code=e.exit_code) from None
         except KeyboardInterrupt:
             raise Exit("✗ interrupted; nothing more was changed", code=130) from None
         except Exception as e:
@@ -78,8 +77,8 @@ def _dry(c: Any, dry_run: bool) -> bool:
         return bool(dry_run)
 
 
-@task(help={"part": RELEASE_HELP["part"], "new_version": RELEASE_HELP["new_version"],
-            "verbose": RELEASE_HELP["verbose"]})
+@task(auto_shortflags=False,
+      help={k: RELEASE_HELP[k] for k in ("part", "new_version", "verbose")})
 @_boundary
 def check(c, part=None, new_version=None, verbose=False):
     """Run every pre-flight check and list every problem; change nothing."""
@@ -90,8 +89,9 @@ def check(c, part=None, new_version=None, verbose=False):
     pipeline.check(root, cfg, ui, Options(part=part, new_version=new_version))
 
 
-@task(help={k: RELEASE_HELP[k] for k in ("part", "new_version", "notes", "notes_file",
-                                          "dry_run")})
+@task(auto_shortflags=False,
+      help={k: RELEASE_HELP[k] for k in ("part", "new_version", "notes", "notes_file",
+                                         "dry_run")})
 @_boundary
 def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dry_run=False):
     """Add the next version's section to the history file, open the editor, commit."""
@@ -104,7 +104,8 @@ def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dr
     pipeline.single(root, cfg, ui, "edit_history", options, next_version=True)
 
 
-@task(help={k: RELEASE_HELP[k] for k in ("part", "new_version", "dry_run")})
+@task(auto_shortflags=False,
+      help={k: RELEASE_HELP[k] for k in ("part", "new_version", "dry_run")})
 @_boundary
 def bump(c, part=None, new_version=None, dry_run=False):
     """Write the next version into the configured files and commit."""
@@ -116,7 +117,7 @@ def bump(c, part=None, new_version=None, dry_run=False):
     pipeline.single(root, cfg, ui, "bump", options, next_version=True)
 
 
-@task(help={"dry_run": RELEASE_HELP["dry_run"]})
+@task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
 @_boundary
 def tag(c, dry_run=False):
     """Make the annotated tag of the current version."""
@@ -127,7 +128,7 @@ def tag(c, dry_run=False):
     pipeline.single(root, cfg, ui, "tag", Options(dry_run=_dry(c, dry_run)))
 
 
-@task(help={"dry_run": RELEASE_HELP["dry_run"]})
+@task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
 @_boundary
 def build(c, dry_run=False):
     """Build sdist and wheel from the current version's tag, then twine check them."""
@@ -138,8 +139,9 @@ def build(c, dry_run=False):
     pipeline.single(root, cfg, ui, "build", Options(dry_run=_dry(c, dry_run)))
 
 
-@task(help={"dry_run": RELEASE_HELP["dry_run"], "repository": "upload here instead of the "
-            "configured repository (.pypirc section or URL)"})
+@task(auto_shortflags=False,
+      help={"dry_run": RELEASE_HELP["dry_run"],
+            "repository": "upload here instead of the configured repository"})
 @_boundary
 def upload(c, repository=None, dry_run=False):
     """Upload the built files of the current version to the repository."""
@@ -150,7 +152,7 @@ def upload(c, repository=None, dry_run=False):
     pipeline.single(root, cfg, ui, "upload", Options(dry_run=_dry(c, dry_run)))
 
 
-@task(help={"dry_run": RELEASE_HELP["dry_run"]})
+@task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
 @_boundary
 def build_docs(c, dry_run=False):
     """Build the Sphinx HTML docs with the current version."""
@@ -161,7 +163,8 @@ def build_docs(c, dry_run=False):
     pipeline.single(root, cfg, ui, "build_docs", Options(dry_run=_dry(c, dry_run)))
 
 
-@task(help={"dry_run": RELEASE_HELP["dry_run"], "target": "ship here instead of docs_target"})
+@task(auto_shortflags=False,
+      help={"dry_run": RELEASE_HELP["dry_run"], "target": "ship here instead of docs_target"})
 @_boundary
 def ship_docs(c, target=None, dry_run=False):
     """Copy the built docs to the docs target (local folder or ssh://)."""
@@ -172,7 +175,7 @@ def ship_docs(c, target=None, dry_run=False):
     pipeline.single(root, cfg, ui, "ship_docs", Options(dry_run=_dry(c, dry_run)))
 
 
-@task(positional=["version"],
+@task(positional=["version"], auto_shortflags=False,
       help={"version": "the version to announce (default: the current version)",
             "dry_run": "print the message (webhook URL redacted) instead of sending it"})
 @_boundary
@@ -186,7 +189,7 @@ def notify_slack(c, version="", dry_run=False):
                version=version or None)
 
 
-@task(help=RELEASE_HELP)
+@task(auto_shortflags=False, help=RELEASE_HELP)
 @_boundary
 def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=False, push=False,
             notes=None, notes_file=None, skip_history=False, skip_upload=False, skip_docs=False,
@@ -204,7 +207,7 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
     pipeline.release(root, cfg, ui, options)
 
 
-@task
+@task(auto_shortflags=False)
 @_boundary
 def rollback(c):
     """Undo the local part (commits, tag) of the last unfinished or unpushed release."""
@@ -214,7 +217,7 @@ def rollback(c):
     pipeline.rollback(root, cfg, ui)
 
 
-@task
+@task(auto_shortflags=False)
 @_boundary
 def demo(c):
     """Release a throwaway sample package on the embedded defaults (no server needed)."""
