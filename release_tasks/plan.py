@@ -257,7 +257,11 @@ def print_plan(rel: Release, steps: list[Step], skipped: list[tuple[Step, str]])
             n += 1
             mark = "  ┐ in parallel" if len(stage) > 1 and s is stage[0] else (
                 "  ┘" if len(stage) > 1 and s is stage[-1] else "")
-            ui.info(f"  {n}. {s.name:<13} {s.describe(rel)}{mark}")
+            try:
+                what = s.describe(rel)
+            except ReleaseError as e:  # reported by the checks; the plan still shows
+                what = f"(cannot tell: {e.message})"
+            ui.info(f"  {n}. {s.name:<13} {what}{mark}")
     for s, why in skipped:
         ui.info(f"     {s.name:<13} skipped: {why}")
 
@@ -332,15 +336,18 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
           journal: Journal | None, keep: bool, single: bool) -> ReleaseError:
     """Roll back or keep state after ``failed`` raised ``error``; returns the error to raise."""
     message, hint = (redact.redact(x) for x in _describe_error(error))
-    fix = f"{hint}; then " if hint else "fix it, then "
+    code = 130 if isinstance(error, KeyboardInterrupt) else 1
+    fix = f"{hint}; then " if hint else ("" if code == 130 else "fix it, then ")
     if keep:
         if journal is not None:
             journal.failed = failed.name
             journal.save()
-        return ReleaseError(
+        kept = ReleaseError(
             f"{failed.name} failed: {message}",
             f"the commits and tag {rel.tag} are kept; {fix}run `fab release --resume` "
             "(or `fab rollback` to undo the local part)")
+        kept.exit_code = code
+        return kept
     undone = []
     for s in [failed, *reversed(done)]:
         try:
@@ -355,7 +362,6 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
     rel.cleanup()
     summary = ", ".join(undone) if undone else "nothing had changed"
     retry = "run the task again" if single else "run `fab release` again"
-    code = 130 if isinstance(error, KeyboardInterrupt) else 1
     err = ReleaseError(f"{failed.name} failed: {message}",
                        f"rolled back: {summary}; your uncommitted work is untouched; "
                        f"{fix}{retry}")

@@ -79,10 +79,10 @@ def _upload_one(repo: Repository, path: Path) -> None:
     except requests.RequestException as e:
         raise UploadError(f"upload of {path.name} to {repo.display} failed: "
                           f"{index._reason(e)}",
-                          "check the index is up, then `fab release --resume`") from None
+                          "check that the index is up") from None
     except Exception as e:  # twine's InvalidDistribution and friends
         raise UploadError(f"cannot upload {path.name}: {redact.redact(str(e)).splitlines()[0]}",
-                          "rebuild with `fab build`, then `fab release --resume`") from None
+                          "rebuild the files with `fab build`") from None
     finally:
         twine_repo.close()
     status = response.status_code
@@ -93,7 +93,7 @@ def _upload_one(repo: Repository, path: Path) -> None:
         where = repo.credentials_from or "no credentials were found"
         raise UploadError(
             f"{repo.display} rejected the credentials ({reason}; from {where})",
-            "fix TWINE_USERNAME/TWINE_PASSWORD or .pypirc, then `fab release --resume`")
+            "fix TWINE_USERNAME/TWINE_PASSWORD or .pypirc")
     if response.is_redirect:
         raise UploadError(f"{repo.display} redirected the upload ({reason})",
                           "set repository to the index's real upload URL")
@@ -101,7 +101,7 @@ def _upload_one(repo: Repository, path: Path) -> None:
         raise UploadError(f"{repo.display} refused {path.name} ({reason})",
                           "if the version is already released, release a new one")
     raise UploadError(f"{repo.display} failed to store {path.name} ({reason})",
-                      "retry later with `fab release --resume`")
+                      "wait for the index to recover")
 
 
 def verify(repo: Repository, name: str, dists: list[Path]) -> list[str]:

@@ -31,6 +31,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(var, raising=False)
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
+    # No test may read a developer's real keyring (credentials, webhook URLs).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     # The pip cache stays shared so isolated builds do not download setuptools each time.
@@ -95,8 +97,10 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def editor(tmp_path: Path) -> Callable[..., str]:
-    """An $EDITOR script: writes ``note`` under the first version heading that has no
-    body yet (or under the first one), like a person would; or exits ``status``."""
+    """An $EDITOR script: writes ``note`` under the first version heading, like a person
+    would, or exits ``status``. It leaves ``<tmp_path>/<file name>.opened`` behind as
+    proof that it ran (outside the project, so the work tree stays as the release left
+    it)."""
 
     def make(note: str = "- Made everything faster.", status: int = 0,
              touch: bool = True) -> str:
@@ -105,7 +109,8 @@ def editor(tmp_path: Path) -> Callable[..., str]:
             #!{sys.executable}
             import re, sys
             path = sys.argv[-1]
-            open(path + ".opened", "w").write("yes")
+            marker = {str(tmp_path)!r} + "/" + path.rsplit("/", 1)[-1] + ".opened"
+            open(marker, "w").write("yes")
             if {status}:
                 sys.exit({status})
             if {touch!r}:

@@ -184,11 +184,15 @@ class Receiver:
 
 class FlakyProxy:
     """A real HTTP proxy in front of a real index: uploads (POST) answer ``status`` while
-    ``failing`` is true; reads always pass through."""
+    ``failing`` is true (0: the connection drops without an answer); reads always pass
+    through."""
 
-    def __init__(self, upstream: str, status: int = 500) -> None:
+    def __init__(self, upstream: str, status: int = 500, pass_first: int = 0,
+                 stall: float = 0.0) -> None:
         self.failing = True
         self.status = status
+        self.pass_first = pass_first  # let this many uploads through before failing
+        self.stall = stall  # seconds a failing upload hangs before it is answered
         self.posts = 0
         up = urllib.parse.urlsplit(upstream)
         outer = self
@@ -215,7 +219,13 @@ class FlakyProxy:
                 size = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(size)
                 outer.posts += 1
-                if outer.failing:
+                if outer.failing and outer.posts > outer.pass_first:
+                    if outer.stall:
+                        time.sleep(outer.stall)
+                    if outer.status == 0:  # the connection drops, no answer at all
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
                     self.send_response(outer.status)
                     self.send_header("Content-Length", "0")
                     self.end_headers()

@@ -1,0 +1,77 @@
+"""Does the uploaded release really install? ``pip install`` it from the index, import it.
+
+The install goes into a throwaway folder with only the configured index as a source (no
+pip config files, no find-links), so a file that only exists elsewhere cannot make the
+check pass. Credentials travel in pip's environment, never on its command line.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from . import redact
+from .errors import UploadError
+from .index import Repository
+
+_KEEP = {"PIP_CERT", "PIP_CLIENT_CERT", "PIP_TRUSTED_HOST"}
+
+
+def _index_url(repo: Repository) -> str:
+    assert repo.simple_url is not None
+    if not (repo.username and repo.password) or repo.simple_url.startswith("file:"):
+        return repo.simple_url
+    parts = urlsplit(repo.simple_url)
+    netloc = f"{quote(repo.username, safe='')}:{quote(repo.password, safe='')}@{parts.netloc}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def install(repo: Repository, name: str, version: str) -> list[str]:
+    """Install ``name==version`` from ``repo`` into a temp folder and import its modules.
+
+    Returns the modules imported; raises UploadError naming what failed.
+    """
+    if repo.simple_url is None:
+        raise UploadError(f"cannot verify the install: {repo.display} has no simple URL",
+                          "set index_url")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") or k in _KEEP}
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=_index_url(repo),
+               PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    with tempfile.TemporaryDirectory(prefix="release-tasks-verify-") as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-cache-dir",
+             "--target", tmp, f"{name}=={version}"],
+            capture_output=True, text=True, env=env, check=False)
+        if proc.returncode != 0:
+            lines = [x for x in redact.redact(proc.stderr).splitlines() if x.strip()]
+            raise UploadError(f"pip cannot install {name}=={version} from {repo.display}: "
+                              f"{lines[-1].strip() if lines else 'exit ' + str(proc.returncode)}",
+                              "check the index")
+        modules = _top_level(Path(tmp))
+        if not modules:
+            return []
+        code = f"import sys; sys.path.insert(0, {tmp!r}); " + "; ".join(
+            f"import {m}" for m in modules)
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              cwd=tmp, check=False)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            raise UploadError(f"{name}=={version} installs but does not import: {last}",
+                              "fix the package and release a new version")
+    return modules
+
+
+def _top_level(folder: Path) -> list[str]:
+    modules = []
+    for path in sorted(folder.iterdir()):
+        if path.name.endswith((".dist-info", ".data")) or path.name in {"bin", "__pycache__"}:
+            continue
+        if path.is_dir() and (path / "__init__.py").is_file():
+            modules.append(path.name)
+        elif path.suffix == ".py" and path.stem.isidentifier():
+            modules.append(path.stem)
+    return modules
