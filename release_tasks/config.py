@@ -40,11 +40,18 @@ class Config:
     slack_icon_emoji: str | None = None
     slack_template: str | None = None
     slack_webhook_env: str = "SLACK_WEBHOOK_URL"
+    # Seconds the notification may take in all, retries included (default 30).
+    slack_timeout: str | None = None
+    # A JSON body for non-Slack webhooks, e.g. '{"content": "{text}"}'; the URL still
+    # comes from slack_webhook_env or the keyring.
+    webhook_template: str | None = None
     push: bool = False
     remote: str = "origin"
     release_branch: str | None = None
     dev_bump: bool = False
     build_isolation: bool = True
+    # How isolated build environments are made: "auto" (uv when installed), "uv", "pip".
+    build_installer: str = "auto"
     verify_install: bool = False
     ssh_trust_unknown_hosts: bool = False
     # Where each non-default value came from, for messages ("repository from setup.cfg").
@@ -74,9 +81,16 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     if value is None:
         return None
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value).strip()
+        text = str(value).strip()
+        if key in _CHOICES and text not in _CHOICES[key]:
+            raise ConfigError(f"{key} = {text!r} in {where} is not one of "
+                              f"{', '.join(_CHOICES[key])}", "pick one of them")
+        return text
     raise ConfigError(f"{key} in {where} must be a string, not {type(value).__name__}",
                       "quote the value")
+
+
+_CHOICES = {"build_installer": ("auto", "uv", "pip")}
 
 
 def _check_keys(values: Mapping[str, Any], where: str) -> None:

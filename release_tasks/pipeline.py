@@ -102,6 +102,7 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         execute(rel, steps, journal)
     finally:
         rel.cleanup()
+        ui.close()
     journal.finished = True
     journal.save()
     summary(rel, time.monotonic() - started)
@@ -156,6 +157,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         execute(rel, todo, journal)
     finally:
         rel.cleanup()
+        ui.close()
     journal.finished = True
     journal.save()
     summary(rel, time.monotonic() - started)
@@ -245,10 +247,17 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
     if reason is not None and name in ("build_docs", "ship_docs", "notify_slack"):
         ui.skipped(name, reason)
         if name == "notify_slack":
+            from . import notify
             from .errors import NotifyError
+            from .steps import Notify
 
+            if options.dry_run and rel.has_version and not report.errors and \
+                    isinstance(step, Notify):
+                ui.info(notify.preview(step.payload(rel)))  # what would be sent
             raise NotifyError(f"cannot notify: {reason}",
-                              f"export {config.slack_webhook_env}=<the webhook URL>")
+                              f"export {config.slack_webhook_env}=<the webhook URL>, or "
+                              f"`keyring set {notify.KEYRING_SERVICE} "
+                              f"{notify.keyring_user(config)}`")
         return rel
     if rel.has_version:
         step.check(rel, report)
@@ -264,18 +273,26 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
     if options.dry_run:
         if rel.has_version:
             ui.info(f"{name}: {step.describe(rel)}")
+            if name == "notify_slack" and not report.errors:
+                from . import notify
+                from .steps import Notify
+
+                if isinstance(step, Notify):
+                    ui.info(notify.preview(step.payload(rel)))  # sent nowhere
         raise_if_problems(report)
         ui.final("Dry run: nothing was changed.")
         return rel
     raise_if_problems(report)
     if name == "notify_slack":
-        step.warn_only = False  # on its own, a failed notification is the task's failure
+        # On its own, a failed notification is the task's failure (not a warning), and
+        # there is nothing to roll back: its error goes out as it is, hint and all.
+        with ui.step(name, step.describe(rel)) as handle:
+            step.run(rel, handle)
+        return rel
     try:
         execute(rel, [step], single=True)
     finally:
         rel.cleanup()
-        if name == "notify_slack":
-            step.warn_only = True
     return rel
 
 

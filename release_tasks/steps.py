@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import git, redact
+from . import git
 from .errors import (
     BuildError,
     DirtyTree,
@@ -154,7 +154,8 @@ class Bump(Step):
 
     def describe(self, rel: Release) -> str:
         files = ", ".join(rel.scheme.files) or "the configured files"
-        return f"{rel.current} → {rel.version} in {files}, commit"
+        message = rel.scheme.commit_message(rel.version)
+        return f"{rel.current} → {rel.version} in {files}, commit \"{message}\""
 
     def check(self, rel: Release, report: Report) -> None:
         scheme = report.guard(lambda: rel.scheme)
@@ -197,8 +198,8 @@ class Tag(Step):
     name = "tag"
 
     def describe(self, rel: Release) -> str:
-        signed = " (signed)" if rel.scheme.sign_tags else ""
-        return f"annotated tag {rel.tag}{signed}"
+        kind = "signed" if rel.scheme.sign_tags else "annotated"
+        return f"{kind} tag {rel.tag} (\"{rel.scheme.tag_message(rel.version)}\") on that commit"
 
     def check(self, rel: Release, report: Report) -> None:
         if not rel.has_version or report.guard(lambda: rel.scheme) is None:
@@ -234,7 +235,7 @@ class Build(Step):
 
     def describe(self, rel: Release) -> str:
         how = "isolated" if rel.config.build_isolation else "no build isolation"
-        return f"sdist + wheel of {rel.tag} into dist/ ({how}), twine check"
+        return f"python -m build ({how}) on an export of tag {rel.tag} → dist/, twine check"
 
     def check(self, rel: Release, report: Report) -> None:
         from .build import readme_problem
@@ -250,7 +251,7 @@ class Build(Step):
         src = rel.export()
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
         rel.dists = build(src, rel.name, rel.version, rel.dist_dir, rel.config.build_isolation,
-                          echo=rel.ui.detail)
+                          echo=rel.ui.detail, installer_choice=rel.config.build_installer)
         step.update("twine check")
         check(rel.dists)
         if rel.journal is not None:
@@ -320,7 +321,9 @@ class Upload(Step):
         except Exception as e:
             where = f"? ({e})"
         files = ", ".join(p.name for p in rel.dists) if rel.dists else "sdist + wheel"
-        return f"{files} → {where}"
+        then = ", then check its simple page lists them" + (
+            " and pip-install it" if rel.config.verify_install else "")
+        return f"{files} → {where}{then}"
 
     def check(self, rel: Release, report: Report) -> None:
         from . import index
@@ -329,9 +332,13 @@ class Upload(Step):
         if repo is None:
             return
         if repo.kind == "http" and not (repo.username and repo.password):
-            report.warn(f"no credentials found for {repo.display}: the upload is sent without "
-                        "any (set TWINE_USERNAME/TWINE_PASSWORD or a .pypirc entry if the index "
-                        "needs them)")
+            if repo.section:
+                report.error(f"no credentials for {repo.display}: add username and password "
+                             "to its .pypirc section, or set TWINE_USERNAME/TWINE_PASSWORD")
+            else:
+                report.warn(f"no credentials found for {repo.display}: the upload is sent "
+                            "without any (set TWINE_USERNAME/TWINE_PASSWORD or a .pypirc "
+                            "entry if the index needs them)")
         if repo.kind == "scp":
             from . import ssh
 
@@ -352,9 +359,8 @@ class Upload(Step):
                          f"({', '.join(already)}): release a new version")
 
     def run(self, rel: Release, step: Any) -> None:
-        from .upload import upload, verify
-
         from .index import probe_simple_url
+        from .upload import upload, verify
 
         if not rel.dists:
             raise UploadError("there are no built files to upload", "run `fab build` first")
@@ -453,6 +459,8 @@ class ShipDocs(Step):
 
 
 class Notify(Step):
+    """Tell the team. The release has happened by now, so a failure is only a warning."""
+
     name = "notify_slack"
     irreversible = True
     warn_only = True
@@ -461,28 +469,102 @@ class Notify(Step):
         if "notify" in rel.options.skip:
             return "--skip-notify"
         if rel.webhook is None:
-            return f"{rel.config.slack_webhook_env} is not set"
+            from . import notify
+
+            return notify.missing(rel.config)
         return None
 
     def describe(self, rel: Release) -> str:
+        from . import notify
+
         channel = f" ({rel.config.slack_channel})" if rel.config.slack_channel else ""
-        return f"post to {redact.redact_webhook(rel.webhook or '')}{channel}"
+        return (f"post to {notify.shown(rel.webhook or '')}{channel}, "
+                f"URL from {notify.webhook_source(rel.config)}")
 
     def check(self, rel: Release, report: Report) -> None:
-        pass
+        from . import notify
+
+        for problem in notify.problems(rel.config, rel.webhook):
+            report.error(problem)
+        for warning in notify.warnings(rel.webhook):
+            report.warn(warning)
+
+    def payload(self, rel: Release) -> dict[str, Any]:
+        """The message for ``rel.version``: what `run` posts and `--dry-run` prints."""
+        from . import notify
+
+        changes, fmt = self._changes(rel)
+        return notify.payload(rel.config, rel.name, rel.version, changes=changes,
+                              changes_format=fmt, docs_url=self._docs_url(rel),
+                              index_url=self._index_url(rel),
+                              flavour=notify.flavour_for(rel.webhook))
+
+    def _changes(self, rel: Release) -> tuple[str, str]:
+        """The version's history section; none at all is better than no message."""
+        from . import history
+
+        try:
+            path = rel.history_path
+            text = history.read(path)
+        except (HistoryError, OSError):
+            return "", "md"
+        fmt = history.file_format(path, text)
+        return history.section_body(text, fmt, rel.version), fmt
+
+    def _docs_url(self, rel: Release) -> str | None:
+        from . import docs
+
+        if not rel.config.docs_url:
+            return None
+        return docs.expand(rel.config.docs_url, rel.name, rel.version)
+
+    def _index_url(self, rel: Release) -> str | None:
+        """The package's page on an http index whose simple URL is known (no probing)."""
+        from . import notify
+        from .errors import ReleaseError
+
+        try:
+            repo = rel.repo
+        except ReleaseError:
+            return None
+        if repo.kind != "http" or not repo.simple_url:
+            return None
+        return notify.index_page(repo.simple_url, rel.name, rel.version)
 
     def run(self, rel: Release, step: Any) -> None:
         from . import notify
 
         assert rel.webhook is not None
-        notify.post(rel.webhook, notify.payload(rel.config, rel.name, rel.version))
-        step.note = f"posted to {redact.redact_webhook(rel.webhook)}"
+        data = self.payload(rel)
+        shown = notify.shown(rel.webhook)
+
+        def progress(text: str) -> None:
+            step.update(text)
+            rel.ui.detail(f"notify_slack: {text}")
+
+        rel.ui.detail(f"notify_slack: POST {shown} ({len(str(data.get('text', '')))} "
+                      f"characters of text)")
+        try:
+            attempts = notify.post(rel.webhook, data, source=notify.webhook_source(rel.config),
+                                   budget=notify.budget(rel.config),
+                                   again=f"fab notify_slack {rel.version}", progress=progress)
+        except BaseException:
+            step.update(f"not posted to {shown}")  # not the last retry's progress line
+            raise
+        retried = f" after {attempts} attempts" if attempts > 1 else ""
+        step.note = f"posted to {shown}{retried}"
 
 
 def slack_warning(rel: Release, report: Report) -> None:
-    if rel.config.slack_channel and rel.webhook is None and "notify" not in rel.options.skip:
-        report.warn(f"slack_channel is set but {rel.config.slack_webhook_env} is not: "
-                    "the team will not be told (export it, or --skip-notify)")
+    """Slack settings without a webhook mean someone expects a message that will not come."""
+    config = rel.config
+    configured = [key for key in ("slack_channel", "slack_username", "slack_icon_emoji",
+                                  "slack_template", "webhook_template") if getattr(config, key)]
+    if configured and rel.webhook is None and "notify" not in rel.options.skip:
+        from . import notify
+
+        report.warn(f"{configured[0]} is set but {notify.missing(config)}: the team will not "
+                    f"be told (export {config.slack_webhook_env}, or --skip-notify)")
 
 
 class DevBump(Step):
