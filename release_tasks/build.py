@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import git
 from .errors import BuildError
@@ -66,27 +70,87 @@ def dists_for(folder: Path, name: str, version: str) -> list[Path]:
     return found
 
 
+DEFAULT_BUILD_SYSTEM = {"requires": ["setuptools>=40.8.0"],
+                        "build-backend": "setuptools.build_meta:__legacy__"}
+
+
+def build_system(src: Path) -> dict[str, Any]:
+    """The ``[build-system]`` table, with PEP 517/518's defaults for projects without one."""
+    from .config import read_toml
+
+    table = dict(DEFAULT_BUILD_SYSTEM)
+    pyproject = src / "pyproject.toml"
+    if pyproject.is_file():
+        declared = read_toml(pyproject).get("build-system", {})
+        if "requires" in declared:
+            table = {"requires": list(declared["requires"]),
+                     "build-backend": declared.get("build-backend",
+                                                   DEFAULT_BUILD_SYSTEM["build-backend"])}
+        if "backend-path" in declared:
+            table["backend-path"] = list(declared["backend-path"])
+    return table
+
+
+def installer(preference: str = "auto") -> str:
+    """``uv`` when it is installed (several times faster at making environments), else pip."""
+    if preference in ("pip", "uv"):
+        return preference
+    try:
+        import uv  # noqa: F401 - the PyPI package that ships the uv binary
+
+        return "uv"
+    except ImportError:
+        return "uv" if shutil.which("uv") else "pip"
+
+
 def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = True,
-          echo: Callable[[str], None] | None = None) -> list[Path]:
-    """Build sdist and wheel from the exported tree ``src`` into ``outdir``."""
+          echo: Callable[[str], None] | None = None, installer_choice: str = "auto",
+          ) -> list[Path]:
+    """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
+
+    The environment comes from ``build`` (isolated, made with uv or pip); the PEP 517
+    hooks run in one process (see build_hooks.py for why that saves seconds).
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     for stale in dists_for(outdir, name, version):
         stale.unlink()
-    cmd = [sys.executable, "-m", "build", "--outdir", str(outdir)]
-    if not isolation:
-        cmd.append("--no-isolation")
-    cmd.append(str(src))
-    env = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version,
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    if echo:
-        echo("$ " + shlex.join(cmd))
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if proc.returncode != 0:
-        lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
-        detail = next((line for line in reversed(lines) if "ERROR" in line or "Error" in line),
-                      lines[-1] if lines else f"exit status {proc.returncode}")
-        raise BuildError(f"building the sdist/wheel failed: {detail.strip()[:200]}",
-                         "run `python -m build` to see the whole output")
+    table = build_system(src)
+    env_vars = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version,
+                "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    with contextlib.ExitStack() as stack:
+        python = sys.executable
+        if isolation:
+            from build.env import DefaultIsolatedEnv
+
+            how = installer(installer_choice)
+            if echo:
+                echo(f"isolated build environment made with {how}: {table['requires']}")
+            env = stack.enter_context(DefaultIsolatedEnv(installer=how))  # type: ignore[arg-type]
+            _install(env, table["requires"])
+            python = env.python_executable
+            env_vars.update(env.make_extra_environ() or {})
+        result_file = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "result.json"
+        cmd = [python, str(Path(__file__).with_name("build_hooks.py")),
+               table["build-backend"], json.dumps(table.get("backend-path", [])), str(src),
+               str(outdir), str(result_file)]
+        for _attempt in range(2):
+            if echo:
+                echo("$ " + shlex.join(cmd))
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env_vars,
+                                  cwd=src, check=False)
+            if proc.returncode != 0:
+                lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
+                detail = next((x for x in reversed(lines) if "Error" in x or "ERROR" in x),
+                              lines[-1] if lines else f"exit status {proc.returncode}")
+                raise BuildError(f"building the sdist/wheel failed: {detail.strip()[:200]}",
+                                 "run `python -m build` in the project to see it all")
+            result = json.loads(result_file.read_text())
+            if "missing" not in result:
+                break
+            if not isolation:
+                raise BuildError("the build backend needs " + ", ".join(result["missing"]),
+                                 "install them, or turn build_isolation back on")
+            _install(env, result["missing"])
     dists = dists_for(outdir, name, version)
     kinds = sorted("wheel" if p.suffix == ".whl" else "sdist" for p in dists)
     if "sdist" not in kinds or "wheel" not in kinds:
@@ -95,6 +159,18 @@ def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = Tr
                          f"(got {got})",
                          "check that every file carrying the version is in the bumpversion config")
     return dists
+
+
+def _install(env: Any, requirements: list[str]) -> None:
+    from build import BuildException
+
+    try:
+        env.install(requirements)
+    except (BuildException, subprocess.CalledProcessError) as e:
+        raise BuildError(f"cannot install the build requirements {requirements}: "
+                         f"{str(e).splitlines()[0] if str(e) else type(e).__name__}",
+                         "check network access to the package index, or set "
+                         "build_isolation = false") from None
 
 
 def check(dists: list[Path]) -> None:

@@ -219,15 +219,20 @@ def test_build_uses_the_tag_not_the_working_tree(project, fab, pypi, editor, tmp
     assert (proj.path / "modernpkg" / "untracked_secret.py").exists()  # left alone
 
 
-def test_isolated_build_is_the_default(project, fab, editor):
-    proj = project("modern")
-    proj.write("pyproject.toml", proj.read("pyproject.toml").replace(
-        "build_isolation = false\n", ""))
+@pytest.mark.parametrize(("layout", "installer"), [("modern", "uv"), ("cookiecutter", "pip")])
+def test_isolated_builds_with_uv_or_pip(project, fab, editor, tmp_path, layout, installer):
+    proj = project(layout, tool_cfg=f'build_installer = "{installer}"\n'
+                   if layout == "modern" else f"build_installer = {installer}\n")
+    cfg = "pyproject.toml" if layout == "modern" else "setup.cfg"
+    proj.write(cfg, proj.read(cfg).replace("build_isolation = false\n", ""))
     proj.commit("Default build isolation")
 
     run = fab(proj, "release", "--yes", "--skip-docs", "--verbose", env={"EDITOR": editor()})
 
     assert run.code == 0, run.out
-    assert "(isolated)" in run.out
-    assert sorted(p.name for p in (proj.path / "dist").iterdir()) == [
-        "modernpkg-1.4.3-py3-none-any.whl", "modernpkg-1.4.3.tar.gz"]
+    assert f"isolated build environment made with {installer}" in run.out
+    version = "1.4.3" if layout == "modern" else "0.2.1"
+    dist = sorted(p.name for p in (proj.path / "dist").iterdir())
+    assert dist == [f"{proj.name}-{version}-py3-none-any.whl", f"{proj.name}-{version}.tar.gz"]
+    index = (proj.path.parent / "home/.local/share/release_tasks/index/simple").as_uri() + "/"
+    assert pip_install(index, f"{proj.name}=={version}", tmp_path / "site") == version
