@@ -171,6 +171,6 @@ def run(ui: Ui) -> Path:
     if rel.docs_location:
         ui.info(f"  docs       {rel.docs_location}/index.html")
     for payload in receiver.payloads:
-        ui.info(f"  slack      would have received: {json.dumps(payload)}")
+        ui.info(f"  slack      would have received: {json.dumps(payload, ensure_ascii=False)}")
     ui.final(f"Install the demo release: {rel.repo.pip_install(NAME, rel.version)}")
     return project

@@ -58,9 +58,11 @@ class Ui:
         text = redact.redact(text)
         with self._lock:
             if self._live is not None:
-                self._live.console.print(text, style=style, markup=False, highlight=False)
+                self._live.console.print(text, style=style, markup=False, highlight=False,
+                                         soft_wrap=True)
             elif self.color:
-                self.console.print(text, style=style, markup=False, highlight=False)
+                self.console.print(text, style=style, markup=False, highlight=False,
+                                   soft_wrap=True)
             else:
                 self.stream.write(text + "\n")
                 self.stream.flush()
@@ -143,6 +145,8 @@ class Ui:
                 self._refresh()
 
     def _refresh(self) -> None:
+        """Start the live area when a step starts; it stays (empty between steps, which
+        keeps finished lines from being separated by blank ones) until :meth:`close`."""
         if not self.color or self.quiet:
             return
         if self._running and self._live is None:
@@ -151,9 +155,6 @@ class Ui:
             self._live = Live(_Running(self), console=self.console, refresh_per_second=8,
                               transient=True)
             self._live.start()
-        elif not self._running and self._live is not None:
-            self._live.stop()
-            self._live = None
 
     def close(self) -> None:
         with self._lock:
@@ -189,6 +190,10 @@ class _Running:
         from rich.table import Table
 
         table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column(no_wrap=True, justify="right")
         for step in list(self.ui._running):
             spinner = self._spinners.setdefault(id(step), Spinner("dots"))
             elapsed = time.monotonic() - step.started
