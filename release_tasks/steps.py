@@ -607,18 +607,27 @@ class DevBump(Step):
 
         dev = self.dev_version(rel)
         scheme = version.detect(rel.root)
-        changed = scheme.apply(dev)
         try:
             path = rel.history_path
         except HistoryError:
             path = None
-        if path is not None and "history" not in rel.options.skip:
-            text = history.read(path)
-            fmt = history.file_format(path, text)
-            base = dev.split(".dev")[0]
-            path.write_text(history.unreleased_section(text, fmt, base), encoding="utf-8")
-            changed = sorted(set(changed) | {path.relative_to(rel.root).as_posix()})
-        git.commit(rel.root, changed, f"Back to development: {dev}")
+        touched = [*scheme.files, *([path.relative_to(rel.root).as_posix()] if path else [])]
+        try:
+            changed = scheme.apply(dev)
+            if path is not None and "history" not in rel.options.skip:
+                text = history.read(path)
+                fmt = history.file_format(path, text)
+                base = dev.split(".dev")[0]
+                path.write_text(history.unreleased_section(text, fmt, base), encoding="utf-8")
+                changed = sorted(set(changed) | {path.relative_to(rel.root).as_posix()})
+            sha = git.commit(rel.root, changed, f"Back to development: {dev}")
+        except BaseException:
+            # Leave the released state behind, not half a dev bump: --resume redoes it.
+            dirty = sorted(set(git.dirty_files(rel.root)) & set(touched))
+            if dirty:
+                git.run_git(rel.root, "checkout", "HEAD", "--", *dirty)
+            raise
+        _record_commit(rel, self.name, sha)
         step.note = f"now at {dev}"
 
 

@@ -38,6 +38,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # The pip cache stays shared so isolated builds do not download setuptools each time.
     monkeypatch.setenv("PIP_CACHE_DIR", os.environ.get("PIP_CACHE_DIR",
                                                        str(Path.home() / ".cache" / "pip")))
+    monkeypatch.setenv("UV_CACHE_DIR", os.environ.get("UV_CACHE_DIR",
+                                                      str(Path.home() / ".cache" / "uv")))
     return home
 
 

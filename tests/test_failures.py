@@ -375,3 +375,26 @@ def test_ctrl_c_during_the_upload_keeps_the_release_for_resume(project, fab, pyp
         run = fab(proj, "release", "--resume")
         assert run.code == 0, run.out
         assert pypi.files() == EXPECTED
+
+
+def test_dev_bump_refused_leaves_the_released_state_and_resume_redoes_it(
+        project, fab, pypi, editor):
+    proj = prepare(project, pypi, extra="dev_bump = true\n")
+    refuse = hook(proj.path / ".git/hooks", "pre-commit",
+                  "git diff --cached --name-only | grep -q CHANGELOG.md || exit 0\n"
+                  "grep -q unreleased CHANGELOG.md && exit 1\nexit 0\n")
+
+    run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+
+    assert run.code == 1
+    assert "dev_bump failed" in run.out and "--resume" in run.out
+    assert proj.tags() == ["1.4.3"] and pypi.files() == EXPECTED
+    assert proj.git("status", "--porcelain", "--untracked-files=no") == ""
+    assert 'version = "1.4.3"' in proj.read("pyproject.toml")
+    refuse.unlink()
+
+    run = fab(proj, "release", "--resume")
+
+    assert run.code == 0, run.out
+    assert 'version = "1.4.4.dev0"' in proj.read("pyproject.toml")
+    assert proj.git("log", "-1", "--format=%s") == "Back to development: 1.4.4.dev0"
