@@ -143,6 +143,15 @@ def translate(argv: list[str], contexts: Any, initial: Any = None) -> list[str]:
     return out
 
 
+def _underscore_aliases(contexts: Any) -> None:
+    """``notify_slack`` as another name of ``notify-slack``: also what lets
+    ``fab --help notify_slack`` find the task (invoke looks its value up here)."""
+    for name in list(contexts.keys()):
+        alias = name.replace("-", "_")
+        if alias != name and alias not in contexts:
+            contexts.alias(alias, to=name)
+
+
 def install() -> None:
     """Wrap invoke's parser once; harmless to call again."""
     from invoke.parser import Parser
@@ -152,6 +161,7 @@ def install() -> None:
     original = Parser.parse_argv
 
     def parse_argv(self: Any, argv: list[str]) -> Any:
+        _underscore_aliases(self.contexts)
         return original(self, translate(list(argv), self.contexts, self.initial))
 
     parse_argv._release_tasks_fabric1 = True  # type: ignore[attr-defined]

@@ -63,9 +63,11 @@ class Repository:
     def folder(self) -> Path:
         return Path(unquote(urlsplit(self.upload_url).path))
 
-    def pip_install(self, name: str, version: str) -> str:
+    def pip_install(self, name: str, version: str) -> str | None:
+        """The command that installs the release, when we know where pip can find it
+        (a bare ``pip install`` would ask the public PyPI: never suggest that)."""
         if self.simple_url is None:
-            return f"pip install {name}=={version}"
+            return None
         return f"pip install --index-url {redact.sanitize_url(self.simple_url)} {name}=={version}"
 
 

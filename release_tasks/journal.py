@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import git
+
+_LOCK = threading.RLock()
 
 
 @dataclass
@@ -55,14 +59,22 @@ class Journal:
         return cls(path=path, **known)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = asdict(self)
-        data.pop("path")
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        """Write atomically; steps running in parallel both save, hence the lock and a
+        temporary file of each writer's own."""
+        with _LOCK:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            data = asdict(self)
+            data.pop("path")
+            fd, tmp = tempfile.mkstemp(prefix=".journal-", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, indent=2)
+            os.replace(tmp, self.path)
 
     def mark_done(self, step: str) -> None:
+        with _LOCK:
+            self._mark_done(step)
+
+    def _mark_done(self, step: str) -> None:
         if step not in self.done:
             self.done.append(step)
         if self.failed == step:

@@ -302,7 +302,11 @@ def summary(rel: Release, elapsed: float) -> None:
     if rel.uploaded or rel.skipped_uploads:
         files = ", ".join(rel.uploaded + rel.skipped_uploads)
         ui.info(f"  uploaded  {files} → {rel.repo.display}")
-        ui.info(f"  install   {rel.repo.pip_install(rel.name, rel.version)}")
+        install = rel.repo.pip_install(rel.name, rel.version)
+        if install:
+            ui.info(f"  install   {install}")
+        elif rel.repo.kind == "scp":
+            ui.info("  install   serve that folder to pip with --find-links, or set index_url")
     if rel.docs_location:
         ui.info(f"  docs      {rel.docs_location}")
     for w in rel.warnings:

@@ -8,11 +8,11 @@ from typing import Any
 
 from . import git
 from .errors import (
-    BuildError,
     DirtyTree,
     DocsError,
     HistoryError,
     PushError,
+    ReleaseError,
     TagExists,
     UploadError,
     VersionError,
@@ -26,6 +26,9 @@ def check_repository(rel: Release, report: Report, clean: bool = True) -> None:
     if not git.has_commits(root):
         report.error("the repository has no commits yet (commit the package first)")
         return
+    if not git.ok(root, "var", "GIT_COMMITTER_IDENT"):
+        report.error("git does not know who you are, so it cannot commit (set "
+                     "`git config user.name` and `git config user.email`)")
     if clean:
         dirty = git.dirty_files(root)
         if dirty:
@@ -143,9 +146,12 @@ class EditHistory(Step):
             return f"removed the {self.name} commit"
         if rel.history_backup is not None:
             path = rel.history_path
+            # It was clean before the release (pre-flight): HEAD's copy is the user's.
+            # Checking it out also unstages it, should the commit have failed after `add`.
+            git.run_git(rel.root, "checkout", "HEAD", "--", str(path))
             if path.read_text(encoding="utf-8") != rel.history_backup:
                 path.write_text(rel.history_backup, encoding="utf-8")
-                return f"restored {path.name}"
+            return f"restored {path.name}"
         return None
 
 
@@ -295,10 +301,9 @@ class BuildDocs(Step):
 
         assert rel.docs_dir is not None
         relative = rel.docs_dir.relative_to(rel.root)
-        try:
-            src = rel.export()
-        except BuildError:
-            src = rel.root  # no tag yet: `fab build_docs` on its own builds the work tree
+        # In a release the docs come from the tag, like the dists; `fab build_docs` on its
+        # own builds the work tree, which is what someone previewing their docs wants.
+        src = rel.export() if rel.journal is not None else rel.root
         rel.docs_html = docs.build(src / relative, rel.version, docs.build_dir(rel.root),
                                    strict=rel.config.docs_strict, cwd=src, echo=rel.ui.detail)
         if rel.journal is not None:
@@ -317,12 +322,12 @@ class Upload(Step):
 
     def describe(self, rel: Release) -> str:
         try:
-            where = rel.repo.display
-        except Exception as e:
-            where = f"? ({e})"
+            where, kind = rel.repo.display, rel.repo.kind
+        except ReleaseError as e:  # described, not raised, in a plan
+            where, kind = f"? ({e})", "?"
         files = ", ".join(p.name for p in rel.dists) if rel.dists else "sdist + wheel"
-        then = ", then check its simple page lists them" + (
-            " and pip-install it" if rel.config.verify_install else "")
+        then = "" if kind == "scp" else ", then check its simple page lists them"
+        then += ", then pip-install it" if rel.config.verify_install else ""
         return f"{files} → {where}{then}"
 
     def check(self, rel: Release, report: Report) -> None:
@@ -381,7 +386,9 @@ class Upload(Step):
             step.update("installing from the index into a throwaway environment")
             from .verify import install
 
-            install(rel.repo, rel.name, rel.version)
+            note = install(rel.repo, rel.name, rel.version)
+            if note:
+                rel.warnings.append(note)
         parts = []
         if result.uploaded:
             parts.append(f"uploaded {', '.join(result.uploaded)}")
@@ -521,7 +528,6 @@ class Notify(Step):
     def _index_url(self, rel: Release) -> str | None:
         """The package's page on an http index whose simple URL is known (no probing)."""
         from . import notify
-        from .errors import ReleaseError
 
         try:
             repo = rel.repo
@@ -653,8 +659,9 @@ class Push(Step):
         try:
             git.run_git(rel.root, "push", "--atomic", rel.config.remote, f"refs/heads/{branch}",
                         f"refs/tags/{rel.tag}")
-        except Exception as e:
-            raise PushError(f"git push to {rel.config.remote} failed: {e}",
+        except ReleaseError as e:
+            reason = e.message.removeprefix("git push failed: ")
+            raise PushError(f"git push to {rel.config.remote} failed: {reason}",
                             f"push by hand: {rel.push_command()}") from None
         step.note = f"{branch} and {rel.tag} → {rel.config.remote}"
 

@@ -62,6 +62,7 @@ class Scheme:
     tag_template: str
     files: list[str] = field(default_factory=list)  # relative paths that carry the version
     has_own_parse: bool = True
+    explicit_tag_message: str | None = None
 
     @property
     def current(self) -> str:
@@ -80,17 +81,26 @@ class Scheme:
             "{current_version}", version)
 
     def tag_message(self, version: str) -> str:
-        return (self.bv.tag_message or "Release {new_version}").replace(
-            "{new_version}", version).replace("{current_version}", self.current)
+        """The project's ``tag_message`` when it sets one, else ``Release X.Y.Z``
+        (bump-my-version's default "Bump version: a → b" says nothing about a tag made on
+        its own, where a and b are the same)."""
+        template = self.explicit_tag_message or "Release {new_version}"
+        return template.replace("{new_version}", version).replace(
+            "{current_version}", self.current)
 
     def commit_message(self, new: str) -> str:
         return self.bv.message.replace("{current_version}", self.current).replace(
             "{new_version}", new)
 
     def default_part(self) -> str:
-        """``patch``; a ``.devN`` version under the built-in scheme releases its final."""
-        if not self.has_own_parse and ".dev" in self.current:
-            return "dev_l"
+        """``patch``; under the built-in scheme a ``.devN`` or ``rcN``/``aN``/``bN`` version
+        releases its final (1.5.1.dev0 → 1.5.1, 2.0.0rc1 → 2.0.0), as people expect."""
+        if not self.has_own_parse:
+            if ".dev" in self.current:
+                return "dev_l"
+            parsed = self.bv.version_config.parse(self.current)
+            if parsed is not None and parsed["pre_l"].value not in ("final", "", None):
+                return "pre_l"
         return "patch"
 
     def next_version(self, part: str | None = None, new_version: str | None = None) -> str:
@@ -122,7 +132,7 @@ class Scheme:
             try:
                 bumped = get_next_version(current, self.bv, part, None)
                 new = self.bv.version_config.serialize(bumped, get_context(self.bv))
-            except BumpVersionError as e:
+            except (BumpVersionError, ValueError) as e:
                 raise VersionError(f"cannot bump {part} of {self.current}: {e}",
                                    "pick another --part or give --new-version") from None
             if vc.parse(new) is None or _serialize(self.bv, vc.parse(new)) != new or \
@@ -350,7 +360,9 @@ def detect(root: Path) -> Scheme:
     tag_template = str(raw["tag_name"]) if "tag_name" in raw else _tag_template_from_history(
         root, str(bv.current_version))
     return Scheme(root=root, description=description, config_file=config_file, bv=bv,
-                  tag_template=tag_template, files=files, has_own_parse=has_own_parse)
+                  tag_template=tag_template, files=files, has_own_parse=has_own_parse,
+                  explicit_tag_message=str(raw["tag_message"]) if "tag_message" in raw
+                  else None)
 
 
 def _tag_template_from_history(root: Path, current: str) -> str:

@@ -223,18 +223,33 @@ def test_resume_refuses_a_different_file_under_a_released_name(project, fab, pyp
         assert len(pypi.files()) == 1
 
 
-def test_verify_install_catches_a_release_that_does_not_import(project, fab, pypi, editor):
+def test_verify_install_catches_a_module_left_out_of_the_wheel(project, fab, pypi, editor):
     proj = prepare(project, pypi, extra="verify_install = true\n")
+    # The package list names only the top package: the subpackage never reaches the wheel.
+    proj.write("modernpkg/forgotten/__init__.py", "VALUE = 1\n")
     proj.write("modernpkg/__init__.py",
-               proj.read("modernpkg/__init__.py") + "import no_such_dependency_xyz\n")
-    proj.commit("Import something that is not there")
+               proj.read("modernpkg/__init__.py") + "from . import forgotten\n")
+    proj.commit("A subpackage the package list does not name")
 
     run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
 
     assert run.code == 1
     assert "modernpkg==1.4.3 installs but does not import" in run.out
-    assert "no_such_dependency_xyz" in run.out
+    assert "forgotten" in run.out
     assert proj.tags() == ["1.4.3"]  # uploaded: kept, resumable
+
+
+def test_verify_install_notes_a_dependency_it_cannot_import(project, fab, pypi, editor):
+    proj = prepare(project, pypi, extra="verify_install = true\n")
+    proj.write("modernpkg/__init__.py",
+               proj.read("modernpkg/__init__.py") + "import no_such_dependency_xyz\n")
+    proj.commit("Import a third-party dependency")
+
+    run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+
+    assert run.code == 0, run.out
+    assert "its import needs no_such_dependency_xyz" in run.out
+    assert pypi.files() == EXPECTED
 
 
 def test_verify_install_passes_for_a_good_release(project, fab, pypi, editor):
@@ -243,7 +258,7 @@ def test_verify_install_passes_for_a_good_release(project, fab, pypi, editor):
     run = fab(proj, "release", "--yes", "--skip-docs", "--verbose", env={"EDITOR": editor()})
 
     assert run.code == 0, run.out
-    assert "and pip-install it" in run.out
+    assert "then pip-install it" in run.out
     assert pypi.files() == EXPECTED
 
 

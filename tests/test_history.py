@@ -114,5 +114,6 @@ def test_docs_changelog_is_found_and_configured_file_must_exist(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "changelog.rst").write_text("Changelog\n=========\n")
     assert history.find(tmp_path) == tmp_path / "docs" / "changelog.rst"
-    with pytest.raises(HistoryError, match="history file NEWS.rst .history_file. does not exist"):
+    with pytest.raises(HistoryError,
+                       match=r"history file NEWS\.rst \(history_file\) does not exist"):
         history.find(tmp_path, "NEWS.rst")

@@ -252,10 +252,12 @@ def test_translate_mounted_collection():
         "rel.notify-slack", "--version=3.1.4"]
 
 
-def test_underscore_help_for_a_task(project, fab):
+@pytest.mark.parametrize("argv", [["notify_slack", "--help"], ["--help", "notify_slack"],
+                                  ["-h", "edit_history"]])
+def test_underscore_help_for_a_task(project, fab, argv):
     proj = project("modern")
 
-    run = fab(proj, "notify_slack", "--help")
+    run = fab(proj, *argv)
 
     assert run.code == 0, run.out
-    assert re.search(r"Usage: fab \[--core-opts\] notify-slack", run.out)
+    assert re.search(r"Usage: fab \[--core-opts\] (notify|edit)[-_](slack|history) ", run.out)

@@ -31,7 +31,7 @@ def test_bumpversion_cfg_with_its_own_parts(tmp_path):
     assert scheme.parts == ["year", "n"]
     assert scheme.next_version("n") == "2024.2"
     assert scheme.tag_name("2024.2") == "release-2024.2"
-    with pytest.raises(VersionError, match="unknown version part 'patch'.*use one of: year, n"):
+    with pytest.raises(VersionError, match=r"unknown version part 'patch'.*use one of: year, n"):
         scheme.next_version("patch")
 
 
@@ -68,7 +68,7 @@ def test_dev_and_prerelease_versions_under_the_builtin_scheme(tmp_path):
     assert scheme.next_version() == "1.5.1"  # a .dev version releases its final
     assert scheme.next_version("minor") == "1.6.0"
     assert scheme.next_version(new_version="1.5.1rc1") == "1.5.1rc1"
-    with pytest.raises(VersionError, match="not greater than the current 1.5.1.dev0"):
+    with pytest.raises(VersionError, match=r"not greater than the current 1\.5\.1\.dev0"):
         scheme.next_version(new_version="1.5.0")
 
 
@@ -76,3 +76,13 @@ def test_malformed_bumpversion_config(tmp_path):
     root = repo(tmp_path, {"setup.cfg": "[bumpversion]\ncurrent_version = banana\n"})
     with pytest.raises(ConfigError, match="does not match its parse pattern"):
         version.detect(root)
+
+
+def test_a_release_candidate_releases_its_final_by_default(tmp_path):
+    root = repo(tmp_path, {"p/__init__.py": "__version__ = '2.0.0rc1'\n"})
+    scheme = version.detect(root)
+    assert scheme.next_version() == "2.0.0"
+    assert scheme.next_version("pre_n") == "2.0.0rc2"
+    assert scheme.tag_message("2.0.0") == "Release 2.0.0"
+    with pytest.raises(VersionError, match=r"cannot bump dev_l of 2\.0\.0rc1"):
+        scheme.next_version("dev_l")
