@@ -413,3 +413,62 @@ def test_dev_bump_refused_leaves_the_released_state_and_resume_redoes_it(
     assert run.code == 0, run.out
     assert 'version = "1.4.4.dev0"' in proj.read("pyproject.toml")
     assert proj.git("log", "-1", "--format=%s") == "Back to development: 1.4.4.dev0"
+
+
+# --- the docs host: a failure after the upload, and a dry-run that touches nothing -------
+
+
+@pytest.fixture
+def ssh_server(home, tmp_path, monkeypatch):
+    from . import sshserver
+
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    server = sshserver.start("asyncssh", home, tmp_path / "sshd")
+    yield server
+    server.close()
+
+
+def test_docs_host_failing_after_the_upload_is_kept_and_resumed(
+        ssh_server, project, fab, pypi, editor, tmp_path, monkeypatch):
+    site = tmp_path / "srv" / "docs"
+    proj = prepare(project, pypi,
+                   extra=f'docs_target = "ssh://127.0.0.1{site}/{{name}}/{{version}}"\n')
+    # The host's tar breaks after the check passed (it only checks tar is there): the
+    # asyncssh server runs its commands with this process's PATH.
+    broken = tmp_path / "broken-bin"
+    hook(broken, "tar", "echo 'tar: disk quota exceeded' >&2\nexit 2\n")
+    monkeypatch.setenv("PATH", f"{broken}:{os.environ['PATH']}")
+
+    run = fab(proj, "release", "--yes", env={"EDITOR": editor()})
+
+    assert run.code == 1, run.out
+    assert "ship_docs failed" in run.out and "--resume" in run.out
+    assert pypi.files() == EXPECTED and proj.tags() == ["1.4.3"]
+    assert not (site / "modernpkg" / "1.4.3").exists()
+    assert not (site / "modernpkg" / "latest").exists()
+
+    monkeypatch.setenv("PATH", os.environ["PATH"].split(":", 1)[1])
+    run = fab(proj, "release", "--resume")
+
+    assert run.code == 0, run.out
+    assert "✓ upload" not in run.out and pypi.files() == EXPECTED
+    assert os.readlink(site / "modernpkg" / "latest") == "1.4.3"
+    assert (site / "modernpkg" / "1.4.3" / "index.html").is_file()
+
+
+def test_dry_run_with_ssh_targets_changes_nothing_anywhere(
+        ssh_server, project, fab, editor, receiver, tmp_path):
+    srv = tmp_path / "srv"
+    proj = project("modern", tool_cfg=f'repository = "scp://127.0.0.1{srv}/packages"\n'
+                   f'docs_target = "ssh://127.0.0.1{srv}/docs/{{name}}/{{version}}"\n')
+    before = proj.state()
+
+    run = fab(proj, "release", "--dry-run", env={"EDITOR": editor(),
+                                                 "SLACK_WEBHOOK_URL": receiver.url})
+
+    assert run.code == 0, run.out
+    assert f"scp://127.0.0.1{srv}/packages" in run.out
+    assert f"ssh://127.0.0.1{srv}/docs/modernpkg/1.4.3" in run.out
+    assert not srv.exists()  # the checks read the server; nothing was written there
+    assert receiver.requests == [] and receiver.secret not in run.out
+    assert proj.state() == before
