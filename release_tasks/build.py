@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import git
 from .errors import BuildError
 from .project import normalize
 
@@ -212,10 +211,3 @@ def readme_problem(root: Path) -> str | None:
         first = next((line for line in out.getvalue().splitlines() if line.strip()), "")
         return f"{readme.name} does not render: {first.strip()[:160]}"
     return None
-
-
-def head_tag(root: Path, tag: str) -> str:
-    """The commit of ``tag``, which must exist."""
-    if not git.tag_exists(root, tag):
-        raise BuildError(f"tag {tag} does not exist", "run `fab tag` first")
-    return git.tag_target(root, tag)

@@ -113,11 +113,6 @@ def upstream(root: Path) -> str | None:
     return name or None
 
 
-def behind_ahead(root: Path, upstream_ref: str) -> tuple[int, int]:
-    out = run_git(root, "rev-list", "--left-right", "--count", f"{upstream_ref}...HEAD")
-    behind, ahead = out.split()
-    return int(behind), int(ahead)
-
 
 def commit(root: Path, paths: list[str], message: str) -> str:
     """Commit exactly ``paths`` (nothing else that may be staged) and return the new HEAD."""
@@ -146,11 +141,6 @@ def reset_keep(root: Path, rev: str) -> None:
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     return ok(root, "merge-base", "--is-ancestor", ancestor, descendant)
 
-
-def log_subjects(root: Path, since: str | None) -> list[str]:
-    rng = f"{since}..HEAD" if since else "HEAD"
-    out = run_git(root, "log", "--format=%s", "--no-merges", rng, check=False)
-    return [line for line in out.splitlines() if line.strip()]
 
 
 def editor(root: Path) -> str:
