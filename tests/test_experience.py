@@ -109,8 +109,9 @@ def test_plain_output_without_a_terminal_and_quiet_and_verbose(project, fab, edi
     assert "  1. edit_history" in run.out  # and the plan
 
 
-def run_in_terminal(proj, args, answer, env, timeout=120):
-    """Run fab with a real pseudo-terminal, answer its question, return (code, output)."""
+def run_in_terminal(proj, args, answer, env, timeout=120, raw=None):
+    """Run fab with a real pseudo-terminal, answer its question, return (code, output
+    without escape codes); ``raw`` receives the output as the terminal got it."""
     main, secondary = pty.openpty()
     proc = subprocess.Popen([FAB, *args], cwd=proj.path, stdin=secondary, stdout=secondary,
                             stderr=secondary, env={**os.environ, **env}, close_fds=True)
@@ -135,7 +136,10 @@ def run_in_terminal(proj, args, answer, env, timeout=120):
             break
     proc.wait(10)
     os.close(main)
-    return proc.returncode, ANSI.sub("", out.decode("utf-8", "replace"))
+    text = out.decode("utf-8", "replace")
+    if raw is not None:
+        raw.append(text)
+    return proc.returncode, ANSI.sub("", text)
 
 
 def test_on_a_terminal_the_plan_is_shown_and_confirmed_once(project, editor):
@@ -159,3 +163,15 @@ def test_on_a_terminal_no_means_nothing_changes(project, editor):
     assert code == 1, out
     assert "release cancelled; nothing was changed" in out
     assert proj.state() == before
+
+
+def test_no_color_on_a_terminal_means_no_colour_codes(project, editor):
+    proj = project("modern")
+    raw: list[str] = []
+
+    code, out = run_in_terminal(proj, ["release", "--yes", "--skip-docs"], "y",
+                                {"EDITOR": editor(), "NO_COLOR": "1"}, raw=raw)
+
+    assert code == 0, out
+    assert "✓ build" in out
+    assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", raw[0])  # no foreground colours at all
