@@ -36,8 +36,9 @@ def export(root: Path, ref: str, dest: Path) -> Path:
     return dest
 
 
-def dists_for(folder: Path, name: str, version: str) -> list[Path]:
-    """The sdist and wheels of ``name`` ``version`` in ``folder``."""
+def is_dist_of(filename: str, name: str, version: str) -> bool:
+    """Is ``filename`` an sdist or wheel of ``name`` ``version``? (By the file name alone,
+    the way indexes and pip read them: names normalised, versions compared as versions.)"""
     from packaging.utils import (
         InvalidSdistFilename,
         InvalidWheelFilename,
@@ -46,27 +47,23 @@ def dists_for(folder: Path, name: str, version: str) -> list[Path]:
     )
     from packaging.version import InvalidVersion, Version
 
+    try:
+        if filename.endswith(".whl"):
+            dist, ver, *_ = parse_wheel_filename(filename)
+        elif filename.endswith((".tar.gz", ".zip")):
+            dist, ver = parse_sdist_filename(filename)
+        else:
+            return False
+        return normalize(dist) == normalize(name) and ver == Version(version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return False
+
+
+def dists_for(folder: Path, name: str, version: str) -> list[Path]:
+    """The sdist and wheels of ``name`` ``version`` in ``folder``."""
     if not folder.is_dir():
         return []
-    try:
-        wanted = Version(version)
-    except InvalidVersion:
-        wanted = None
-    found = []
-    for path in sorted(folder.iterdir()):
-        try:
-            if path.name.endswith(".whl"):
-                dist, ver, *_ = parse_wheel_filename(path.name)
-            elif path.name.endswith(".tar.gz"):
-                dist, ver = parse_sdist_filename(path.name)
-            else:
-                continue
-        except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-            continue
-        if normalize(dist) == normalize(name) and (ver == wanted if wanted else
-                                                   str(ver) == version):
-            found.append(path)
-    return found
+    return [p for p in sorted(folder.iterdir()) if is_dist_of(p.name, name, version)]
 
 
 DEFAULT_BUILD_SYSTEM = {"requires": ["setuptools>=40.8.0"],

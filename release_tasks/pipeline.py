@@ -244,48 +244,29 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
         rel.current = rel.version
     report.guard(lambda: rel.name)
     reason = step.skip_reason(rel) if rel.has_version else None
-    if reason is not None and name in ("build_docs", "ship_docs", "notify_slack"):
+    if reason is not None:
         ui.skipped(name, reason)
-        if name == "notify_slack":
-            from . import notify
-            from .errors import NotifyError
-            from .steps import Notify
-
-            if options.dry_run and rel.has_version and not report.errors and \
-                    isinstance(step, Notify):
-                ui.info(notify.preview(step.payload(rel)))  # what would be sent
-            raise NotifyError(f"cannot notify: {reason}",
-                              f"export {config.slack_webhook_env}=<the webhook URL>, or "
-                              f"`keyring set {notify.KEYRING_SERVICE} "
-                              f"{notify.keyring_user(config)}`")
-        return rel
+        error = step.skipped_alone(rel, reason)
+        if error is None:
+            return rel
+        if options.dry_run and not report.errors:
+            ui.info(step.preview(rel) or "")  # what would have been sent
+        raise error
     if rel.has_version:
-        step.check(rel, report)
-        if name == "upload":
-            from .build import dists_for
-
-            rel.dists = dists_for(rel.dist_dir, rel.name, rel.version)
-            if not rel.dists:
-                report.error(f"no built files of {rel.name} {rel.version} in dist/ "
-                             "(run `fab build` first)")
-        if name == "build" and not git.tag_exists(root, rel.tag):
-            report.error(f"tag {rel.tag} does not exist (run `fab tag` first)")
+        step.check_alone(rel, report)
     if options.dry_run:
         if rel.has_version:
             ui.info(f"{name}: {step.describe(rel)}")
-            if name == "notify_slack" and not report.errors:
-                from . import notify
-                from .steps import Notify
-
-                if isinstance(step, Notify):
-                    ui.info(notify.preview(step.payload(rel)))  # sent nowhere
+            preview = step.preview(rel) if not report.errors else None
+            if preview:
+                ui.info(preview)
         raise_if_problems(report)
         ui.final("Dry run: nothing was changed.")
         return rel
     raise_if_problems(report)
-    if name == "notify_slack":
-        # On its own, a failed notification is the task's failure (not a warning), and
-        # there is nothing to roll back: its error goes out as it is, hint and all.
+    if step.warn_only:
+        # Inside a release such a failure is a warning; asked for by name it is the task's
+        # failure, with nothing to roll back: its error goes out as it is, hint and all.
         with ui.step(name, step.describe(rel)) as handle:
             step.run(rel, handle)
         return rel

@@ -220,6 +220,20 @@ class Step:
         """Undo this step's local effect; returns what was undone, for the message."""
         return None
 
+    # --- run on its own (``fab upload``...) -------------------------------------------------
+
+    def check_alone(self, rel: Release, report: Report) -> None:
+        """Pre-flight when the step runs alone: what earlier steps would have provided."""
+        self.check(rel, report)
+
+    def skipped_alone(self, rel: Release, reason: str) -> ReleaseError | None:
+        """Asked for by name but not applicable: quietly skipped (None), or this error."""
+        return None
+
+    def preview(self, rel: Release) -> str | None:
+        """Extra dry-run output beyond :meth:`describe` (say, the exact message)."""
+        return None
+
 
 def active_steps(rel: Release, steps: list[Step]) -> tuple[list[Step], list[tuple[Step, str]]]:
     run, skipped = [], []

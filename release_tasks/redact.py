@@ -19,9 +19,8 @@ def register(secret: str | None) -> None:
     """Remember a secret so that :func:`redact` hides it wherever it shows up."""
     if secret and len(secret) >= 4:
         _secrets.add(secret)
-        masked = redact_webhook(secret) if "://" in secret else None
-        # The URL's last path segment is the token; hide it even when printed alone.
-        if masked is not None:
+        if "://" in secret:
+            # A webhook URL's last path segment is its token: hide it even printed alone.
             tail = urlsplit(secret).path.rstrip("/").rsplit("/", 1)[-1]
             if len(tail) >= 8:
                 _secrets.add(tail)

@@ -342,27 +342,36 @@ def _probe(conn: Connection, path: str, report: Report, what: str,
     return lines[1:]
 
 
+def _check_connection(rel: Release, url: str, key: str,
+                      report: Report) -> tuple[Target, Connection] | None:
+    """Pre-flight's first part for either setting: the URL parses and the host answers
+    with a known key. Problems go to ``report``; None means there is nothing to probe."""
+    target = report.guard(parse, url, key)
+    if target is None:
+        return None
+    conn = report.guard(connect, target, rel.config.ssh_trust_unknown_hosts)
+    return None if conn is None else (target, conn)
+
+
 def check_repository(rel: Release, repo: Repository, report: Report) -> None:
     """Pre-flight for ``repository = scp://...``: reachable, key known, folder writable.
 
     Also refuses a version whose files are already there, like an HTTP index would, unless
     resuming (where the upload then skips identical files). Changes nothing.
     """
-    target = report.guard(parse, repo.upload_url, "repository")
-    if target is None:
+    checked = _check_connection(rel, repo.upload_url, "repository", report)
+    if checked is None:
         return
-    conn = report.guard(connect, target, rel.config.ssh_trust_unknown_hosts)
-    if conn is None:
-        return
+    target, conn = checked
     with contextlib.closing(conn):
         if report.guard(_sftp_probe, conn, target.path, report) is None:
             return
         if not rel.has_version or not rel.fresh:
             return
-        from .steps import _is_version_file
+        from .build import is_dist_of
 
         listed = report.guard(_listdir, conn, target.path) or []
-        already = sorted(f for f in listed if _is_version_file(f, rel.name, rel.version))
+        already = sorted(f for f in listed if is_dist_of(f, rel.name, rel.version))
         if already:
             report.error(f"{rel.name} {rel.version} is already in {target.path} on "
                          f"{_label(conn)} ({', '.join(already)}): release a new version")
@@ -419,12 +428,10 @@ if [ -e "$1/latest" ] && [ ! -L "$1/latest" ]; then echo "latest is a folder"; f
 
 def check_docs_target(rel: Release, target: str, report: Report) -> None:
     """Pre-flight for ``docs_target = ssh://...``: reachable, key known, parent writable."""
-    parsed = report.guard(parse, target, "docs_target")
-    if parsed is None:
+    checked = _check_connection(rel, target, "docs_target", report)
+    if checked is None:
         return
-    conn = report.guard(connect, parsed, rel.config.ssh_trust_unknown_hosts)
-    if conn is None:
-        return
+    parsed, conn = checked
     with contextlib.closing(conn):
         notes = report.guard(_probe, conn, parsed.parent, report, "the docs folder",
                              _DOCS_PROBE)

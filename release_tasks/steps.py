@@ -250,6 +250,11 @@ class Build(Step):
         if problem:
             report.error(f"{problem} (twine check would fail; fix the markup)")
 
+    def check_alone(self, rel: Release, report: Report) -> None:
+        self.check(rel, report)
+        if not git.tag_exists(rel.root, rel.tag):
+            report.error(f"tag {rel.tag} does not exist (run `fab tag` first)")
+
     def run(self, rel: Release, step: Any) -> None:
         from .build import build, check
 
@@ -358,10 +363,21 @@ class Upload(Step):
         listed = report.guard(index.files_on_index, probed, rel.name)
         if listed is None:
             return
-        already = [f for f in listed if _is_version_file(f, rel.name, rel.version)]
+        from .build import is_dist_of
+
+        already = [f for f in listed if is_dist_of(f, rel.name, rel.version)]
         if already and rel.fresh:
             report.error(f"{rel.name} {rel.version} is already on {repo.display} "
                          f"({', '.join(already)}): release a new version")
+
+    def check_alone(self, rel: Release, report: Report) -> None:
+        from .build import dists_for
+
+        self.check(rel, report)
+        rel.dists = dists_for(rel.dist_dir, rel.name, rel.version)
+        if not rel.dists:
+            report.error(f"no built files of {rel.name} {rel.version} in dist/ "
+                         "(run `fab build` first)")
 
     def run(self, rel: Release, step: Any) -> None:
         from .index import probe_simple_url
@@ -381,7 +397,7 @@ class Upload(Step):
         if rel.repo.kind != "scp":
             problems = verify(rel.repo, rel.name, rel.dists)
             if problems:
-                raise UploadError("; ".join(problems), "check the index, then `--resume`")
+                raise UploadError("; ".join(problems), "check the index")
         if rel.config.verify_install:
             step.update("installing from the index into a throwaway environment")
             from .verify import install
@@ -395,28 +411,6 @@ class Upload(Step):
         if result.skipped:
             parts.append(f"already there: {', '.join(result.skipped)}")
         step.note = "; ".join(parts) + f" → {rel.repo.display}"
-
-
-def _is_version_file(filename: str, name: str, version: str) -> bool:
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        canonicalize_name,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        if filename.endswith(".whl"):
-            dist, ver, *_ = parse_wheel_filename(filename)
-        elif filename.endswith((".tar.gz", ".zip")):
-            dist, ver = parse_sdist_filename(filename)
-        else:
-            return False
-        return canonicalize_name(dist) == canonicalize_name(name) and ver == Version(version)
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return False
 
 
 class ShipDocs(Step):
@@ -495,6 +489,21 @@ class Notify(Step):
             report.error(problem)
         for warning in notify.warnings(rel.webhook):
             report.warn(warning)
+
+    def skipped_alone(self, rel: Release, reason: str) -> ReleaseError | None:
+        """``fab notify_slack`` asked for a message: no webhook is a failure, not a skip."""
+        from . import notify
+        from .errors import NotifyError
+
+        return NotifyError(f"cannot notify: {reason}",
+                           f"export {rel.config.slack_webhook_env}=<the webhook URL>, or "
+                           f"`keyring set {notify.KEYRING_SERVICE} "
+                           f"{notify.keyring_user(rel.config)}`")
+
+    def preview(self, rel: Release) -> str | None:
+        from . import notify
+
+        return notify.preview(self.payload(rel))
 
     def payload(self, rel: Release) -> dict[str, Any]:
         """The message for ``rel.version``: what `run` posts and `--dry-run` prints."""
