@@ -7,7 +7,7 @@ Starts its own SSH server(s) on 127.0.0.1 (tests/sshserver.py: OpenSSH's sshd wh
 installed, asyncssh's server otherwise or as well) with a throwaway HOME, then ships the
 same tree, alternating the methods in every repetition so that drift hits all alike:
 
-- ``ship_docs``: release_tasks.ssh.ship_docs end to end (pack, one connection, put one
+- ``ship_docs``: release_tasks.ssh.session.ship_docs end to end (pack, one connection, put one
   archive, unpack remotely, switch ``latest``);
 - ``sftp per file``: one Fabric connection, one SFTP ``put`` per file (what copying a tree
   with Fabric's ``Connection.put`` amounts to);
@@ -40,10 +40,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from release_tasks import ssh  # noqa: E402
-from release_tasks.config import Config  # noqa: E402
-from release_tasks.plan import Release  # noqa: E402
-from release_tasks.ui import Ui  # noqa: E402
+from release_tasks.core.config import Config  # noqa: E402
+from release_tasks.core.release import Release  # noqa: E402
+from release_tasks.core.ui import Ui  # noqa: E402
+from release_tasks.ssh import session as ssh  # noqa: E402
 from tests import sshserver  # noqa: E402
 
 GOAL = 3.0

@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .ui import Ui
+from release_tasks.core.ui import Ui
 
 NAME = "release-tasks-demo"
 MODULE = "release_tasks_demo"
@@ -62,7 +62,7 @@ def _start_version() -> str:
     """Continue after the newest demo release already in the default index."""
     from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 
-    from .index import files_on_index, resolve
+    from release_tasks.publish.index import files_on_index, resolve
 
     versions = []
     for filename in files_on_index(resolve(None), NAME):
@@ -144,9 +144,9 @@ def make_sample(folder: Path, version: str) -> Path:
 
 def run(ui: Ui) -> Path:
     """Create the sample package and release it; returns the sample's folder."""
-    from . import config as config_module
-    from .pipeline import release
-    from .plan import Options
+    from release_tasks.core import config as config_module
+    from release_tasks.core.pipeline import release
+    from release_tasks.core.release import Options
 
     folder = Path(tempfile.mkdtemp(prefix="release-tasks-demo-"))
     project = make_sample(folder, _start_version())

@@ -38,8 +38,8 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(c: Any, *args: Any, **kwargs: Any) -> Any:
-        from . import redact
-        from .errors import ReleaseError
+        from release_tasks.core import redact
+        from release_tasks.core.errors import ReleaseError
 
         try:
             return fn(c, *args, **kwargs)
@@ -59,8 +59,9 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _setup(c: Any, verbose: bool = False, quiet: bool = False,
            **overrides: Any) -> tuple[Path, Any, Any]:
     """Find the repository, load the config once, make the UI."""
-    from . import config, git
-    from .ui import Ui
+    from release_tasks.core import config
+    from release_tasks.core.ui import Ui
+    from release_tasks.vcs import git
 
     start = getattr(c.config, "_project_prefix", None) or os.getcwd()
     root = git.find_root(Path(start))
@@ -82,8 +83,8 @@ def _dry(c: Any, dry_run: bool) -> bool:
 @_boundary
 def check(c, part=None, new_version=None, verbose=False):
     """Run every pre-flight check and list every problem; change nothing."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c, verbose=verbose)
     pipeline.check(root, cfg, ui, Options(part=part, new_version=new_version))
@@ -95,8 +96,8 @@ def check(c, part=None, new_version=None, verbose=False):
 @_boundary
 def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dry_run=False):
     """Add the next version's section to the history file, open the editor, commit."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c)
     options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,
@@ -109,8 +110,8 @@ def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dr
 @_boundary
 def bump(c, part=None, new_version=None, dry_run=False):
     """Write the next version into the configured files and commit."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c)
     options = Options(part=part, new_version=new_version, dry_run=_dry(c, dry_run))
@@ -121,8 +122,8 @@ def bump(c, part=None, new_version=None, dry_run=False):
 @_boundary
 def tag(c, dry_run=False):
     """Make the annotated tag of the current version."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c)
     pipeline.single(root, cfg, ui, "tag", Options(dry_run=_dry(c, dry_run)))
@@ -132,8 +133,8 @@ def tag(c, dry_run=False):
 @_boundary
 def build(c, dry_run=False):
     """Build sdist and wheel from the current version's tag, then twine check them."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c)
     pipeline.single(root, cfg, ui, "build", Options(dry_run=_dry(c, dry_run)))
@@ -145,8 +146,8 @@ def build(c, dry_run=False):
 @_boundary
 def upload(c, repository=None, dry_run=False):
     """Upload the built files of the current version to the repository."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c, repository=repository)
     pipeline.single(root, cfg, ui, "upload", Options(dry_run=_dry(c, dry_run)))
@@ -156,8 +157,8 @@ def upload(c, repository=None, dry_run=False):
 @_boundary
 def build_docs(c, dry_run=False):
     """Build the Sphinx HTML docs with the current version."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c)
     pipeline.single(root, cfg, ui, "build_docs", Options(dry_run=_dry(c, dry_run)))
@@ -168,8 +169,8 @@ def build_docs(c, dry_run=False):
 @_boundary
 def ship_docs(c, target=None, dry_run=False):
     """Copy the built docs to the docs target (local folder or ssh://)."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c, docs_target=target)
     pipeline.single(root, cfg, ui, "ship_docs", Options(dry_run=_dry(c, dry_run)))
@@ -181,8 +182,8 @@ def ship_docs(c, target=None, dry_run=False):
 @_boundary
 def notify_slack(c, version="", dry_run=False):
     """Post the release message to the team's Slack channel."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c)
     pipeline.single(root, cfg, ui, "notify_slack", Options(dry_run=_dry(c, dry_run)),
@@ -195,8 +196,8 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
             notes=None, notes_file=None, skip_history=False, skip_upload=False, skip_docs=False,
             skip_notify=False, verbose=False, quiet=False):
     """Release: history, bump, tag, build, upload, docs, Slack. Pushing is left to you."""
-    from . import pipeline
-    from .plan import Options
+    from release_tasks.core import pipeline
+    from release_tasks.core.release import Options
 
     root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet)
     skip = {name for name, on in (("history", skip_history), ("upload", skip_upload),
@@ -211,7 +212,7 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
 @_boundary
 def rollback(c):
     """Undo the local part (commits, tag) of the last unfinished or unpushed release."""
-    from . import pipeline
+    from release_tasks.core import pipeline
 
     root, cfg, ui = _setup(c)
     pipeline.rollback(root, cfg, ui)
@@ -221,7 +222,8 @@ def rollback(c):
 @_boundary
 def demo(c):
     """Release a throwaway sample package on the embedded defaults (no server needed)."""
+    from release_tasks.core.ui import Ui
+
     from .demo import run
-    from .ui import Ui
 
     run(Ui())

@@ -105,7 +105,7 @@ def test_plain_output_without_a_terminal_and_quiet_and_verbose(project, fab, edi
     run = fab(proj, "release", "--yes", "--skip-docs", "--verbose", "--part", "minor",
               env={"EDITOR": editor()})
     assert run.code == 0, run.out
-    assert "$ " in run.out and "build_hooks.py" in run.out  # the commands run are shown
+    assert "$ " in run.out and "hooks.py" in run.out  # the commands run are shown
     assert "  1. edit_history" in run.out  # and the plan
 
 

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from release_tasks import history
-from release_tasks.errors import HistoryError
+from release_tasks.changelog import history
+from release_tasks.core.errors import HistoryError
 
 TITLE = "2.0.0 (2026-01-31)"
 

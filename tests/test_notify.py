@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import history, notify
+from release_tasks.changelog import history
+from release_tasks.notify import slack as notify
 
 from .servers import Receiver, free_port
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import release_tasks
-from release_tasks.config import KEYS
+from release_tasks.core.config import KEYS
 from release_tasks.tasks import RELEASE_HELP
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import ssh
-from release_tasks.config import Config
-from release_tasks.errors import SSHError, UploadError
-from release_tasks.index import resolve
-from release_tasks.plan import Options, Release, Report
-from release_tasks.ui import Ui
+from release_tasks.core.config import Config
+from release_tasks.core.errors import SSHError, UploadError
+from release_tasks.core.release import Options, Release, Report
+from release_tasks.core.ui import Ui
+from release_tasks.publish.index import resolve
+from release_tasks.ssh import session as ssh
 
 from . import sshserver
 

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from release_tasks import version
-from release_tasks.errors import ConfigError, VersionError
+from release_tasks.core.errors import ConfigError, VersionError
+from release_tasks.versioning import bumpversion as version
 
 
 def repo(tmp_path, files: dict[str, str]):

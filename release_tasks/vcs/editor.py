@@ -7,8 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import git
-from .errors import EditorError
+from release_tasks.core.errors import EditorError
+from release_tasks.vcs import git
 
 
 def command(root: Path) -> str:

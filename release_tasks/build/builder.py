@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError
-from .project import normalize
+from release_tasks.core.errors import BuildError
+from release_tasks.core.project import normalize
 
 
 def export(root: Path, ref: str, dest: Path) -> Path:
@@ -72,7 +72,7 @@ DEFAULT_BUILD_SYSTEM = {"requires": ["setuptools>=40.8.0"],
 
 def build_system(src: Path) -> dict[str, Any]:
     """The ``[build-system]`` table, with PEP 517/518's defaults for projects without one."""
-    from .config import read_toml
+    from release_tasks.core.config import read_toml
 
     table = dict(DEFAULT_BUILD_SYSTEM)
     pyproject = src / "pyproject.toml"
@@ -105,7 +105,7 @@ def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = Tr
     """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
 
     The environment comes from ``build`` (isolated, made with uv or pip); the PEP 517
-    hooks run in one process (see build_hooks.py for why that saves seconds).
+    hooks run in one process (see hooks.py for why that saves seconds).
     """
     outdir.mkdir(parents=True, exist_ok=True)
     for stale in dists_for(outdir, name, version):
@@ -126,7 +126,7 @@ def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = Tr
             python = env.python_executable
             env_vars.update(env.make_extra_environ() or {})
         result_file = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "result.json"
-        cmd = [python, str(Path(__file__).with_name("build_hooks.py")),
+        cmd = [python, str(Path(__file__).with_name("hooks.py")),
                table["build-backend"], json.dumps(table.get("backend-path", [])), str(src),
                str(outdir), str(result_file)]
         for _attempt in range(2):

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from release_tasks.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -43,14 +43,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote
 
-from .errors import ConfigError, DocsError, SSHError, UploadError
+from release_tasks.core.errors import ConfigError, DocsError, SSHError, UploadError
 
 if TYPE_CHECKING:
     from fabric import Connection
 
-    from .index import Repository
-    from .plan import Release, Report
-    from .upload import UploadResult
+    from release_tasks.core.release import Release, Report
+    from release_tasks.publish.index import Repository
+    from release_tasks.publish.upload import UploadResult
 
 CONNECT_TIMEOUT = 15
 Progress = Callable[[str], None] | None
@@ -368,7 +368,7 @@ def check_repository(rel: Release, repo: Repository, report: Report) -> None:
             return
         if not rel.has_version or not rel.fresh:
             return
-        from .build import is_dist_of
+        from release_tasks.build.builder import is_dist_of
 
         listed = report.guard(_listdir, conn, target.path) or []
         already = sorted(f for f in listed if is_dist_of(f, rel.name, rel.version))
@@ -561,8 +561,8 @@ def upload_dists(repo: Repository, dists: list[Path], progress: Progress) -> Upl
     """
     import paramiko
 
-    from .index import sha256
-    from .upload import UploadResult
+    from release_tasks.publish.index import sha256
+    from release_tasks.publish.upload import UploadResult
 
     target = parse(repo.upload_url, "repository")
     result = UploadResult()

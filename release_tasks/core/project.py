@@ -6,8 +6,8 @@ import configparser
 import re
 from pathlib import Path
 
-from .config import read_toml
-from .errors import ConfigError
+from release_tasks.core.config import read_toml
+from release_tasks.core.errors import ConfigError
 
 _SETUP_PY_NAME = re.compile(r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)['"]""")
 

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import redact
-from .errors import ConfigError, IndexUnreachable
-from .project import normalize
+from release_tasks.core import redact
+from release_tasks.core.errors import ConfigError, IndexUnreachable
+from release_tasks.core.project import normalize
 
 TIMEOUT = 15
 
@@ -331,7 +331,7 @@ def write_to_folder(repo: Repository, name: str, files: list[Path]) -> list[str]
     leaves a partial file under the real name. A file already there with the same content
     is skipped; with different content it is an error, like on a real index.
     """
-    from .errors import UploadError
+    from release_tasks.core.errors import UploadError
 
     project = normalize(name)
     folder = repo.folder / "simple" / project

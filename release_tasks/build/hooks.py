@@ -10,7 +10,7 @@ processes cost two to three seconds more than one on a small package. Here the b
 imported once; the wheel is still built from the unpacked sdist, as ``python -m build``
 does, so a file missing from the sdist still breaks the build instead of the release.
 
-Usage: python build_hooks.py BACKEND BACKEND_PATH_JSON SOURCE_DIR OUT_DIR RESULT_JSON
+Usage: python hooks.py BACKEND BACKEND_PATH_JSON SOURCE_DIR OUT_DIR RESULT_JSON
 
 If the backend asks for requirements the environment lacks, the result says so
 (``{"missing": [...]}``) and nothing is built; the caller installs them and runs again.

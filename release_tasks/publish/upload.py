@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import index, redact
-from .errors import UploadError
-from .index import Repository
+from release_tasks.core import redact
+from release_tasks.core.errors import UploadError
+from release_tasks.publish import index
+from release_tasks.publish.index import Repository
 
 
 @dataclass
@@ -35,7 +36,7 @@ def upload(repo: Repository, name: str, dists: list[Path],
         result.skipped = [p.name for p in dists if p.name not in added]
         return result
     if repo.kind == "scp":
-        from . import ssh
+        from release_tasks.ssh import session as ssh
 
         return ssh.upload_dists(repo, dists, progress)
     repo = index.probe_simple_url(repo)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import HistoryError
+from release_tasks.core.errors import HistoryError
 
 STEMS = ("history", "changes", "changelog", "news")
 SUFFIXES = ("", ".rst", ".md", ".txt", ".markdown")

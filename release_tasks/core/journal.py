@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import git
+from release_tasks.vcs import git
 
 _LOCK = threading.RLock()
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from . import redact
+from release_tasks.core import redact
 
 OK, FAIL, SKIP, WARN = "✓", "✗", "–", "!"
 

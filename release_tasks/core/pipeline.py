@@ -10,14 +10,8 @@ import dataclasses
 import time
 from pathlib import Path
 
-from . import git
-from .config import Config
-from .errors import NothingToResume, ReleaseError
-from .journal import Journal
-from .plan import (
-    Options,
-    Release,
-    Report,
+from release_tasks.core.config import Config
+from release_tasks.core.engine import (
     Step,
     active_steps,
     confirm,
@@ -27,8 +21,12 @@ from .plan import (
     raise_if_problems,
     report_findings,
 )
-from .steps import STEPS, check_repository, release_steps, slack_warning
-from .ui import Ui
+from release_tasks.core.errors import NothingToResume, ReleaseError
+from release_tasks.core.journal import Journal
+from release_tasks.core.release import Options, Release, Report
+from release_tasks.core.ui import Ui
+from release_tasks.steps import STEPS, check_repository, release_steps, slack_warning
+from release_tasks.vcs import git
 
 
 def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
@@ -129,7 +127,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         raise ReleaseError(
             f"HEAD moved since the release of {journal.version} stopped",
             f"check out {journal.release_head[:10]} (or `fab rollback`) before --resume")
-    from .build import dists_for
+    from release_tasks.build.builder import dists_for
 
     rel.dists = [Path(p) for p in journal.dists if Path(p).exists()]
     if journal.docs_html and Path(journal.docs_html).is_dir():

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import git
-from .config import read_toml
-from .errors import ConfigError, VersionError
+from release_tasks.core.config import read_toml
+from release_tasks.core.errors import ConfigError, VersionError
+from release_tasks.vcs import git
 
 if TYPE_CHECKING:
     from bumpversion.config.models import Config as BVConfig

@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from . import redact
-from .errors import UploadError
-from .index import Repository
+from release_tasks.core import redact
+from release_tasks.core.errors import UploadError
+from release_tasks.publish.index import Repository
 
 _KEEP = {"PIP_CERT", "PIP_CLIENT_CERT", "PIP_TRUSTED_HOST"}
 

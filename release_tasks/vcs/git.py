@@ -10,7 +10,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from .errors import GitError, NotAGitRepository
+from release_tasks.core.errors import GitError, NotAGitRepository
 
 # Git must never stop to ask a question in the middle of a release.
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}

@@ -30,9 +30,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from . import redact
-from .config import Config
-from .errors import NotifyError
+from release_tasks.core import redact
+from release_tasks.core.config import Config
+from release_tasks.core.errors import NotifyError
 
 KEYRING_SERVICE = "release_tasks"
 # All attempts and waits together, in seconds, unless ``slack_timeout`` says otherwise.
@@ -839,7 +839,7 @@ def index_page(simple_url: str, name: str, version: str) -> str:
 
     Any user:password in the index URL is dropped: it must not go to a chat channel.
     """
-    from .project import normalize
+    from release_tasks.core.project import normalize
 
     parts = urlsplit(simple_url)
     host = parts.hostname or ""

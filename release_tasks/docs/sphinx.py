@@ -19,8 +19,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import DocsError
-from .index import data_dir
+from release_tasks.core.errors import DocsError
+from release_tasks.publish.index import data_dir
 
 CANDIDATES = ("docs", "doc", "docs/source", "doc/source", "documentation")
 

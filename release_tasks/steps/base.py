@@ -1,0 +1,57 @@
+"""Shared by the steps: repository checks and the commits steps make."""
+
+from __future__ import annotations
+
+from release_tasks.core.errors import (
+    DirtyTree,
+)
+from release_tasks.core.release import Release, Report
+from release_tasks.vcs import git
+
+
+def check_repository(rel: Release, report: Report, clean: bool = True) -> None:
+    """The repository-level checks: commits, clean tree, branch, upstream."""
+    root = rel.root
+    if not git.has_commits(root):
+        report.error("the repository has no commits yet (commit the package first)")
+        return
+    if not git.ok(root, "var", "GIT_COMMITTER_IDENT"):
+        report.error("git does not know who you are, so it cannot commit (set "
+                     "`git config user.name` and `git config user.email`)")
+    if clean:
+        dirty = git.dirty_files(root)
+        if dirty:
+            shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+            report.error(str(DirtyTree(f"uncommitted changes in {shown}")))
+    branch = git.branch(root)
+    if branch is None:
+        report.error("HEAD is detached (check out the branch to release from)")
+    elif rel.config.release_branch and branch != rel.config.release_branch:
+        report.error(f"on branch {branch}, but releases are made from "
+                     f"{rel.config.release_branch} (release_branch): check it out first")
+    upstream = git.upstream(root) if branch else None
+    if upstream:
+        remote, _, remote_branch = upstream.partition("/")
+        out = git.run_git(root, "ls-remote", "--heads", remote, f"refs/heads/{remote_branch}",
+                          check=False)
+        if out.strip():
+            remote_head = out.split()[0]
+            if not git.ok(root, "cat-file", "-e", f"{remote_head}^{{commit}}") or \
+                    not git.is_ancestor(root, remote_head, "HEAD"):
+                report.error(f"{branch} is behind {upstream} (pull first, then release)")
+
+
+def record_commit(rel: Release, step: str, sha: str) -> None:
+    rel.commits[step] = sha
+    if rel.journal is not None:
+        rel.journal.commits[step] = sha
+        rel.journal.release_head = sha
+        rel.journal.save()
+
+
+def commit_of(rel: Release, step: str) -> str | None:
+    if step in rel.commits:
+        return rel.commits[step]
+    if rel.journal is not None:
+        return rel.journal.commits.get(step)
+    return None

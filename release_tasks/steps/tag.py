@@ -1,0 +1,49 @@
+"""tag: the annotated (or signed) release tag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from release_tasks.core.engine import Step
+from release_tasks.core.errors import (
+    TagExists,
+)
+from release_tasks.core.release import Release, Report
+from release_tasks.vcs import git
+
+from .base import record_commit
+
+
+class Tag(Step):
+    name = "tag"
+
+    def describe(self, rel: Release) -> str:
+        kind = "signed" if rel.scheme.sign_tags else "annotated"
+        return f"{kind} tag {rel.tag} (\"{rel.scheme.tag_message(rel.version)}\") on that commit"
+
+    def check(self, rel: Release, report: Report) -> None:
+        if not rel.has_version or report.guard(lambda: rel.scheme) is None:
+            return
+        tag = rel.tag
+        if git.tag_exists(rel.root, tag):
+            report.error(str(TagExists(f"tag {tag} already exists")))
+        elif git.remote_url(rel.root, rel.config.remote) and \
+                git.remote_has_tag(rel.root, rel.config.remote, tag):
+            report.error(str(TagExists(f"tag {tag} already exists on {rel.config.remote}")))
+
+    def run(self, rel: Release, step: Any) -> None:
+        git.tag(rel.root, rel.tag, rel.scheme.tag_message(rel.version), rel.scheme.sign_tags)
+        record_commit(rel, "tag", git.head(rel.root))
+        if rel.journal is not None:
+            rel.journal.tag_created = True
+            rel.journal.release_head = git.head(rel.root)
+            rel.journal.save()
+        rel.tag_created = True
+        step.note = f"{rel.tag} on {git.head(rel.root)[:10]}"
+
+    def undo(self, rel: Release) -> str | None:
+        created = rel.tag_created or (rel.journal is not None and rel.journal.tag_created)
+        if created and git.tag_exists(rel.root, rel.tag):
+            git.delete_tag(rel.root, rel.tag)
+            return f"deleted tag {rel.tag}"
+        return None
