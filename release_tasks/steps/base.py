@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from release_tasks.core.errors import (
-    DirtyTree,
-)
+from release_tasks.core.engine import Step
+from release_tasks.core.errors import DirtyTree
 from release_tasks.core.release import Release, Report
 from release_tasks.vcs import git
 
@@ -55,3 +54,27 @@ def commit_of(rel: Release, step: str) -> str | None:
     if rel.journal is not None:
         return rel.journal.commits.get(step)
     return None
+
+
+class CommitStep(Step):
+    """A step that makes one commit, and undoes it (or its uncommitted edits) on rollback."""
+
+    def commit(self, rel: Release, paths: list[str], message: str) -> str:
+        sha = git.commit(rel.root, paths, message)
+        record_commit(rel, self.name, sha)
+        return sha
+
+    def undo_commit(self, rel: Release) -> bool:
+        """Remove this step's commit if it is still the last one (``reset --keep``)."""
+        sha = commit_of(rel, self.name)
+        if sha and git.head(rel.root) == sha:
+            git.reset_keep(rel.root, f"{sha}^")
+            return True
+        return False
+
+    def restore(self, rel: Release, paths: list[str]) -> list[str]:
+        """Put back HEAD's copy of those of ``paths`` this step left modified."""
+        dirty = sorted(set(git.dirty_files(rel.root)) & set(paths))
+        if dirty:
+            git.run_git(rel.root, "checkout", "HEAD", "--", *dirty)
+        return dirty

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from release_tasks.core.engine import Step
 from release_tasks.core.errors import (
     VersionError,
 )
 from release_tasks.core.release import Release, Report
-from release_tasks.vcs import git
 
-from .base import commit_of, record_commit
+from .base import CommitStep
 
 
-class Bump(Step):
+class Bump(CommitStep):
     name = "bump"
 
     def describe(self, rel: Release) -> str:
@@ -38,21 +36,14 @@ class Bump(Step):
         if not changed:
             raise VersionError(f"writing {rel.version} changed no file",
                                f"check the file list in {rel.scheme.description}")
-        sha = git.commit(rel.root, changed, rel.scheme.commit_message(rel.version))
-        record_commit(rel, self.name, sha)
+        self.commit(rel, changed, rel.scheme.commit_message(rel.version))
         step.note = f"{rel.current} → {rel.version} in {', '.join(changed)}"
 
     def _restore(self, rel: Release) -> bool:
-        touched = [f for f in rel.scheme.files if (rel.root / f).exists()]
-        dirty = set(git.dirty_files(rel.root)) & set(touched)
-        if dirty:
-            git.run_git(rel.root, "checkout", "HEAD", "--", *sorted(dirty))
-        return bool(dirty)
+        return bool(self.restore(rel, [f for f in rel.scheme.files if (rel.root / f).exists()]))
 
     def undo(self, rel: Release) -> str | None:
-        sha = commit_of(rel, self.name)
-        if sha and git.head(rel.root) == sha:
-            git.reset_keep(rel.root, f"{sha}^")
+        if self.undo_commit(rel):
             return f"removed the version bump commit ({rel.version})"
         if self._restore(rel):
             return "restored the version files"

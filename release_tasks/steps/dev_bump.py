@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from release_tasks.core.engine import Step
 from release_tasks.core.errors import (
     HistoryError,
 )
 from release_tasks.core.release import Release, Report
-from release_tasks.vcs import git
 
-from .base import record_commit
+from .base import CommitStep
 
 
-class DevBump(Step):
+class DevBump(CommitStep):
     name = "dev_bump"
 
     def skip_reason(self, rel: Release) -> str | None:
@@ -68,12 +66,9 @@ class DevBump(Step):
                 base = dev.split(".dev")[0]
                 path.write_text(history.unreleased_section(text, fmt, base), encoding="utf-8")
                 changed = sorted(set(changed) | {path.relative_to(rel.root).as_posix()})
-            sha = git.commit(rel.root, changed, f"Back to development: {dev}")
+            self.commit(rel, changed, f"Back to development: {dev}")
         except BaseException:
             # Leave the released state behind, not half a dev bump: --resume redoes it.
-            dirty = sorted(set(git.dirty_files(rel.root)) & set(touched))
-            if dirty:
-                git.run_git(rel.root, "checkout", "HEAD", "--", *dirty)
+            self.restore(rel, touched)
             raise
-        record_commit(rel, self.name, sha)
         step.note = f"now at {dev}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from release_tasks.core.engine import Step
 from release_tasks.core.errors import (
     DirtyTree,
     HistoryError,
@@ -13,10 +12,10 @@ from release_tasks.core.errors import (
 from release_tasks.core.release import Release, Report
 from release_tasks.vcs import git
 
-from .base import commit_of, record_commit
+from .base import CommitStep
 
 
-class EditHistory(Step):
+class EditHistory(CommitStep):
     name = "edit_history"
 
     def skip_reason(self, rel: Release) -> str | None:
@@ -102,14 +101,11 @@ class EditHistory(Step):
             rel.history_backup = None
             raise
         rel_path = path.relative_to(rel.root).as_posix()
-        sha = git.commit(rel.root, [rel_path], f"Update {path.name} for {rel.version}")
-        record_commit(rel, self.name, sha)
+        self.commit(rel, [rel_path], f"Update {path.name} for {rel.version}")
         step.note = f"{rel_path}: {history.title_for(rel.version, rel.date)}"
 
     def undo(self, rel: Release) -> str | None:
-        sha = commit_of(rel, self.name)
-        if sha and git.head(rel.root) == sha:
-            git.reset_keep(rel.root, f"{sha}^")
+        if self.undo_commit(rel):
             return f"removed the {self.name} commit"
         if rel.history_backup is not None:
             path = rel.history_path
