@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from release_tasks.changelog import history
-from release_tasks.notify import slack as notify
+from release_tasks.notify import markup, message, webhook
 
 from .servers import Receiver, free_port
 
@@ -262,7 +262,7 @@ def test_a_server_error_is_retried_with_backoff(project, fab):
 
     assert run.code == 0, run.out
     assert len(receiver.requests) == 2
-    assert receiver.requests[1]["t"] - receiver.requests[0]["t"] >= notify.FIRST_BACKOFF
+    assert receiver.requests[1]["t"] - receiver.requests[0]["t"] >= webhook.FIRST_BACKOFF
     assert receiver.payloads()[0] == receiver.payloads()[1]
     assert_secret_kept(run.out, receiver.secret)
 
@@ -300,7 +300,7 @@ def test_a_slow_webhook_times_out_is_retried_then_reported(project, fab):
     # The client's 1 s timeout starts when it sends; the server stamps the request once it
     # has read it, a little later: hence the small allowance on the spacing.
     spacing = receiver.requests[1]["t"] - receiver.requests[0]["t"]
-    assert spacing >= 1.0 + notify.FIRST_BACKOFF - 0.2
+    assert spacing >= 1.0 + webhook.FIRST_BACKOFF - 0.2
     assert "cannot reach the webhook http://127.0.0.1:" in run.out
     assert "no answer in time (timed out) (2 attempts in" in failure_line(run.out)
     assert_secret_kept(run.out, receiver.secret)
@@ -596,7 +596,7 @@ Bug fixes
 def test_markdown_history_becomes_slack_mrkdwn():
     body = history.section_body(REQUESTS_STYLE_MD, "md", "2.32.0")
 
-    assert notify.to_mrkdwn(body, "md") == (
+    assert markup.to_mrkdwn(body, "md") == (
         "*Security*\n"
         "\n"
         "• Fixed an issue where setting `verify=False` on the first request from a Session "
@@ -626,7 +626,7 @@ def test_markdown_history_becomes_slack_mrkdwn():
 def test_restructuredtext_history_becomes_slack_mrkdwn():
     body = history.section_body(COOKIECUTTER_RST, "rst", "0.3.0")
 
-    assert notify.to_mrkdwn(body, "rst") == (
+    assert markup.to_mrkdwn(body, "rst") == (
         "• Fixed the `frobnicate()` call when the widget is *not* ready "
         "(#42, `cookiepkg.frob`).\n"
         "• Documented in <https://cookiepkg.example.invalid/guide?x=1&y=2|the user guide>.\n"
@@ -647,7 +647,7 @@ def test_restructuredtext_history_becomes_slack_mrkdwn():
 def test_markdown_flavour_for_services_that_render_markdown():
     body = history.section_body(COOKIECUTTER_RST, "rst", "0.3.0")
 
-    text = notify.to_chat(body, "rst", "markdown")
+    text = markup.to_chat(body, "rst", "markdown")
 
     assert text.splitlines()[:2] == [
         "- Fixed the `frobnicate()` call when the widget is **not** ready "
@@ -660,36 +660,36 @@ def test_a_long_history_section_is_trimmed_with_an_ellipsis():
     many = "\n".join(f"- Change number {n} with a few more words." for n in range(200))
     one_long_line = "- " + " ".join(f"word{n}" for n in range(2000))
 
-    trimmed = notify.to_mrkdwn(many)
-    cut = notify.to_mrkdwn(one_long_line)
+    trimmed = markup.to_mrkdwn(many)
+    cut = markup.to_mrkdwn(one_long_line)
 
     assert trimmed.splitlines()[-1] == "…"
-    assert len(trimmed.splitlines()) == notify.CHANGES_LINES
+    assert len(trimmed.splitlines()) == markup.CHANGES_LINES
     assert trimmed.splitlines()[0] == "• Change number 0 with a few more words."
-    assert len(cut) <= notify.CHANGES_LIMIT and cut.endswith("\n…")
+    assert len(cut) <= markup.CHANGES_LIMIT and cut.endswith("\n…")
     assert re.search(r"word\d+\n…$", cut)
 
 
 def test_trimming_never_leaves_a_code_block_open():
     text = "- Example:\n\n```\n" + "\n".join(f"line {n}" for n in range(100)) + "\n```\n"
 
-    trimmed = notify.to_mrkdwn(text)
+    trimmed = markup.to_mrkdwn(text)
 
     assert trimmed.endswith("```\n…")
     assert trimmed.count("```") == 2
 
 
 def test_a_secret_sent_in_clear_text_is_worth_a_warning():
-    assert notify.warnings("http://chat.example.invalid/hooks/abcdefghijkl") == [
+    assert message.warnings("http://chat.example.invalid/hooks/abcdefghijkl") == [
         "the webhook http://chat.example.invalid/hooks/*** is plain http: its secret travels "
         "unencrypted (use https)"]
-    assert notify.warnings("https://hooks.slack.com/services/T1/B2/abcdefghijkl") == []
-    assert notify.warnings("http://127.0.0.1:8065/hooks/abcdefghijkl") == []
+    assert message.warnings("https://hooks.slack.com/services/T1/B2/abcdefghijkl") == []
+    assert message.warnings("http://127.0.0.1:8065/hooks/abcdefghijkl") == []
 
 
 def test_the_index_page_is_pypis_project_page_or_the_simple_page_without_credentials():
-    assert notify.index_page("https://pypi.org/simple/", "My_Package", "1.0") == \
+    assert message.index_page("https://pypi.org/simple/", "My_Package", "1.0") == \
         "https://pypi.org/project/my-package/1.0/"
-    assert notify.index_page("https://alice:s3cret@pypi.example.invalid:8443/root/+simple/",
+    assert message.index_page("https://alice:s3cret@pypi.example.invalid:8443/root/+simple/",
                              "My.Package", "1.0") == \
         "https://pypi.example.invalid:8443/root/+simple/my-package/"

@@ -148,9 +148,9 @@ class Release:
 
     @functools.cached_property
     def webhook(self) -> str | None:
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import secrets
 
-        return notify.webhook_url(self.config)
+        return secrets.webhook_url(self.config)
 
     @property
     def push(self) -> bool:

@@ -23,50 +23,50 @@ class Notify(Step):
         if "notify" in rel.options.skip:
             return "--skip-notify"
         if rel.webhook is None:
-            from release_tasks.notify import slack as notify
+            from release_tasks.notify import secrets
 
-            return notify.missing(rel.config)
+            return secrets.missing(rel.config)
         return None
 
     def describe(self, rel: Release) -> str:
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import secrets
 
         channel = f" ({rel.config.slack_channel})" if rel.config.slack_channel else ""
-        return (f"post to {notify.shown(rel.webhook or '')}{channel}, "
-                f"URL from {notify.webhook_source(rel.config)}")
+        return (f"post to {secrets.shown(rel.webhook or '')}{channel}, "
+                f"URL from {secrets.webhook_source(rel.config)}")
 
     def check(self, rel: Release, report: Report) -> None:
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import message
 
-        for problem in notify.problems(rel.config, rel.webhook):
+        for problem in message.problems(rel.config, rel.webhook):
             report.error(problem)
-        for warning in notify.warnings(rel.webhook):
+        for warning in message.warnings(rel.webhook):
             report.warn(warning)
 
     def skipped_alone(self, rel: Release, reason: str) -> ReleaseError | None:
         """``fab notify_slack`` asked for a message: no webhook is a failure, not a skip."""
         from release_tasks.core.errors import NotifyError
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import secrets
 
         return NotifyError(f"cannot notify: {reason}",
                            f"export {rel.config.slack_webhook_env}=<the webhook URL>, or "
-                           f"`keyring set {notify.KEYRING_SERVICE} "
-                           f"{notify.keyring_user(rel.config)}`")
+                           f"`keyring set {secrets.KEYRING_SERVICE} "
+                           f"{secrets.keyring_user(rel.config)}`")
 
     def preview(self, rel: Release) -> str | None:
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import message
 
-        return notify.preview(self.payload(rel))
+        return message.preview(self.payload(rel))
 
     def payload(self, rel: Release) -> dict[str, Any]:
         """The message for ``rel.version``: what `run` posts and `--dry-run` prints."""
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import message
 
         changes, fmt = self._changes(rel)
-        return notify.payload(rel.config, rel.name, rel.version, changes=changes,
-                              changes_format=fmt, docs_url=self._docs_url(rel),
-                              index_url=self._index_url(rel),
-                              flavour=notify.flavour_for(rel.webhook))
+        return message.payload(rel.config, rel.name, rel.version, changes=changes,
+                               changes_format=fmt, docs_url=self._docs_url(rel),
+                               index_url=self._index_url(rel),
+                               flavour=message.flavour_for(rel.webhook))
 
     def _changes(self, rel: Release) -> tuple[str, str]:
         """The version's history section; none at all is better than no message."""
@@ -81,15 +81,15 @@ class Notify(Step):
         return history.section_body(text, fmt, rel.version), fmt
 
     def _docs_url(self, rel: Release) -> str | None:
-        from release_tasks.docs import sphinx as docs
+        from release_tasks.docs import sphinx
 
         if not rel.config.docs_url:
             return None
-        return docs.expand(rel.config.docs_url, rel.name, rel.version)
+        return sphinx.expand(rel.config.docs_url, rel.name, rel.version)
 
     def _index_url(self, rel: Release) -> str | None:
         """The package's page on an http index whose simple URL is known (no probing)."""
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import message
 
         try:
             repo = rel.repo
@@ -97,14 +97,14 @@ class Notify(Step):
             return None
         if repo.kind != "http" or not repo.simple_url:
             return None
-        return notify.index_page(repo.simple_url, rel.name, rel.version)
+        return message.index_page(repo.simple_url, rel.name, rel.version)
 
     def run(self, rel: Release, step: Any) -> None:
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import secrets, webhook
 
         assert rel.webhook is not None
         data = self.payload(rel)
-        shown = notify.shown(rel.webhook)
+        shown = secrets.shown(rel.webhook)
 
         def progress(text: str) -> None:
             step.update(text)
@@ -113,9 +113,10 @@ class Notify(Step):
         rel.ui.detail(f"notify_slack: POST {shown} ({len(str(data.get('text', '')))} "
                       f"characters of text)")
         try:
-            attempts = notify.post(rel.webhook, data, source=notify.webhook_source(rel.config),
-                                   budget=notify.budget(rel.config),
-                                   again=f"fab notify_slack {rel.version}", progress=progress)
+            attempts = webhook.post(rel.webhook, data,
+                                    source=secrets.webhook_source(rel.config),
+                                    budget=webhook.budget(rel.config),
+                                    again=f"fab notify_slack {rel.version}", progress=progress)
         except BaseException:
             step.update(f"not posted to {shown}")  # not the last retry's progress line
             raise
@@ -129,7 +130,7 @@ def slack_warning(rel: Release, report: Report) -> None:
     configured = [key for key in ("slack_channel", "slack_username", "slack_icon_emoji",
                                   "slack_template", "webhook_template") if getattr(config, key)]
     if configured and rel.webhook is None and "notify" not in rel.options.skip:
-        from release_tasks.notify import slack as notify
+        from release_tasks.notify import secrets
 
-        report.warn(f"{configured[0]} is set but {notify.missing(config)}: the team will not "
+        report.warn(f"{configured[0]} is set but {secrets.missing(config)}: the team will not "
                     f"be told (export {config.slack_webhook_env}, or --skip-notify)")
