@@ -7,7 +7,7 @@ Starts its own SSH server(s) on 127.0.0.1 (tests/sshserver.py: OpenSSH's sshd wh
 installed, asyncssh's server otherwise or as well) with a throwaway HOME, then ships the
 same tree, alternating the methods in every repetition so that drift hits all alike:
 
-- ``ship_docs``: release_tasks.ssh.session.ship_docs end to end (pack, one connection, put one
+- ``ship_docs``: release_tasks.docs.ship_ssh.ship_docs end to end (pack, one connection, put one
   archive, unpack remotely, switch ``latest``);
 - ``sftp per file``: one Fabric connection, one SFTP ``put`` per file (what copying a tree
   with Fabric's ``Connection.put`` amounts to);
@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 from release_tasks.core.config import Config  # noqa: E402
 from release_tasks.core.release import Release  # noqa: E402
 from release_tasks.core.ui import Ui  # noqa: E402
-from release_tasks.ssh import session as ssh  # noqa: E402
+from release_tasks.docs import ship_ssh  # noqa: E402
+from release_tasks.ssh import connection, session  # noqa: E402
 from tests import sshserver  # noqa: E402
 
 GOAL = 3.0
@@ -82,17 +83,17 @@ def make_tree(root: Path, files: int) -> tuple[int, int]:
 
 
 def ship_archive(rel: Release, html: Path, dest: Path) -> None:
-    ssh.ship_docs(rel, html, f"ssh://127.0.0.1{dest}/pkg/1.0.0", None)
+    ship_ssh.ship_docs(rel, html, f"ssh://127.0.0.1{dest}/pkg/1.0.0", None)
 
 
 def sftp_per_file(html: Path, dest: Path) -> None:
-    target = ssh.parse(f"ssh://127.0.0.1{dest}", "bench")
-    conn = ssh.connect(target)
+    target = connection.parse(f"ssh://127.0.0.1{dest}", "bench")
+    conn = connection.connect(target)
     try:
         sftp = conn.sftp()
         for path in [dest, *[dest / d.relative_to(html) for d in sorted(html.rglob("*"))
                              if d.is_dir()]]:
-            ssh._makedirs(sftp, str(path))
+            session._makedirs(sftp, str(path))
         for path in sorted(html.rglob("*")):
             if path.is_file():
                 sftp.put(str(path), str(dest / path.relative_to(html)))

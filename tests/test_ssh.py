@@ -23,8 +23,10 @@ from release_tasks.core.config import Config
 from release_tasks.core.errors import SSHError, UploadError
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
+from release_tasks.docs import ship_ssh
 from release_tasks.publish.index import resolve
-from release_tasks.ssh import session as ssh
+from release_tasks.ssh import connection, session
+from release_tasks.steps.ship_docs import ShipDocs
 
 from . import sshserver
 
@@ -38,6 +40,17 @@ def server(request, home, tmp_path, monkeypatch):
     srv = sshserver.start(request.param, home, tmp_path / "sshd")
     yield srv
     srv.close()
+
+
+class StepLine:
+    """What a step sees of its progress line: updates, then a closing note."""
+
+    def __init__(self) -> None:
+        self.updates: list[str] = []
+        self.note = ""
+
+    def update(self, text: str) -> None:
+        self.updates.append(text)
 
 
 def release(root: Path, trust: bool = False, version: str = "1.0.0",
@@ -96,8 +109,8 @@ def test_docs_land_in_versioned_folders_and_latest_follows_the_newest(server, tm
     first = html_tree(tmp_path / "html-1", "1.0.0")
     steps: list[str] = []
 
-    where = ssh.ship_docs(release(tmp_path), first, f"ssh://127.0.0.1{site}/pkg/1.0.0",
-                          steps.append)
+    where = ship_ssh.ship_docs(release(tmp_path), first, f"ssh://127.0.0.1{site}/pkg/1.0.0",
+                               steps.append)
 
     assert where == f"ssh://127.0.0.1:{server.port}{site}/pkg/1.0.0"
     assert tree(site / "pkg" / "1.0.0") == tree(first)
@@ -107,8 +120,8 @@ def test_docs_land_in_versioned_folders_and_latest_follows_the_newest(server, tm
     assert (site / "pkg" / "1.0.0" / "index.html").stat().st_mode & 0o777 == 0o644
 
     second = html_tree(tmp_path / "html-2", "1.1.0", pages=("usage", "api"))
-    ssh.ship_docs(release(tmp_path), second, f"ssh://127.0.0.1:{server.port}{site}/pkg/1.1.0",
-                  steps.append)
+    ship_ssh.ship_docs(release(tmp_path), second,
+                       f"ssh://127.0.0.1:{server.port}{site}/pkg/1.1.0", steps.append)
 
     assert tree(site / "pkg" / "1.1.0") == tree(second)
     assert tree(site / "pkg" / "1.0.0") == tree(first)  # old versions stay browsable
@@ -121,10 +134,11 @@ def test_docs_land_in_versioned_folders_and_latest_follows_the_newest(server, tm
 def test_reshipping_a_version_replaces_it_cleanly(server, tmp_path):
     site = tmp_path / "site"
     target = f"ssh://127.0.0.1{site}/pkg/2.0.0"
-    ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "a", "2.0.0", ("old",)), target, None)
+    ship_ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "a", "2.0.0", ("old",)), target,
+                       None)
     again = html_tree(tmp_path / "b", "2.0.0", ("new",))
 
-    ssh.ship_docs(release(tmp_path), again, target, None)
+    ship_ssh.ship_docs(release(tmp_path), again, target, None)
 
     assert tree(site / "pkg" / "2.0.0") == tree(again)  # old.html is gone, not merged
     assert os.readlink(site / "pkg" / "latest") == "2.0.0"
@@ -136,8 +150,8 @@ def test_a_real_latest_folder_is_left_alone(server, tmp_path):
     (site / "pkg" / "latest").mkdir(parents=True)
     (site / "pkg" / "latest" / "index.html").write_text("hand-made")
 
-    where = ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "a", "1.0.0"),
-                          f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
+    where = ship_ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "a", "1.0.0"),
+                               f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
 
     assert where.endswith("(latest left alone: it is a real folder)")
     assert (site / "pkg" / "latest" / "index.html").read_text() == "hand-made"
@@ -148,8 +162,8 @@ def test_a_real_latest_folder_is_left_alone(server, tmp_path):
 def test_a_failed_connection_is_one_line_naming_the_host_and_keeps_latest(
         server, home, tmp_path, failure):
     site = tmp_path / "site"
-    ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "a", "1.0.0"),
-                  f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
+    ship_ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "a", "1.0.0"),
+                       f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
     port = server.port
     if failure == "wrong port":
         port = closed_port()
@@ -159,8 +173,8 @@ def test_a_failed_connection_is_one_line_naming_the_host_and_keeps_latest(
         sshserver.forget_host(home)
 
     with pytest.raises(SSHError) as raised:
-        ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "b", "1.1.0"),
-                      f"ssh://127.0.0.1:{port}{site}/pkg/1.1.0", None)
+        ship_ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "b", "1.1.0"),
+                           f"ssh://127.0.0.1:{port}{site}/pkg/1.1.0", None)
 
     message = str(raised.value)
     assert "\n" not in message and f"127.0.0.1:{port}" in message
@@ -175,10 +189,10 @@ def test_a_failed_connection_is_one_line_naming_the_host_and_keeps_latest(
 @pytest.mark.parametrize("cut", ["at a file boundary", "mid-stream by Ctrl-C"])
 def test_an_archive_cut_short_never_replaces_the_docs(server, tmp_path, cut):
     site = tmp_path / "site"
-    ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "a", "1.0.0"),
-                  f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
+    ship_ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "a", "1.0.0"),
+                       f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
     archive = io.BytesIO()
-    ssh.pack(html_tree(tmp_path / "b", "1.0.0", ("new",)), archive, ".complete-cafe")
+    ship_ssh.pack(html_tree(tmp_path / "b", "1.0.0", ("new",)), archive, ".complete-cafe")
     data = archive.getvalue()
 
     def feed(stream) -> None:
@@ -194,9 +208,10 @@ def test_an_archive_cut_short_never_replaces_the_docs(server, tmp_path, cut):
             stream.flush()
             raise KeyboardInterrupt
 
-    conn = ssh.connect(ssh.parse(f"ssh://127.0.0.1{site}/pkg/1.0.0", "docs_target"))
+    conn = connection.connect(connection.parse(f"ssh://127.0.0.1{site}/pkg/1.0.0", "docs_target"))
     try:
-        code, _, err = ssh.sh(conn, ssh._SHIP, str(site / "pkg"), "1.0.0", "cafe", feed=feed)
+        code, _, err = connection.sh(conn, ship_ssh._SHIP, str(site / "pkg"), "1.0.0", "cafe",
+                                     feed=feed)
         assert code != 0 and "arrived incomplete" in err
     except KeyboardInterrupt:
         assert cut == "mid-stream by Ctrl-C"
@@ -215,8 +230,8 @@ def test_trusting_unknown_hosts_ships_without_touching_known_hosts(server, home,
     sshserver.forget_host(home)
     site = tmp_path / "site"
 
-    ssh.ship_docs(release(tmp_path, trust=True), html_tree(tmp_path / "a", "1.0.0"),
-                  f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
+    ship_ssh.ship_docs(release(tmp_path, trust=True), html_tree(tmp_path / "a", "1.0.0"),
+                       f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
 
     assert os.readlink(site / "pkg" / "latest") == "1.0.0"
     assert (home / ".ssh" / "known_hosts").read_text() == ""
@@ -227,8 +242,8 @@ def test_a_changed_host_key_is_refused_even_when_trusting_unknown_hosts(server, 
     (home / ".ssh" / "known_hosts").write_text(f"[127.0.0.1]:{server.port} {other}\n")
 
     with pytest.raises(SSHError) as raised:
-        ssh.ship_docs(release(tmp_path, trust=True), html_tree(tmp_path / "a", "1.0.0"),
-                      f"ssh://127.0.0.1{tmp_path}/site/pkg/1.0.0", None)
+        ship_ssh.ship_docs(release(tmp_path, trust=True), html_tree(tmp_path / "a", "1.0.0"),
+                           f"ssh://127.0.0.1{tmp_path}/site/pkg/1.0.0", None)
 
     assert "does not match ~/.ssh/known_hosts" in str(raised.value)
     assert f"ssh-keygen -R '[127.0.0.1]:{server.port}'" in str(raised.value)
@@ -238,23 +253,23 @@ def test_a_changed_host_key_is_refused_even_when_trusting_unknown_hosts(server, 
 def test_the_docs_target_check_reports_problems_and_changes_nothing(server, home, tmp_path):
     site = tmp_path / "site"
     report = Report()
-    ssh.check_docs_target(release(tmp_path), f"ssh://127.0.0.1{site}/pkg/1.0.0", report)
+    ship_ssh.check_docs_target(release(tmp_path), f"ssh://127.0.0.1{site}/pkg/1.0.0", report)
     assert report.errors == [] and report.warnings == []
     assert not site.exists()  # "could be created" was enough; nothing was
 
     (tmp_path / "a-file").write_text("not a folder")
-    ssh.check_docs_target(release(tmp_path), f"ssh://127.0.0.1{tmp_path}/a-file/pkg/1", report)
+    ship_ssh.check_docs_target(release(tmp_path), f"ssh://127.0.0.1{tmp_path}/a-file/pkg/1", report)
     assert report.errors == [f"the docs folder {tmp_path}/a-file/pkg on "
                              f"{server.user}@127.0.0.1:{server.port}: {tmp_path}/a-file is a "
                              "file, not a folder (fix the path)"]
 
     (site / "pkg" / "latest").mkdir(parents=True)
-    ssh.check_docs_target(release(tmp_path), f"ssh://127.0.0.1{site}/pkg/1.0.0", report)
+    ship_ssh.check_docs_target(release(tmp_path), f"ssh://127.0.0.1{site}/pkg/1.0.0", report)
     assert any("latest" in w and "real folder" in w for w in report.warnings), report.warnings
 
     sshserver.forget_host(home)
     report = Report()
-    ssh.check_docs_target(release(tmp_path), f"ssh://127.0.0.1{site}/pkg/1.0.0", report)
+    ship_ssh.check_docs_target(release(tmp_path), f"ssh://127.0.0.1{site}/pkg/1.0.0", report)
     assert len(report.errors) == 1 and "is unknown" in report.errors[0]
     assert "ssh-keyscan" in report.errors[0] and "\n" not in report.errors[0]
 
@@ -267,13 +282,13 @@ def test_scp_uploads_land_and_an_identical_upload_is_skipped(server, tmp_path):
     files = dists(tmp_path / "dist")
     repo = resolve(f"scp://127.0.0.1{packages}")
 
-    result = ssh.upload_dists(repo, files, None)
+    result = session.upload_dists(repo, files, None)
 
     assert result.uploaded == [p.name for p in files] and result.skipped == []
     assert listing(packages) == sorted(p.name for p in files)
     assert all(sha(packages / p.name) == sha(p) for p in files)
 
-    again = ssh.upload_dists(repo, files, None)
+    again = session.upload_dists(repo, files, None)
 
     assert again.uploaded == [] and again.skipped == [p.name for p in files]
     assert listing(packages) == sorted(p.name for p in files)
@@ -286,7 +301,7 @@ def test_scp_upload_refuses_to_replace_a_different_file(server, tmp_path):
     files = dists(tmp_path / "dist")
 
     with pytest.raises(UploadError) as raised:
-        ssh.upload_dists(resolve(f"scp://127.0.0.1:{server.port}{packages}"), files, None)
+        session.upload_dists(resolve(f"scp://127.0.0.1:{server.port}{packages}"), files, None)
 
     message = str(raised.value)
     assert "modernpkg-1.0.0.tar.gz is already in" in message and "different content" in message
@@ -304,11 +319,12 @@ def test_an_unknown_host_trusted_in_the_check_is_pinned_for_the_upload(
     files = dists(tmp_path / "dist")
 
     with pytest.raises(SSHError, match="is unknown"):
-        ssh.upload_dists(repo, files, None)  # nothing vouched for this host
+        session.upload_dists(repo, files, None)  # nothing vouched for this host
     report = Report()
-    ssh.check_repository(release(proj.path, trust=True), repo, report)
+    rel = release(proj.path, trust=True)
+    session.check_repository(rel, repo, report)
     assert report.errors == []
-    result = ssh.upload_dists(repo, files, None)
+    result = session.upload_dists(repo, files, None, rel.host_keys)
 
     assert result.uploaded == [p.name for p in files]
     assert (home / ".ssh" / "known_hosts").read_text() == ""
@@ -320,15 +336,15 @@ def test_the_repository_check_refuses_a_version_already_there_unless_resuming(
     packages = tmp_path / "packages"
     repo = resolve(f"scp://127.0.0.1{packages}")
     report = Report()
-    ssh.check_repository(release(proj.path), repo, report)
+    session.check_repository(release(proj.path), repo, report)
     assert report.errors == [] and not packages.exists()
 
-    ssh.upload_dists(repo, dists(tmp_path / "dist"), None)
-    ssh.check_repository(release(proj.path), repo, report)
+    session.upload_dists(repo, dists(tmp_path / "dist"), None)
+    session.check_repository(release(proj.path), repo, report)
     assert len(report.errors) == 1
     assert report.errors[0].startswith("modernpkg 1.0.0 is already in")
     resumed = Report()
-    ssh.check_repository(release(proj.path, resume=True), repo, resumed)
+    session.check_repository(release(proj.path, resume=True), repo, resumed)
     assert resumed.errors == []
 
 
@@ -387,3 +403,42 @@ def test_fab_check_lists_both_unknown_hosts_then_passes_when_trusted(
 
     assert run.code == 0, run.out
     assert not srv.exists() and (home / ".ssh" / "known_hosts").read_text() == ""
+
+
+# --- one release's trust, and pre-releases ---------------------------------------------------
+
+
+def test_a_host_trusted_in_one_release_is_not_trusted_in_the_next(server, home, tmp_path):
+    sshserver.forget_host(home)
+    site = tmp_path / "site"
+    ship_ssh.ship_docs(release(tmp_path, trust=True), html_tree(tmp_path / "a", "1.0.0"),
+                       f"ssh://127.0.0.1{site}/pkg/1.0.0", None)
+
+    with pytest.raises(SSHError, match="is unknown"):
+        ship_ssh.ship_docs(release(tmp_path), html_tree(tmp_path / "b", "1.1.0"),
+                           f"ssh://127.0.0.1{site}/pkg/1.1.0", None)
+
+    assert listing(site / "pkg") == ["1.0.0", "latest"]
+    assert os.readlink(site / "pkg" / "latest") == "1.0.0"
+    assert (home / ".ssh" / "known_hosts").read_text() == ""
+
+
+@pytest.mark.parametrize("follow", [False, True], ids=["default", "docs_latest_prereleases"])
+def test_a_pre_release_leaves_latest_on_the_final_release_unless_configured(
+        server, project, tmp_path, follow):
+    proj = project("modern")
+    site = tmp_path / "site"
+    config = Config(docs_target=f"ssh://127.0.0.1{site}/{{name}}/{{version}}",
+                    docs_latest_prereleases=follow)
+    notes = []
+    for version in ("1.0.0", "1.1.0rc1"):
+        rel = Release(proj.path, config, Ui(quiet=True), Options(), version=version)
+        rel.docs_html = html_tree(tmp_path / version, version)
+        step = StepLine()
+        ShipDocs().run(rel, step)
+        notes.append(step.note)
+
+    assert listing(site / "modernpkg") == ["1.0.0", "1.1.0rc1", "latest"]
+    assert tree(site / "modernpkg" / "1.1.0rc1") == tree(tmp_path / "1.1.0rc1")
+    assert os.readlink(site / "modernpkg" / "latest") == ("1.1.0rc1" if follow else "1.0.0")
+    assert notes[1].endswith("(latest left alone: a pre-release)") is not follow

@@ -35,6 +35,8 @@ class Config:
     docs_target: str | None = None
     docs_url: str | None = None
     docs_strict: bool = False
+    # Whether `latest` moves to a pre-release's docs too (by default only final releases).
+    docs_latest_prereleases: bool = False
     slack_channel: str | None = None
     slack_username: str | None = None
     slack_icon_emoji: str | None = None

@@ -88,6 +88,9 @@ class Release:
         self.journal: Journal | None = None
         self._export: Path | None = None
         self._export_lock = threading.Lock()
+        # SSH host keys trusted (ssh_trust_unknown_hosts) during this release only, so the
+        # upload talks to the host its pre-flight checked: see ssh.connection.PinnedKeys.
+        self.host_keys: dict[str, tuple[str, str]] = {}
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -135,16 +138,16 @@ class Release:
 
     @functools.cached_property
     def docs_dir(self) -> Path | None:
-        from release_tasks.docs import sphinx as docs
+        from release_tasks.docs import sphinx
 
-        return docs.find_dir(self.root, self.config.docs_dir)
+        return sphinx.find_dir(self.root, self.config.docs_dir)
 
     @property
     def docs_target(self) -> str:
-        from release_tasks.docs import sphinx as docs
+        from release_tasks.docs import sphinx
 
-        template = self.config.docs_target or docs.default_target()
-        return docs.expand(template, self.name, self.version)
+        template = self.config.docs_target or sphinx.default_target()
+        return sphinx.expand(template, self.name, self.version)
 
     @functools.cached_property
     def webhook(self) -> str | None:

@@ -1,11 +1,11 @@
-"""Building the Sphinx docs and shipping them to the docs target.
+"""Building the Sphinx docs, and where they go.
 
 The docs are built from the working tree (which, during a release, is the tagged commit)
 into a folder outside the source tree, with the release's version passed in, so the
 pages show the version being released even when ``conf.py`` reads it from an installed
 package. A target is a local folder or ``ssh://[user@]host[:port]/path``; ``{name}`` and
-``{version}`` expand. Each version goes into its own folder and ``latest`` is switched to
-it atomically.
+``{version}`` expand. Shipping is :mod:`release_tasks.docs.ship_local` and
+:mod:`release_tasks.docs.ship_ssh`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -109,41 +108,3 @@ def _only_parallel_warnings(proc: subprocess.CompletedProcess[str]) -> bool:
     warnings = [line for line in proc.stderr.splitlines() if "WARNING" in line]
     return bool(warnings) and all(any(w in line for w in _PARALLEL_WARNINGS)
                                   for line in warnings)
-
-
-def ship_local(html: Path, target: str) -> str:
-    """Copy the built docs into ``target`` (a local folder) and point ``latest`` at it.
-
-    The copy goes to a temporary sibling first and is renamed into place, so a reader
-    never sees half-shipped docs; re-shipping a version replaces it cleanly.
-    """
-    dest = Path(target).expanduser()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
-    try:
-        shutil.copytree(html, staging, dirs_exist_ok=True)
-        old = None
-        if dest.exists() or dest.is_symlink():
-            old = dest.with_name(f".{dest.name}-old-{os.getpid()}")
-            os.replace(dest, old)
-        os.replace(staging, dest)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError as e:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise DocsError(f"cannot ship the docs to {dest}: {e.strerror or e}",
-                        "check docs_target and its permissions") from None
-    _switch_latest(dest)
-    return str(dest)
-
-
-def _switch_latest(dest: Path) -> None:
-    """``latest`` -> this version, replaced atomically with a rename over the old link."""
-    latest = dest.parent / "latest"
-    if latest.exists() and not latest.is_symlink():
-        return  # someone's real folder: leave it alone
-    tmp = dest.parent / f".latest-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(dest.name)
-    os.replace(tmp, latest)

@@ -27,8 +27,12 @@ class UploadResult:
 
 
 def upload(repo: Repository, name: str, dists: list[Path],
-           progress: Callable[[str], None] | None = None) -> UploadResult:
-    """Upload ``dists`` of project ``name`` to ``repo``; see the module docstring."""
+           progress: Callable[[str], None] | None = None,
+           host_keys: dict[str, tuple[str, str]] | None = None) -> UploadResult:
+    """Upload ``dists`` of project ``name`` to ``repo``; see the module docstring.
+
+    ``host_keys``: the SSH host keys the release's pre-flight trusted (``scp://`` only).
+    """
     result = UploadResult()
     if repo.kind == "file":
         added = index.write_to_folder(repo, name, dists)
@@ -36,9 +40,9 @@ def upload(repo: Repository, name: str, dists: list[Path],
         result.skipped = [p.name for p in dists if p.name not in added]
         return result
     if repo.kind == "scp":
-        from release_tasks.ssh import session as ssh
+        from release_tasks.ssh import session
 
-        return ssh.upload_dists(repo, dists, progress)
+        return session.upload_dists(repo, dists, progress, host_keys)
     repo = index.probe_simple_url(repo)
     existing = index.files_on_index(repo, name)
     todo = []

@@ -6,13 +6,27 @@ import os
 from pathlib import Path
 from typing import Any
 
+from release_tasks.core.config import Config
 from release_tasks.core.engine import Step
-from release_tasks.core.errors import (
-    DocsError,
-)
+from release_tasks.core.errors import DocsError
 from release_tasks.core.release import Release, Report
 
 from .build_docs import BuildDocs
+
+
+def moves_latest(version: str, config: Config) -> bool:
+    """Whether ``latest`` follows this version: final releases yes, pre-releases only when
+    ``docs_latest_prereleases`` says so (readers landing on ``latest`` want what is
+    released, not a release candidate). A version packaging cannot read counts as final.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    if config.docs_latest_prereleases:
+        return True
+    try:
+        return not Version(version).is_prerelease
+    except InvalidVersion:
+        return True
 
 
 class ShipDocs(Step):
@@ -24,16 +38,18 @@ class ShipDocs(Step):
         return BuildDocs().skip_reason(rel)
 
     def describe(self, rel: Release) -> str:
-        return f"→ {rel.docs_target} (latest → {rel.version})"
+        if moves_latest(rel.version, rel.config):
+            return f"→ {rel.docs_target} (latest → {rel.version})"
+        return f"→ {rel.docs_target} (latest stays: {rel.version} is a pre-release)"
 
     def check(self, rel: Release, report: Report) -> None:
         if not rel.has_version:
             return
         target = rel.docs_target
         if target.startswith("ssh://"):
-            from release_tasks.ssh import session as ssh
+            from release_tasks.docs import ship_ssh
 
-            ssh.check_docs_target(rel, target, report)
+            ship_ssh.check_docs_target(rel, target, report)
             return
         parent = Path(target).expanduser()
         while not parent.exists() and parent != parent.parent:
@@ -43,18 +59,21 @@ class ShipDocs(Step):
                          "(fix docs_target)")
 
     def run(self, rel: Release, step: Any) -> None:
-        from release_tasks.docs import sphinx as docs
+        from release_tasks.docs import sphinx
 
-        html = rel.docs_html or docs.build_dir(rel.root)
+        html = rel.docs_html or sphinx.build_dir(rel.root)
         if not (html / "index.html").is_file():
             raise DocsError("the docs are not built", "run `fab build_docs` first")
         target = rel.docs_target
+        latest = moves_latest(rel.version, rel.config)
         if target.startswith("ssh://"):
-            from release_tasks.ssh import session as ssh
+            from release_tasks.docs import ship_ssh
 
-            rel.docs_location = ssh.ship_docs(rel, html, target, step.update)
+            rel.docs_location = ship_ssh.ship_docs(rel, html, target, step.update, latest)
         else:
-            rel.docs_location = docs.ship_local(html, target)
+            from release_tasks.docs.ship_local import ship_local
+
+            rel.docs_location = ship_local(html, target, latest)
         if rel.journal is not None:
             rel.journal.docs_location = rel.docs_location
             rel.journal.save()

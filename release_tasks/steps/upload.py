@@ -45,9 +45,9 @@ class Upload(Step):
                             "without any (set TWINE_USERNAME/TWINE_PASSWORD or a .pypirc "
                             "entry if the index needs them)")
         if repo.kind == "scp":
-            from release_tasks.ssh import session as ssh
+            from release_tasks.ssh import session
 
-            ssh.check_repository(rel, repo, report)
+            session.check_repository(rel, repo, report)
             return
         probed = report.guard(index.probe_simple_url, repo)
         if probed is None:
@@ -82,7 +82,7 @@ class Upload(Step):
             raise UploadError("there are no built files to upload", "run `fab build` first")
         rel.repo = probe_simple_url(rel.repo)
         step.update(f"uploading to {rel.repo.display}")
-        result = upload(rel.repo, rel.name, rel.dists, step.update)
+        result = upload(rel.repo, rel.name, rel.dists, step.update, rel.host_keys)
         rel.uploaded = result.uploaded
         rel.skipped_uploads = result.skipped
         if rel.journal is not None:

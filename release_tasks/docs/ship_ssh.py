@@ -1,0 +1,172 @@
+"""Docs over SSH: ``docs_target = "ssh://[user@]host[:port]/path"``.
+
+Docs ship as one archive streamed over one connection into ``tar -x`` on the host, unpacked
+into a temporary folder renamed into place, then ``latest`` is switched with ``ln -sfn`` +
+``mv -T`` (a rename, so atomic): a reader never sees half-shipped docs, and a failure
+leaves the previous version and ``latest`` as they were. ``latest`` follows final releases
+only, unless ``docs_latest_prereleases = true``: a release candidate's docs are published
+under their own version without becoming what readers land on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import secrets
+import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from release_tasks.core.errors import DocsError
+from release_tasks.ssh.connection import (
+    Progress,
+    check_connection,
+    connect,
+    first_line,
+    label,
+    parse,
+    probe,
+    say,
+    sh,
+)
+
+if TYPE_CHECKING:
+    from release_tasks.core.release import Release, Report
+
+
+# After _PROBE, on the docs' parent folder $1: is tar there, is `latest` a real folder?
+_DOCS_PROBE = r"""
+command -v tar >/dev/null 2>&1 || echo "missing tar"
+if [ -e "$1/latest" ] && [ ! -L "$1/latest" ]; then echo "latest is a folder"; fi
+"""
+
+
+def check_docs_target(rel: Release, target: str, report: Report) -> None:
+    """Pre-flight for ``docs_target = ssh://...``: reachable, key known, parent writable."""
+    checked = check_connection(rel, target, "docs_target", report)
+    if checked is None:
+        return
+    parsed, conn = checked
+    with contextlib.closing(conn):
+        notes = report.guard(probe, conn, parsed.parent, report, "the docs folder",
+                             _DOCS_PROBE)
+        if notes is None:
+            return
+        if "missing tar" in notes:
+            report.error(f"{label(conn)} has no `tar` to unpack the docs with "
+                         "(install tar there)")
+        if "latest is a folder" in notes:
+            report.warn(f"{parsed.parent}/latest on {label(conn)} is a real folder, not a "
+                        "symlink: it will not be switched to the new version")
+
+
+def _normalised(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """Owned by nobody in particular and world-readable: a web server serves these."""
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    if info.isdir():
+        info.mode = 0o755
+    elif info.isfile():
+        info.mode = 0o755 if info.mode & 0o111 else 0o644
+    return info
+
+
+def pack(html: Path, out: BinaryIO, marker: str) -> None:
+    """Stream the tree under ``html`` as a ``.tar.gz`` into ``out``, ``marker`` last.
+
+    The empty ``marker`` file goes in only after every other file did, and the host refuses
+    an archive without it: a stream cut at a file boundary (a file that vanished, Ctrl-C)
+    can be a valid tar.gz, and must still never be published. gzip level 1: docs compress
+    about 2-3x even so, and more CPU time per byte saves less than it costs on a LAN.
+    """
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as gz, \
+            tarfile.open(fileobj=gz, mode="w|", format=tarfile.GNU_FORMAT) as tar:
+        for dirpath, dirnames, filenames in os.walk(html):
+            dirnames.sort()
+            base = Path(dirpath)
+            for name in [*dirnames, *sorted(filenames)]:
+                path = base / name
+                tar.add(path, arcname=path.relative_to(html).as_posix(), recursive=False,
+                        filter=_normalised)
+        tar.addfile(_normalised(tarfile.TarInfo(marker)))
+
+
+def _count(html: Path) -> tuple[int, int]:
+    files = [p for p in html.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+# $1 parent folder, $2 version folder name, $3 unique token, $4 "keep-latest" to leave
+# `latest` where it is (a pre-release); the archive arrives on stdin.
+# A truncated archive (dropped connection, Ctrl-C) fails gzip's check or lacks the marker
+# file that comes last, so nothing moves.
+_SHIP = r"""
+set -e
+mkdir -p -- "$1"
+cd -- "$1"
+name=$2 tmp=".$2.tmp-$3" old=".$2.old-$3" link=".latest-$3"
+trap 'rm -rf -- "$tmp" "$link"' EXIT
+trap 'exit 1' HUP INT TERM
+mkdir -- "$tmp"
+tar -x -z --no-same-owner -f - -C "$tmp"
+if [ ! -f "$tmp/.complete-$3" ]; then echo "the archive arrived incomplete" >&2; exit 1; fi
+rm -f -- "$tmp/.complete-$3"
+if [ -e "$name" ] || [ -L "$name" ]; then mv -- "$name" "$old"; fi
+if ! mv -- "$tmp" "$name"; then
+  if [ -e "$old" ]; then mv -- "$old" "$name"; fi
+  exit 1
+fi
+if [ "${4-}" = keep-latest ]; then
+  echo "latest kept: a pre-release"
+elif [ -L latest ] || [ ! -e latest ]; then
+  ln -sfn -- "$name" "$link"
+  if mv --version >/dev/null 2>&1; then mv -T -- "$link" latest; else mv -h -- "$link" latest; fi
+  echo "latest switched"
+else
+  echo "latest kept: a real folder"
+fi
+rm -rf -- "$old" || true
+"""
+
+
+def ship_docs(rel: Release, html: Path, target: str, progress: Progress,
+              latest: bool = True) -> str:
+    """Ship the built HTML to ``ssh://host/path/name/version``; see the module docstring.
+
+    ``latest``: whether ``latest`` moves to this version (False for a pre-release).
+
+    One archive streamed over one channel into ``tar -x`` on the host, instead of a copy
+    per file: a docs tree is thousands of small files, and per-file round trips are what
+    makes copying them slow. Packing, sending and unpacking overlap, and no archive is
+    left lying around on either side.
+    """
+    parsed = parse(target, "docs_target")
+    files, size = _count(html)
+    say(progress, f"connecting to {parsed.host}")
+    conn = connect(parsed, rel.config.ssh_trust_unknown_hosts, rel.host_keys)
+    with contextlib.closing(conn):
+        say(progress, f"streaming {files} file{'s' if files != 1 else ''} "
+                      f"({size / 1e6:.1f} MB) to {parsed.host}")
+        token = secrets.token_hex(6)
+
+        def feed(stream: BinaryIO) -> None:
+            try:
+                pack(html, stream, f".complete-{token}")
+            except OSError as e:  # reading the local build; the host discards what it got
+                raise DocsError(f"cannot read the built docs in {html}: {e.strerror or e}",
+                                "rebuild them with `fab build_docs`") from None
+
+        code, out, err = sh(conn, _SHIP, parsed.parent, parsed.basename, token,
+                            "switch-latest" if latest else "keep-latest", feed=feed)
+        if code != 0:
+            raise DocsError(
+                f"shipping the docs to {parsed.parent} on {label(conn)} failed: "
+                f"{first_line(err or out or f'exit {code}')}",
+                f"fix it on {parsed.host} (the previous docs and `latest` are untouched)")
+        where = f"ssh://{conn.host}:{conn.port}{parsed.path}"
+    if "latest switched" in out:
+        return where
+    if "a pre-release" in out:
+        return f"{where} (latest left alone: a pre-release)"
+    return f"{where} (latest left alone: it is a real folder)"
