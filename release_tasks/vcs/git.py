@@ -12,8 +12,10 @@ from pathlib import Path
 
 from release_tasks.core.errors import GitError, NotAGitRepository
 
-# Git must never stop to ask a question in the middle of a release.
-_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+# Git must never stop to ask a question in the middle of a release. Paths we pass are
+# file names, never patterns: "[draft].md" or "*.txt" must mean that one file.
+_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
+        "GIT_LITERAL_PATHSPECS": "1"}
 
 
 def run_git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
@@ -78,9 +80,36 @@ def branch(root: Path) -> str | None:
 
 
 def dirty_files(root: Path) -> list[str]:
-    """Tracked files with uncommitted changes (staged or not). Untracked files don't count."""
-    out = run_git(root, "status", "--porcelain", "--untracked-files=no")
-    return [line[3:] for line in out.splitlines() if line.strip()]
+    """Tracked files with uncommitted changes (staged or not). Untracked files don't count.
+
+    ``-z``: without it git quotes a name with a space or a non-ASCII letter
+    (``"a b.txt"``, ``"\\303\\251.txt"``), and that quoted string is no file to commit or
+    check out. A rename lists both its new and its old name.
+    """
+    out = run_git(root, "status", "--porcelain=v1", "-z", "--untracked-files=no")
+    return _parse_status_z(out)
+
+
+def _parse_status_z(out: str) -> list[str]:
+    """The paths in ``git status --porcelain=v1 -z`` output, in git's order.
+
+    Each entry is ``XY path`` ended by NUL; a rename or copy (``R``/``C``) is followed by
+    one more NUL-ended field, its original path.
+    """
+    fields = out.split("\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        paths.append(entry[3:])
+        if "R" in entry[:2] or "C" in entry[:2]:
+            if i < len(fields) and fields[i]:
+                paths.append(fields[i])
+            i += 1
+    return paths
 
 
 def tag_exists(root: Path, tag: str) -> bool:
@@ -113,7 +142,6 @@ def upstream(root: Path) -> str | None:
     return name or None
 
 
-
 def commit(root: Path, paths: list[str], message: str) -> str:
     """Commit exactly ``paths`` (nothing else that may be staged) and return the new HEAD."""
     run_git(root, "add", "--", *paths)
@@ -140,7 +168,6 @@ def reset_keep(root: Path, rev: str) -> None:
 
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     return ok(root, "merge-base", "--is-ancestor", ancestor, descendant)
-
 
 
 def editor(root: Path) -> str:
