@@ -6,14 +6,26 @@ as flags or positionals. People coming from Fabric 1 type ``fab notify_slack:1.2
 those tokens into the invoke form before invoke parses them, and only when the name
 resolves to a real task, so nothing else on the command line changes meaning.
 
-It wraps :meth:`invoke.Parser.parse_argv` (public API, stable across invoke 2.x), once,
-when ``release_tasks`` is imported by a fabfile.
+Nothing of invoke is patched. When a fabfile imports ``release_tasks`` while ``fab`` is
+loading it, :func:`install` hands that one running ``fab`` program a parser of its own
+(:class:`Fabric1Parser`, an :class:`invoke.Parser` whose ``parse_argv`` translates first),
+through the program's ``_make_parser`` hook, which ``fab`` calls right after loading the
+fabfile. Any other use of invoke in the process (``inv``, a library importing
+``release_tasks``, a test) parses exactly as invoke does. The same hook notes the
+fabfile's folder (the collection's ``loaded_from``) in the run's config, as
+``release_tasks_project``: ``fab`` does not chdir there, and it is where the tasks look
+for the repository.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
+
+from invoke.parser import Parser
+
+PROJECT_KEY = "release_tasks_project"
 
 _TRUE = {"1", "true", "yes", "y", "on"}
 
@@ -48,6 +60,17 @@ def _flag_for(context: Any, key: str) -> Any:
     return None
 
 
+def _flag_name(arg: Any) -> str:
+    """How invoke spells the argument's flag: ``--long-name``, or ``-a`` for one letter."""
+    name = str(arg.names[0]).replace("_", "-")
+    return f"-{name}" if len(name) == 1 else f"--{name}"
+
+
+def _with_value(flag: str, value: str) -> list[str]:
+    """``--flag=value``; invoke splits ``=`` only in long flags, so ``-a value``."""
+    return [f"{flag}={value}"] if flag.startswith("--") else [flag, value]
+
+
 def _as_flags(context: Any, raw: str) -> list[str]:
     """``a,b,key=value`` → invoke flags for ``context``'s arguments."""
     out: list[str] = []
@@ -66,15 +89,15 @@ def _as_flags(context: Any, raw: str) -> list[str]:
             if arg is None:
                 out.append(item)  # too many: invoke will say so
                 continue
-        flag = "--" + str(arg.names[0]).replace("_", "-")
+        flag = _flag_name(arg)
         if arg.kind is bool:
             truthy = value.strip().lower() in _TRUE
             if truthy:
                 out.append(flag)
             elif arg.default is True:
-                out.append("--no-" + flag[2:])
+                out.append("--no-" + flag.lstrip("-"))
         else:
-            out.append(f"{flag}={value}")
+            out.extend(_with_value(flag, value))
     return out
 
 
@@ -123,7 +146,7 @@ def translate(argv: list[str], contexts: Any, initial: Any = None) -> list[str]:
                 # An optional positional (it has a default), which invoke cannot fill
                 # from a bare token: give it as a flag.
                 filled.append(arg)
-                out.append("--" + str(arg.names[0]).replace("_", "-") + "=" + token)
+                out.extend(_with_value(_flag_name(arg), token))
                 continue
         name, colon, raw = token.partition(":")
         resolved = _lookup(contexts, name) if name else None
@@ -152,17 +175,39 @@ def _underscore_aliases(contexts: Any) -> None:
             contexts.alias(alias, to=name)
 
 
-def install() -> None:
-    """Wrap invoke's parser once; harmless to call again."""
-    from invoke.parser import Parser
+class Fabric1Parser(Parser):
+    """invoke's parser, reading the Fabric 1 and underscore spellings too."""
 
-    if getattr(Parser.parse_argv, "_release_tasks_fabric1", False):
-        return
-    original = Parser.parse_argv
-
-    def parse_argv(self: Any, argv: list[str]) -> Any:
+    def parse_argv(self, argv: list[str]) -> Any:
         _underscore_aliases(self.contexts)
-        return original(self, translate(list(argv), self.contexts, self.initial))
+        return super().parse_argv(translate(list(argv), self.contexts, self.initial))
 
-    parse_argv._release_tasks_fabric1 = True  # type: ignore[attr-defined]
-    Parser.parse_argv = parse_argv  # type: ignore[method-assign]
+
+def _running_fab() -> Any:
+    """The ``fab`` program loading its fabfile right now, or None.
+
+    ``fab`` is ``fabric.main:program.run``; between parsing the core flags (which sets
+    ``core``) and parsing the tasks (which sets ``parser``) it imports the fabfile.
+    """
+    main = sys.modules.get("fabric.main")
+    program = getattr(main, "program", None)
+    if program is None or not hasattr(program, "core") or hasattr(program, "parser"):
+        return None
+    return program
+
+
+def install() -> None:
+    """Give the running ``fab``, if any, the Fabric 1 spellings; harmless to call again."""
+    program = _running_fab()
+    if program is None or "_make_parser" in vars(program):
+        return
+    make_parser = program._make_parser
+
+    def _make_parser() -> Parser:
+        made = make_parser()
+        loaded_from = getattr(program.collection, "loaded_from", None)
+        if loaded_from:
+            program.config[PROJECT_KEY] = str(loaded_from)
+        return Fabric1Parser(contexts=list(made.contexts.values()), initial=made.initial)
+
+    program._make_parser = _make_parser

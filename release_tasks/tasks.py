@@ -14,6 +14,8 @@ from typing import Any
 
 from invoke import Exit, task
 
+from release_tasks import fabric1
+
 RELEASE_HELP = {
     "part": "version part to bump: major, minor, patch, or a part of your bumpversion "
             "config (default: patch)",
@@ -63,9 +65,11 @@ def _setup(c: Any, verbose: bool = False, quiet: bool = False,
     from release_tasks.core.ui import Ui
     from release_tasks.vcs import git
 
-    start = getattr(c.config, "_project_prefix", None) or os.getcwd()
+    has_get = hasattr(c.config, "get")
+    # The fabfile's folder when fab loaded it (fab does not chdir there), else the cwd.
+    start = (c.config.get(fabric1.PROJECT_KEY) if has_get else None) or os.getcwd()
     root = git.find_root(Path(start))
-    fabric_cfg = c.config.get("release_tasks") if hasattr(c.config, "get") else None
+    fabric_cfg = c.config.get("release_tasks") if has_get else None
     cfg = config.load(root, dict(fabric_cfg) if fabric_cfg else None, overrides)
     return root, cfg, Ui(verbose=verbose, quiet=quiet)
 
