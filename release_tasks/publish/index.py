@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,14 @@ def data_dir() -> Path:
 
 def default_repository() -> str:
     return (data_dir() / "index").as_uri()
+
+
+@dataclass
+class UploadResult:
+    """What an upload did, per file: the scp:// path (ssh.session) fills one too."""
+
+    uploaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already there, same content
 
 
 @dataclass(frozen=True)

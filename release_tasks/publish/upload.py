@@ -11,19 +11,14 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from release_tasks.core import redact
 from release_tasks.core.errors import UploadError
 from release_tasks.publish import index
-from release_tasks.publish.index import Repository
+from release_tasks.publish.index import Repository, UploadResult
 
-
-@dataclass
-class UploadResult:
-    uploaded: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # already there, same content
+__all__ = ["UploadResult", "upload", "verify"]
 
 
 def upload(repo: Repository, name: str, dists: list[Path],

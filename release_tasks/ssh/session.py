@@ -31,8 +31,7 @@ if TYPE_CHECKING:
     from fabric import Connection
 
     from release_tasks.core.release import Release, Report
-    from release_tasks.publish.index import Repository
-    from release_tasks.publish.upload import UploadResult
+    from release_tasks.publish.index import Repository, UploadResult
 
 
 def check_repository(rel: Release, repo: Repository, report: Report) -> None:
@@ -117,8 +116,7 @@ def upload_dists(repo: Repository, dists: list[Path], progress: Progress,
     """
     import paramiko
 
-    from release_tasks.publish.index import sha256
-    from release_tasks.publish.upload import UploadResult
+    from release_tasks.publish.index import UploadResult, sha256
 
     target = parse(repo.upload_url, "repository")
     result = UploadResult()

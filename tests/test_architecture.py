@@ -1,0 +1,208 @@
+"""The package's shape, checked from its source: the import graph, module sizes, shared state.
+
+The graph is built with the standard library's ``ast`` from every ``import`` in
+``release_tasks``, the ones inside functions included (imported late for start-up time,
+they are dependencies all the same); only ``if TYPE_CHECKING:`` blocks are left out, as
+they never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "release_tasks"
+MAX_LINES = 400
+# Calls that change a container in place.
+MUTATORS = {"add", "append", "extend", "insert", "update", "setdefault", "pop", "popitem",
+            "remove", "discard", "clear"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _type_checking_only(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _runtime_nodes(node: ast.AST):
+    """Every node below ``node``, minus the bodies of ``if TYPE_CHECKING:``."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and _type_checking_only(child):
+            for other in child.orelse:
+                yield other
+                yield from _runtime_nodes(other)
+            continue
+        yield child
+        yield from _runtime_nodes(child)
+
+
+def _owner(name: str) -> str:
+    """The package module that ``name`` (a module or a name in one) belongs to."""
+    while name not in modules():
+        name = name.rpartition(".")[0]
+    return name
+
+
+@cache
+def imports_of(name: str) -> frozenset[str]:
+    path = modules()[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {_owner(a.name) for a in node.names
+                      if a.name.split(".")[0] == "release_tasks"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                source = node.module or ""
+            if source.split(".")[0] != "release_tasks":
+                continue
+            for alias in node.names:
+                full = f"{source}.{alias.name}"
+                found.add(full if full in modules() else _owner(source))
+    found.discard(name)
+    return frozenset(found)
+
+
+def cycles() -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(name: str) -> None:
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        for other in imports_of(name):
+            if other not in index:
+                visit(other)
+                low[name] = min(low[name], low[other])
+            elif other in stack:
+                low[name] = min(low[name], index[other])
+        if low[name] == index[name]:
+            component = []
+            while True:
+                other = stack.pop()
+                component.append(other)
+                if other == name:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for name in modules():
+        if name not in index:
+            visit(name)
+    return found
+
+
+def reachable(start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for other in imports_of(todo.pop()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return seen
+
+
+def test_the_import_graph_has_no_cycle():
+    graph = {name: imports_of(name) for name in modules()}
+    assert sum(len(v) for v in graph.values()) > 50, "the graph looks empty: parser broken?"
+    assert "release_tasks.ssh.connection" in graph["release_tasks.docs.ship_ssh"]
+
+    assert cycles() == []
+
+
+def test_no_module_is_over_400_lines():
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines())
+             for name, path in modules().items()}
+
+    assert {n: s for n, s in sizes.items() if s > MAX_LINES} == {}
+
+
+def test_the_engine_knows_steps_only_through_their_interface():
+    engine = "release_tasks.core.engine"
+
+    assert not any(m.startswith("release_tasks.steps") for m in imports_of(engine))
+    assert not any(m.startswith("release_tasks.steps") for m in reachable(engine))
+
+
+def _module_level_containers(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        mutable = isinstance(value, (ast.Dict, ast.List, ast.Set, ast.DictComp,
+                                     ast.ListComp, ast.SetComp)) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id in ("dict", "list", "set", "defaultdict", "OrderedDict"))
+        if mutable:
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def test_no_module_level_container_is_changed_at_run_time():
+    """Process-wide state that functions change leaks from one release (or thread) into
+    the next: what a release remembers belongs to the release."""
+    changed = []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        containers = _module_level_containers(tree)
+        for function in (n for n in ast.walk(tree)
+                         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Global):
+                    changed += [f"{name}: global {g}" for g in node.names]
+                target = None
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and node.func.attr in MUTATORS:
+                    target = node.func.value
+                elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+                    targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) \
+                        else [node.target]
+                    target = next((t.value for t in targets if isinstance(t, ast.Subscript)),
+                                  None)
+                if isinstance(target, ast.Name) and target.id in containers:
+                    changed.append(f"{name}: {target.id} in {function.name}()")
+
+    assert changed == []
+
+
+def test_code_talking_to_hosts_never_turns_ctrl_c_into_an_error():
+    """In the SSH and docs-shipping code a handler of BaseException (or a bare
+    ``except:``) may clean up, then must re-raise what it caught: Ctrl-C is not a
+    connection failure. (Only the engine turns it into a rollback, on purpose.)"""
+    offenders = []
+    for name, path in modules().items():
+        if not name.startswith(("release_tasks.ssh", "release_tasks.docs")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ExceptHandler):
+                continue
+            broad = node.type is None or (isinstance(node.type, ast.Name)
+                                          and node.type.id == "BaseException")
+            if not broad:
+                continue
+            raises = [n for n in ast.walk(node) if isinstance(n, ast.Raise)]
+            ends_in_reraise = isinstance(node.body[-1], ast.Raise) and node.body[-1].exc is None
+            if not ends_in_reraise or len(raises) > 1:
+                offenders.append(f"{name}:{node.lineno}")
+
+    assert offenders == []
