@@ -91,7 +91,7 @@ def test_cookiecutter_layout_with_setup_cfg_bumpversion(project, fab, pypi, edit
 
 
 def test_plain_layout_without_bumpversion_config_dates_the_unreleased_section(
-        project, fab, pypi, editor):
+        project, fab, pypi, editor, home):
     proj = project("plain", tool_cfg=f'repository = "{pypi.url}"\n')
 
     run = fab(proj, "release", "--yes", env={"EDITOR": editor("- Also this.")})
@@ -107,8 +107,12 @@ def test_plain_layout_without_bumpversion_config_dates_the_unreleased_section(
     assert 'version = "3.0.2"' in proj.read("pyproject.toml")
     assert '__version__ = "3.0.2"' in proj.read("plainpkg/__init__.py")
     assert proj.tags() == ["3.0.2"]
-    assert "build_docs    skipped: no Sphinx docs" in run.out.replace("–", "").replace(
-        "  build_docs", "build_docs").strip() or "no Sphinx docs" in run.out
+    # No docs: both docs steps say so, and no HTML was built or shipped anywhere.
+    skipped = {step for line in run.lines() for step in ("build_docs", "ship_docs")
+               if re.search(rf"\b{step}\s+skipped: no Sphinx docs", line)}
+    assert skipped == {"build_docs", "ship_docs"}, run.out
+    assert not (proj.path / "build" / "docs-html").exists()
+    assert not (home / ".local/share/release_tasks/docs").exists()  # the default target
     assert pypi.files() == ["plainpkg-3.0.2-py3-none-any.whl", "plainpkg-3.0.2.tar.gz"]
 
 
