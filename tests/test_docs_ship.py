@@ -14,27 +14,7 @@ from release_tasks.core.ui import Ui
 from release_tasks.docs.ship_local import ship_local
 from release_tasks.steps.ship_docs import ShipDocs
 
-
-class StepLine:
-    """What a step sees of its progress line: updates, then a closing note."""
-
-    def __init__(self) -> None:
-        self.note = ""
-
-    def update(self, text: str) -> None:
-        pass
-
-
-def html_tree(folder: Path, version: str) -> Path:
-    (folder / "_static").mkdir(parents=True)
-    (folder / "index.html").write_text(f"<title>pkg {version} documentation</title>\n")
-    (folder / "_static" / "style.css").write_text("body { color: black; }\n")
-    return folder
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from .docstrees import StepLine, html_tree, tree
 
 
 def test_a_failed_switch_puts_the_previous_docs_back(tmp_path, monkeypatch):

@@ -29,6 +29,7 @@ from release_tasks.ssh import connection, session
 from release_tasks.steps.ship_docs import ShipDocs
 
 from . import sshserver
+from .docstrees import StepLine, html_tree, tree
 
 
 @pytest.fixture(params=sshserver.KINDS)
@@ -42,40 +43,12 @@ def server(request, home, tmp_path, monkeypatch):
     srv.close()
 
 
-class StepLine:
-    """What a step sees of its progress line: updates, then a closing note."""
-
-    def __init__(self) -> None:
-        self.updates: list[str] = []
-        self.note = ""
-
-    def update(self, text: str) -> None:
-        self.updates.append(text)
-
-
 def release(root: Path, trust: bool = False, version: str = "1.0.0",
             resume: bool = False) -> Release:
     rel = Release(root, Config(ssh_trust_unknown_hosts=trust), Ui(quiet=True),
                   Options(resume=resume), version=version)
     rel.fresh = not resume  # a new release, as `fab release` makes it
     return rel
-
-
-def html_tree(folder: Path, version: str, pages: tuple[str, ...] = ("usage",)) -> Path:
-    """A small built-docs tree: pages, a static folder, a nested folder."""
-    (folder / "_static").mkdir(parents=True)
-    (folder / "_sources").mkdir()
-    (folder / "index.html").write_text(f"<title>pkg {version} documentation</title>\n")
-    (folder / "_static" / "style.css").write_text("body { color: black; }\n")
-    for page in pages:
-        (folder / f"{page}.html").write_text(f"<p>{page} of {version}</p>\n")
-        (folder / "_sources" / f"{page}.rst.txt").write_text(f"{page}\n")
-    return folder
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def listing(folder: Path) -> list[str]:
