@@ -144,7 +144,7 @@ def make_sample(folder: Path, version: str) -> Path:
 
 def run(ui: Ui) -> Path:
     """Create the sample package and release it; returns the sample's folder."""
-    from release_tasks.core import config as config_module
+    from release_tasks.core import config
     from release_tasks.core.pipeline import release
     from release_tasks.core.release import Options
 
@@ -155,7 +155,7 @@ def run(ui: Ui) -> Path:
     previous = os.environ.get(WEBHOOK_ENV)
     os.environ[WEBHOOK_ENV] = receiver.url
     try:
-        cfg = config_module.load(project)
+        cfg = config.load(project)
         notes = "- Shows what `fab release` does, on the embedded defaults."
         rel = release(project, cfg, ui, Options(part="minor", notes=notes, yes=True))
     finally:

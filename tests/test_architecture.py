@@ -206,3 +206,17 @@ def test_code_talking_to_hosts_never_turns_ctrl_c_into_an_error():
                 offenders.append(f"{name}:{node.lineno}")
 
     assert offenders == []
+
+
+def test_modules_are_imported_under_their_own_names():
+    """``from release_tasks.notify import slack as notify`` hid which module a call goes
+    to; a module is imported under its own name, so a search for it finds every use."""
+    aliased = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "release_tasks"):
+                aliased += [f"{name}: {node.module}.{a.name} as {a.asname}" for a in node.names
+                            if a.asname and f"{node.module}.{a.name}" in modules()]
+
+    assert aliased == []

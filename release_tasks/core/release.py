@@ -102,9 +102,9 @@ class Release:
 
     @functools.cached_property
     def scheme(self) -> Any:
-        from release_tasks.versioning import bumpversion as version
+        from release_tasks.versioning import bumpversion
 
-        return version.detect(self.root)
+        return bumpversion.detect(self.root)
 
     @property
     def version(self) -> str:

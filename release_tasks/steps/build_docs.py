@@ -26,25 +26,26 @@ class BuildDocs(Step):
         return None
 
     def describe(self, rel: Release) -> str:
-        from release_tasks.docs import sphinx as docs
+        from release_tasks.docs import sphinx
 
         source = rel.docs_dir.relative_to(rel.root).as_posix() if rel.docs_dir else "?"
-        out = docs.build_dir(rel.root).relative_to(rel.root).as_posix()
+        out = sphinx.build_dir(rel.root).relative_to(rel.root).as_posix()
         return f"sphinx-build {source}/ → {out}/ (version {rel.version})"
 
     def check(self, rel: Release, report: Report) -> None:
         report.guard(lambda: rel.docs_dir)
 
     def run(self, rel: Release, step: Any) -> None:
-        from release_tasks.docs import sphinx as docs
+        from release_tasks.docs import sphinx
 
         assert rel.docs_dir is not None
         relative = rel.docs_dir.relative_to(rel.root)
         # In a release the docs come from the tag, like the dists; `fab build_docs` on its
         # own builds the work tree, which is what someone previewing their docs wants.
         src = rel.export() if rel.journal is not None else rel.root
-        rel.docs_html = docs.build(src / relative, rel.version, docs.build_dir(rel.root),
-                                   strict=rel.config.docs_strict, cwd=src, echo=rel.ui.detail)
+        rel.docs_html = sphinx.build(src / relative, rel.version, sphinx.build_dir(rel.root),
+                                     strict=rel.config.docs_strict, cwd=src,
+                                     echo=rel.ui.detail)
         if rel.journal is not None:
             rel.journal.docs_html = str(rel.docs_html)
             rel.journal.save()

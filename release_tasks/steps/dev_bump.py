@@ -49,10 +49,10 @@ class DevBump(CommitStep):
 
     def run(self, rel: Release, step: Any) -> None:
         from release_tasks.changelog import history
-        from release_tasks.versioning import bumpversion as version
+        from release_tasks.versioning import bumpversion
 
         dev = self.dev_version(rel)
-        scheme = version.detect(rel.root)
+        scheme = bumpversion.detect(rel.root)
         try:
             path = rel.history_path
         except HistoryError:
