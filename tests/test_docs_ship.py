@@ -67,3 +67,19 @@ def test_a_pre_release_leaves_latest_on_the_final_release_unless_configured(
     assert notes[0] == f"→ {shipped / '1.0.0'}"
     for note in notes[1:]:
         assert note.endswith("(latest left alone: a pre-release)") is not follow
+
+
+def test_a_latest_link_that_cannot_be_switched_is_one_line_and_keeps_the_old_link(tmp_path):
+    site = tmp_path / "site"
+    ship_local(html_tree(tmp_path / "a", "1.0.0"), str(site / "1.0.0"))
+    in_the_way = site / f".latest-{os.getpid()}"  # where the new link is made first
+    (in_the_way / "stale").mkdir(parents=True)
+
+    with pytest.raises(DocsError) as raised:
+        ship_local(html_tree(tmp_path / "b", "1.1.0"), str(site / "1.1.0"))
+
+    message = str(raised.value)
+    assert "\n" not in message and f"the docs are in {site / '1.1.0'}" in message
+    assert "could not be switched" in message and "fab ship_docs" in message
+    assert tree(site / "1.1.0") == tree(tmp_path / "b")
+    assert os.readlink(site / "latest") == "1.0.0"

@@ -44,7 +44,13 @@ def ship_local(html: Path, target: str, latest: bool = True) -> str:
         shutil.rmtree(old, ignore_errors=True)
     if not latest:
         return f"{dest} (latest left alone: a pre-release)"
-    if not _switch_latest(dest):
+    try:
+        switched = _switch_latest(dest)
+    except OSError as e:
+        raise DocsError(f"the docs are in {dest}, but {dest.parent / 'latest'} could not be "
+                        f"switched to them: {e.strerror or e}",
+                        "check the folder's permissions, then `fab ship_docs` again") from None
+    if not switched:
         return f"{dest} (latest left alone: it is a real folder)"
     return str(dest)
 
