@@ -21,11 +21,14 @@ from release_tasks.ssh.connection import (
     Progress,
     check_connection,
     connect,
+    first_line,
+    label,
     parse,
+    say,
 )
-from release_tasks.ssh.connection import first_line as _first_line
-from release_tasks.ssh.connection import label as _label
-from release_tasks.ssh.connection import say as _say
+
+# The names the upload code below calls them by.
+_first_line, _label, _say = first_line, label, say
 
 if TYPE_CHECKING:
     from fabric import Connection
@@ -55,7 +58,7 @@ def check_repository(rel: Release, repo: Repository, report: Report) -> None:
         already = sorted(f for f in listed if is_dist_of(f, rel.name, rel.version))
         if already:
             report.error(f"{rel.name} {rel.version} is already in {target.path} on "
-                         f"{_label(conn)} ({', '.join(already)}): release a new version")
+                         f"{label(conn)} ({', '.join(already)}): release a new version")
 
 
 def _sftp_probe(conn: Connection, path: str, report: Report) -> bool | None:
@@ -79,10 +82,10 @@ def _sftp_probe(conn: Connection, path: str, report: Report) -> bool | None:
                     return True
                 folder = up
     except (OSError, paramiko.SSHException) as e:
-        raise SSHError(f"cannot check the upload folder {path} on {_label(conn)}: "
-                       f"{_first_line(e)}", "check that the server offers SFTP") from None
+        raise SSHError(f"cannot check the upload folder {path} on {label(conn)}: "
+                       f"{first_line(e)}", "check that the server offers SFTP") from None
     if not stat.S_ISDIR(mode):
-        report.error(f"the upload folder {path} on {_label(conn)}: {folder} is a file, not a "
+        report.error(f"the upload folder {path} on {label(conn)}: {folder} is a file, not a "
                      "folder (fix the path)")
         return None
     return True
@@ -96,7 +99,7 @@ def _listdir(conn: Connection, folder: str) -> list[str]:
     except FileNotFoundError:
         return []
     except (OSError, paramiko.SSHException) as e:
-        raise SSHError(f"cannot list {folder} on {_label(conn)}: {_first_line(e)}",
+        raise SSHError(f"cannot list {folder} on {label(conn)}: {first_line(e)}",
                        "check that the server offers SFTP and the folder is readable") from None
 
 
