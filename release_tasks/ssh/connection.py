@@ -9,7 +9,7 @@ Two things differ from Fabric's defaults, on purpose:
   trusts it: a release publishes code and docs there, and an impostor would serve its own.
   ``ssh_trust_unknown_hosts = true`` accepts an unknown key (for throwaway test servers); a
   key that *changed* is always refused. A key accepted that way is pinned in the
-  :class:`PinnedKeys` of that one release, so its later connections (the upload, whose
+  ``PinnedKeys`` of that one release, so its later connections (the upload, whose
   signature carries no config) talk to the very host that was checked, and never to a
   different unknown one. Nothing is remembered beyond the release: the next release in the
   same process starts from ``known_hosts`` again.
