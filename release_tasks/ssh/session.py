@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import io
 import logging
 import os
@@ -43,14 +42,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote
 
-from release_tasks.core.errors import ConfigError, DocsError, SSHError, UploadError
+from release_tasks.core.errors import ConfigError, DocsError, SSHError
 
 if TYPE_CHECKING:
     from fabric import Connection
 
     from release_tasks.core.release import Release, Report
     from release_tasks.publish.index import Repository
-    from release_tasks.publish.upload import UploadResult
 
 CONNECT_TIMEOUT = 15
 Progress = Callable[[str], None] | None
@@ -546,94 +544,3 @@ def ship_docs(rel: Release, html: Path, target: str, progress: Progress) -> str:
         where = f"ssh://{conn.host}:{conn.port}{parsed.path}"
     note = "" if "latest switched" in out else " (latest left alone: it is a real folder)"
     return where + note
-
-
-# --- uploads -----------------------------------------------------------------------------
-
-
-def upload_dists(repo: Repository, dists: list[Path], progress: Progress) -> UploadResult:
-    """Copy the sdist and wheel into the ``scp://`` folder over SFTP.
-
-    A file already there with the same content is skipped (a resumed release uploads
-    nothing twice); with different content it is refused, as an index would. Each file is
-    written under a hidden temporary name and renamed, so an interrupted upload never
-    leaves a partial file under the real name.
-    """
-    import paramiko
-
-    from release_tasks.publish.index import sha256
-    from release_tasks.publish.upload import UploadResult
-
-    target = parse(repo.upload_url, "repository")
-    result = UploadResult()
-    with contextlib.closing(connect(target)) as conn:
-        label = _label(conn)
-        try:
-            sftp = conn.sftp()
-            _makedirs(sftp, target.path)
-            for path in dists:
-                remote = posixpath.join(target.path, path.name)
-                if _exists(sftp, remote):
-                    if sftp.stat(remote).st_size == path.stat().st_size and \
-                            _remote_sha256(sftp, remote) == sha256(path):
-                        result.skipped.append(path.name)
-                        continue
-                    raise UploadError(
-                        f"{path.name} is already in {target.path} on {label} with different "
-                        "content", "a released file is never replaced: release a new version")
-                _say(progress, f"uploading {path.name} to {target.host}")
-                tmp = posixpath.join(target.path, f".{path.name}.part-{secrets.token_hex(6)}")
-                try:
-                    sftp.put(str(path), tmp, confirm=True)
-                    sftp.rename(tmp, remote)
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        sftp.remove(tmp)
-                    raise
-                result.uploaded.append(path.name)
-        except (OSError, paramiko.SSHException) as e:
-            raise UploadError(f"upload to {target.path} on {label} failed: {_first_line(e)}",
-                              f"check the folder's permissions and free space on "
-                              f"{target.host}") from None
-    return result
-
-
-def _exists(sftp: Any, path: str) -> bool:
-    try:
-        sftp.stat(path)
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def _makedirs(sftp: Any, folder: str) -> None:
-    """``mkdir -p`` over SFTP; a folder made meanwhile by someone else is fine.
-
-    The docs are shipped at the same time as the upload, often below the same parent.
-    """
-    import stat
-
-    missing = []
-    while folder not in ("", "/") and not _exists(sftp, folder):
-        missing.append(folder)
-        folder = posixpath.dirname(folder)
-    for path in reversed(missing):
-        try:
-            sftp.mkdir(path)
-        except OSError:
-            try:
-                made = stat.S_ISDIR(sftp.stat(path).st_mode or 0)
-            except OSError:
-                made = False
-            if not made:
-                raise
-
-
-def _remote_sha256(sftp: Any, path: str) -> str:
-    """Hash a remote file over SFTP: works on SFTP-only accounts, where no shell runs."""
-    h = hashlib.sha256()
-    with sftp.open(path, "rb") as f:
-        f.prefetch()
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
