@@ -16,15 +16,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
 from release_tasks.core.errors import ReleaseError, UploadError
 from release_tasks.publish.index import Repository, sha256
 
-if TYPE_CHECKING:
-    from release_tasks.core.release import Release, Report
-
 Progress = Callable[[str], None] | None
+
+
+class Release(Protocol):
+    """What a pre-flight reads of the release (``core.release.Release`` has it); a protocol,
+    so that publishing depends on the release's shape, not on the module that holds it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def has_version(self) -> bool: ...
+
+    @property
+    def fresh(self) -> bool: ...
+
+    @property
+    def config(self) -> Any: ...
+
+
+class Report(Protocol):
+    """Where a pre-flight puts what it found (``core.release.Report``)."""
+
+    def error(self, text: str) -> None: ...
+
+    def warn(self, text: str) -> None: ...
+
+    def guard(self, fn: Any, *args: Any) -> Any: ...
 
 
 @dataclass(frozen=True)

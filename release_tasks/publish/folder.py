@@ -22,14 +22,10 @@ import html
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from release_tasks.core.errors import UploadError
-from release_tasks.publish.backend import Listed, Progress, check_not_released
+from release_tasks.publish.backend import Listed, Progress, Release, Report, check_not_released
 from release_tasks.publish.index import Repository, sha256
-
-if TYPE_CHECKING:
-    from release_tasks.core.release import Release, Report
 
 
 def _record(path: Path) -> Path:

@@ -19,16 +19,13 @@ import contextlib
 import hashlib
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from release_tasks.core import redact
 from release_tasks.core.errors import IndexUnreachable, UploadError
-from release_tasks.publish.backend import Listed, Progress, check_not_released
+from release_tasks.publish.backend import Listed, Progress, Release, Report, check_not_released
 from release_tasks.publish.index import Repository, sanitize_url
-
-if TYPE_CHECKING:
-    from release_tasks.core.release import Release, Report
 
 TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes read
 CREDENTIALS_HINT = "check the credentials (TWINE_USERNAME/TWINE_PASSWORD or .pypirc)"

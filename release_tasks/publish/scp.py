@@ -19,15 +19,12 @@ import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from release_tasks.core.errors import UploadError
-from release_tasks.publish.backend import Listed, Progress, UploadResult, upload
+from release_tasks.publish.backend import Listed, Progress, Release, Report, UploadResult, upload
 from release_tasks.publish.index import Repository
 from release_tasks.ssh import session as ssh
-
-if TYPE_CHECKING:
-    from release_tasks.core.release import Release, Report
 
 
 def upload_dists(repo: Repository, dists: list[Path], progress: Progress) -> UploadResult:

@@ -17,9 +17,8 @@ Two things differ from Fabric's defaults, on purpose:
 Docs ship as one archive streamed over one connection into ``tar -x`` on the host, unpacked
 into a temporary folder renamed into place, then ``latest`` is switched with ``ln -sfn`` +
 ``mv -T`` (a rename, so atomic): a reader never sees half-shipped docs, and a failure
-leaves the previous version and ``latest`` as they were. Uploads use SFTP only (no shell),
-write to a temporary name and rename, and compare a file already there by size and sha256
-instead of replacing it.
+leaves the previous version and ``latest`` as they were. Package uploads over SFTP are
+``release_tasks.publish.scp``'s, over a connection from here.
 
 fabric and paramiko are imported inside the functions: ``fab --list`` must not pay for them.
 """
