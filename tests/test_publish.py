@@ -113,6 +113,19 @@ def test_without_the_ca_cert_the_error_names_the_setting_that_fixes_it(pypi, tmp
     assert pypi.files() == []
 
 
+def test_a_broken_file_is_named_as_such_and_nothing_is_sent(pypi, tmp_path):
+    broken = tmp_path / "dist" / "gatepkg-1.0.0-py3-none-any.whl"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a zip at all")
+    with closing(Gate(pypi.url)) as gate:
+        with pytest.raises(UploadError) as raised:
+            publish.upload(open_backend(resolve(gate.url)), "gatepkg", [broken])
+
+        assert "gatepkg-1.0.0-py3-none-any.whl is not a valid distribution" in str(raised.value)
+        assert "rebuild the files with `fab build`" in str(raised.value)
+        assert gate.uploads == 0 and pypi.files() == []
+
+
 # --- the token in a repository URL is never shown -----------------------------------------
 
 

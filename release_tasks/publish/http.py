@@ -228,6 +228,9 @@ class HttpBackend:
 
     def put(self, project: str, path: Path, progress: Progress) -> None:
         """One file, through twine's own ``Repository`` and ``PackageFile``."""
+        import tarfile
+        import zipfile
+
         import requests
         from twine import exceptions
         from twine.package import PackageFile
@@ -235,7 +238,7 @@ class HttpBackend:
 
         try:
             package = PackageFile.from_filename(str(path), comment=None)
-        except exceptions.InvalidDistribution as e:
+        except (exceptions.InvalidDistribution, zipfile.BadZipFile, tarfile.TarError) as e:
             raise UploadError(f"{path.name} is not a valid distribution: {reason(e)}",
                               "rebuild the files with `fab build`") from None
         except OSError as e:
