@@ -253,3 +253,17 @@ def test_the_same_file_again_is_skipped_and_a_different_one_refused_everywhere(
         with pytest.raises(UploadError, match=r"already on .* with different content"):
             publish.upload(backend, "gatepkg", [other])
     assert pypi.files() == ["gatepkg-1.0.0-py3-none-any.whl"]
+
+
+def test_each_repository_form_gets_its_backend(tmp_path):
+    forms = {
+        (tmp_path / "index").as_uri(): "FolderBackend",
+        "scp://127.0.0.1/srv/packages": "ScpBackend",
+        "http://127.0.0.1:9/": "HttpBackend",
+    }
+    for value, name in forms.items():
+        assert type(open_backend(resolve(value))).__name__ == name
+    devpi = open_backend(resolve("http://127.0.0.1:9/alice/dev/",
+                                 "http://127.0.0.1:9/alice/dev/+simple/"))
+    assert type(devpi).__name__ == "DevpiBackend" and devpi.simple_paths == ("+simple/",)
+    assert type(open_backend(resolve(None))).__name__ == "FolderBackend"
