@@ -62,10 +62,11 @@ def _start_version() -> str:
     """Continue after the newest demo release already in the default index."""
     from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 
-    from release_tasks.publish.index import files_on_index, resolve
+    from release_tasks.publish.index import resolve
+    from release_tasks.publish.registry import open_backend
 
     versions = []
-    for filename in files_on_index(resolve(None), NAME):
+    for filename in open_backend(resolve(None)).listing(NAME):
         try:
             versions.append(parse_sdist_filename(filename)[1])
         except InvalidSdistFilename:

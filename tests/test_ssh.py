@@ -24,6 +24,7 @@ from release_tasks.core.errors import SSHError, UploadError
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
 from release_tasks.docs import ship_ssh
+from release_tasks.publish import scp
 from release_tasks.publish.index import resolve
 from release_tasks.ssh import connection, session
 from release_tasks.steps.ship_docs import ShipDocs
@@ -255,13 +256,13 @@ def test_scp_uploads_land_and_an_identical_upload_is_skipped(server, tmp_path):
     files = dists(tmp_path / "dist")
     repo = resolve(f"scp://127.0.0.1{packages}")
 
-    result = session.upload_dists(repo, files, None)
+    result = scp.upload_dists(repo, files, None)
 
     assert result.uploaded == [p.name for p in files] and result.skipped == []
     assert listing(packages) == sorted(p.name for p in files)
     assert all(sha(packages / p.name) == sha(p) for p in files)
 
-    again = session.upload_dists(repo, files, None)
+    again = scp.upload_dists(repo, files, None)
 
     assert again.uploaded == [] and again.skipped == [p.name for p in files]
     assert listing(packages) == sorted(p.name for p in files)
@@ -274,7 +275,7 @@ def test_scp_upload_refuses_to_replace_a_different_file(server, tmp_path):
     files = dists(tmp_path / "dist")
 
     with pytest.raises(UploadError) as raised:
-        session.upload_dists(resolve(f"scp://127.0.0.1:{server.port}{packages}"), files, None)
+        scp.upload_dists(resolve(f"scp://127.0.0.1:{server.port}{packages}"), files, None)
 
     message = str(raised.value)
     assert "modernpkg-1.0.0.tar.gz is already in" in message and "different content" in message
@@ -292,12 +293,12 @@ def test_an_unknown_host_trusted_in_the_check_is_pinned_for_the_upload(
     files = dists(tmp_path / "dist")
 
     with pytest.raises(SSHError, match="is unknown"):
-        session.upload_dists(repo, files, None)  # nothing vouched for this host
+        scp.upload_dists(repo, files, None)  # nothing vouched for this host
     report = Report()
     rel = release(proj.path, trust=True)
     session.check_repository(rel, repo, report)
     assert report.errors == []
-    result = session.upload_dists(repo, files, None, rel.host_keys)
+    result = scp.upload_dists(repo, files, None, rel.host_keys)
 
     assert result.uploaded == [p.name for p in files]
     assert (home / ".ssh" / "known_hosts").read_text() == ""
@@ -312,7 +313,7 @@ def test_the_repository_check_refuses_a_version_already_there_unless_resuming(
     session.check_repository(release(proj.path), repo, report)
     assert report.errors == [] and not packages.exists()
 
-    session.upload_dists(repo, dists(tmp_path / "dist"), None)
+    scp.upload_dists(repo, dists(tmp_path / "dist"), None)
     session.check_repository(release(proj.path), repo, report)
     assert len(report.errors) == 1
     assert report.errors[0].startswith("modernpkg 1.0.0 is already in")

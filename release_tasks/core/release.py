@@ -132,9 +132,12 @@ class Release:
 
     @functools.cached_property
     def repo(self) -> Any:
-        from release_tasks.publish import index
+        """Where the release goes: a publish backend, resolved once (it finds the index's
+        simple page itself, on first need, and keeps it)."""
+        from release_tasks.publish import index, registry
 
-        return index.resolve(self.config.repository, self.config.index_url)
+        return registry.open_backend(index.resolve(self.config.repository,
+                                                  self.config.index_url))
 
     @functools.cached_property
     def docs_dir(self) -> Path | None:

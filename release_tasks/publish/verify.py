@@ -17,21 +17,23 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from release_tasks.core import redact
 from release_tasks.core.errors import UploadError
-from release_tasks.publish.index import Repository
+from release_tasks.publish.backend import Backend
 
 _KEEP = {"PIP_CERT", "PIP_CLIENT_CERT", "PIP_TRUSTED_HOST"}
 
 
-def _index_url(repo: Repository) -> str:
-    assert repo.simple_url is not None
-    if not (repo.username and repo.password) or repo.simple_url.startswith("file:"):
-        return repo.simple_url
-    parts = urlsplit(repo.simple_url)
-    netloc = f"{quote(repo.username, safe='')}:{quote(repo.password, safe='')}@{parts.netloc}"
+def _index_url(backend: Backend) -> str:
+    repo, simple = backend.repo, backend.simple_url
+    assert simple is not None
+    if not (repo.username or repo.password) or simple.startswith("file:"):
+        return simple
+    parts = urlsplit(simple)
+    user, password = quote(repo.username or "", safe=""), quote(repo.password or "", safe="")
+    netloc = f"{user}:{password}@{parts.netloc}"
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def install(repo: Repository, name: str, version: str) -> str | None:
+def install(backend: Backend, name: str, version: str) -> str | None:
     """Install ``name==version`` from ``repo`` into a temp folder and import its modules.
 
     Dependencies are not installed (the private index rarely mirrors them all): the import
@@ -39,11 +41,16 @@ def install(repo: Repository, name: str, version: str) -> str | None:
     (say, left out of the wheel) fails the check; a missing third-party dependency only
     returns a note saying the import could not be checked completely.
     """
-    if repo.simple_url is None:
-        raise UploadError(f"cannot verify the install: {repo.display} has no simple URL",
+    if backend.simple_url is None:
+        raise UploadError(f"cannot verify the install: {backend.display} has no simple URL",
                           "set index_url")
+    repo = backend.repo
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") or k in _KEEP}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=_index_url(repo),
+    if repo.ca_cert:
+        env["PIP_CERT"] = repo.ca_cert  # the CA bundle twine resolved for this index
+    if repo.client_cert:
+        env["PIP_CLIENT_CERT"] = repo.client_cert
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=_index_url(backend),
                PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     with tempfile.TemporaryDirectory(prefix="release-tasks-verify-") as tmp:
         proc = subprocess.run(

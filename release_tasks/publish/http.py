@@ -1,0 +1,288 @@
+"""An HTTP package index (pypiserver, Artifactory, Nexus, PyPI...): upload with twine,
+read back from the index's simple pages.
+
+What is on an index is read from its simple page, not guessed from upload errors: twine's
+``--skip-existing`` does not work for private indexes. Every request goes through one
+requests session made the way twine makes its own (``twine.utils.make_requests_session``:
+urllib3 retries of GETs on connection errors and 500-503), with connect and read timeouts,
+the credentials and the ``ca_cert``/``client_cert`` twine resolved: so one 502 from an
+index that is restarting never fails a step that cannot be undone. The simple pages (PEP
+503 HTML or PEP 691 JSON) are parsed by ``pypi-simple``.
+
+requests, twine and pypi-simple are imported inside the functions: ``fab --list`` must not
+pay for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from release_tasks.core import redact
+from release_tasks.core.errors import IndexUnreachable, UploadError
+from release_tasks.publish.backend import Listed, Progress, Release, Report, check_not_released
+from release_tasks.publish.index import Repository, sanitize_url
+
+TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes read
+CREDENTIALS_HINT = "check the credentials (TWINE_USERNAME/TWINE_PASSWORD or .pypirc)"
+TLS_HINT = ("set ca_cert (or TWINE_CERT) to the CA bundle the index's certificate comes "
+            "from, and client_cert if it asks for one, in the .pypirc section")
+
+
+def reason(error: Exception) -> str:
+    """A requests failure in a few words, without any URL credentials."""
+    text = redact.redact(str(error))
+    for marker in ("Connection refused", "Name or service not known", "timed out",
+                   "Failed to resolve", "No route to host", "CERTIFICATE_VERIFY_FAILED",
+                   "certificate required", "too many 5"):
+        if marker.lower() in text.lower():
+            return marker.lower()
+    return text.splitlines()[0][:160] if text else type(error).__name__
+
+
+def pin_tls(session: Any, repo: Repository) -> None:
+    """Make every request of ``session`` use the index's ``ca_cert`` and ``client_cert``.
+
+    Per request, not only as ``session.verify``: requests lets ``REQUESTS_CA_BUNDLE`` or
+    ``CURL_CA_BUNDLE`` from the environment override a session's CA bundle, and both are
+    commonly set machine-wide.
+    """
+    import functools
+
+    if repo.ca_cert:
+        session.verify = repo.ca_cert
+        session.request = functools.partial(session.request, verify=repo.ca_cert)
+    if repo.client_cert:
+        session.cert = repo.client_cert
+
+
+def make_session(repo: Repository) -> Any:
+    """twine's session (retries, user agent) with what twine resolved for this index."""
+    from twine.utils import make_requests_session
+
+    session = make_requests_session()
+    if repo.username or repo.password:  # as twine's Repository: a URL's token may be alone
+        session.auth = (repo.username or "", repo.password or "")
+    pin_tls(session, repo)
+    return session
+
+
+class HttpBackend:
+    """An index reached over HTTP; see the module docstring."""
+
+    kind = "http"
+    verifies = True
+
+    @staticmethod
+    def applies(repo: Repository) -> bool:
+        return repo.kind == "http"
+    # Where an index keeps its simple pages, relative to the upload URL, in probe order.
+    simple_paths: tuple[str, ...] = ("simple/", "+simple/")
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self._simple = repo.simple_url
+        self._session: Any = None
+        self._depth = 0
+
+    # --- what it is ---------------------------------------------------------------------
+
+    @property
+    def display(self) -> str:
+        return self.repo.display
+
+    @property
+    def where(self) -> str:
+        return f"on {self.display}"
+
+    @property
+    def simple_url(self) -> str | None:
+        return self._simple
+
+    def pip_install(self, name: str, version: str) -> str | None:
+        """The command that installs the release, when we know where pip finds it (a bare
+        ``pip install`` would ask the public PyPI: never suggest that)."""
+        if self._simple is None:
+            return None
+        return f"pip install --index-url {sanitize_url(self._simple)} {name}=={version}"
+
+    # --- one session per use --------------------------------------------------------------
+
+    def __enter__(self) -> HttpBackend:
+        if self._depth == 0:
+            self._session = make_session(self.repo)
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._session.close()
+            self._session = None
+
+    def _get(self, url: str, what: str, **kwargs: Any) -> Any:
+        """GET with twine's retries; a failure that outlasts them is one line."""
+        import requests
+
+        try:
+            return self._session.get(url, timeout=TIMEOUT, **kwargs)
+        except requests.exceptions.SSLError as e:
+            raise IndexUnreachable(f"TLS with {self.display} failed while {what}: {reason(e)}",
+                                   TLS_HINT) from None
+        except requests.exceptions.RetryError as e:
+            raise IndexUnreachable(f"index {self.display} kept failing while {what} "
+                                   f"({reason(e)})", "wait for the index to recover") from None
+        except requests.RequestException as e:
+            raise IndexUnreachable(f"index {self.display} is unreachable: {reason(e)}") from None
+
+    # --- reading --------------------------------------------------------------------------
+
+    def probe(self) -> str:
+        """The index's simple URL, found once (``/simple/``, devpi's ``/+simple/``)."""
+        if self._simple:
+            return self._simple
+        base = self.repo.upload_url if self.repo.upload_url.endswith("/") else \
+            self.repo.upload_url + "/"
+        with self:
+            for path in self.simple_paths:
+                r = self._get(base + path, "looking for its simple page", allow_redirects=False)
+                if r.status_code == 200:
+                    self._simple = base + path
+                    return self._simple
+                if r.status_code in (401, 403):
+                    raise IndexUnreachable(f"index {self.display} refused to list packages "
+                                           f"(HTTP {r.status_code})", CREDENTIALS_HINT)
+        raise IndexUnreachable(
+            f"index {self.display} has no simple page at {' or '.join(self.simple_paths)}",
+            "set index_url to the index's simple URL")
+
+    def listing(self, project: str) -> dict[str, Listed]:
+        """What the index holds for ``project`` (a normalised name)."""
+        from pypi_simple import (
+            ACCEPT_ANY,
+            ProjectPage,
+            UnsupportedContentTypeError,
+            UnsupportedRepoVersionError,
+        )
+
+        url = self.probe() + project + "/"
+        with self:
+            r = self._get(url, f"listing {project}", allow_redirects=False,
+                          headers={"Accept": ACCEPT_ANY})
+            location = r.headers.get("Location", "") if r.is_redirect else ""
+            if location and urlsplit(location).netloc in ("", urlsplit(url).netloc):
+                url = urljoin(url, location)  # a same-index redirect to the normalised name
+                r = self._get(url, f"listing {project}", allow_redirects=False,
+                              headers={"Accept": ACCEPT_ANY})
+        if r.status_code == 404 or r.is_redirect:
+            # pypiserver redirects unknown projects to pypi.org: that is not our index.
+            return {}
+        if r.status_code in (401, 403):
+            raise IndexUnreachable(f"index {self.display} refused to list {project} "
+                                   f"(HTTP {r.status_code})", CREDENTIALS_HINT)
+        if r.status_code != 200:
+            raise IndexUnreachable(f"index {self.display} answered HTTP {r.status_code} for "
+                                   f"{sanitize_url(url)}")
+        try:
+            page = ProjectPage.from_response(r, project)
+        except (UnsupportedContentTypeError, UnsupportedRepoVersionError, ValueError) as e:
+            raise IndexUnreachable(f"index {self.display} sent a page for {project} that is "
+                                   f"not a simple page: {reason(e)}",
+                                   "set index_url to the index's simple URL") from None
+        return {p.filename: Listed(p.filename, urljoin(url, p.url),
+                                   (p.digests.get("sha256") or "").lower() or None, p.size)
+                for p in page.packages}
+
+    def digest(self, listed: Listed) -> str:
+        """Download a file the index lists without a hash, to compare contents."""
+        with self:
+            r = self._get(listed.url, f"downloading {listed.filename}", stream=True)
+            with contextlib.closing(r):
+                if r.status_code != 200:
+                    raise IndexUnreachable(f"cannot download {listed.filename} from "
+                                           f"{self.display} (HTTP {r.status_code})")
+                h = hashlib.sha256()
+                for chunk in r.iter_content(1 << 20):
+                    h.update(chunk)
+        return h.hexdigest()
+
+    # --- pre-flight -----------------------------------------------------------------------
+
+    def check(self, rel: Release, report: Report) -> None:
+        repo = self.repo
+        if repo.section and not (repo.username and repo.password):
+            report.error(f"no credentials for {self.display}: add username and password "
+                         "to its .pypirc section, or set TWINE_USERNAME/TWINE_PASSWORD")
+        elif not (repo.username or repo.password):
+            report.warn(f"no credentials found for {self.display}: the upload is sent "
+                        "without any (set TWINE_USERNAME/TWINE_PASSWORD or a .pypirc "
+                        "entry if the index needs them)")
+        if report.guard(self.probe) is not None:
+            check_not_released(self, rel, report)
+
+    # --- writing --------------------------------------------------------------------------
+
+    def put(self, project: str, path: Path, progress: Progress) -> None:
+        """One file, through twine's own ``Repository`` and ``PackageFile``."""
+        import tarfile
+        import zipfile
+
+        import requests
+        from twine import exceptions
+        from twine.package import PackageFile
+        from twine.repository import Repository as TwineRepository
+
+        try:
+            package = PackageFile.from_filename(str(path), comment=None)
+        except (exceptions.InvalidDistribution, zipfile.BadZipFile, tarfile.TarError) as e:
+            raise UploadError(f"{path.name} is not a valid distribution: {reason(e)}",
+                              "rebuild the files with `fab build`") from None
+        except OSError as e:
+            raise UploadError(f"cannot read {path.name}: {e.strerror or e}",
+                              "rebuild the files with `fab build`") from None
+        twine_repo = TwineRepository(self.repo.upload_url, self.repo.username,
+                                     self.repo.password, disable_progress_bar=True)
+        pin_tls(twine_repo.session, self.repo)
+        failed = f"upload of {path.name} to {self.display} failed"
+        try:
+            # twine prints "Uploading x" itself; progress is reported by the caller.
+            with contextlib.redirect_stdout(io.StringIO()):
+                response = twine_repo.upload(package, max_redirects=3)
+        except requests.exceptions.SSLError as e:
+            raise UploadError(f"{failed}: TLS: {reason(e)}", TLS_HINT) from None
+        except requests.RequestException as e:
+            raise UploadError(f"{failed}: {reason(e)}", "check that the index is up") from None
+        except exceptions.TwineException as e:
+            raise UploadError(f"{failed}: {reason(e)}",
+                              "check the repository URL and the index's logs") from None
+        except OSError as e:  # the file, read while it is sent
+            raise UploadError(f"{failed}: cannot read it: {e.strerror or e}",
+                              "rebuild the files with `fab build`") from None
+        finally:
+            twine_repo.close()
+        self._answer(path, response)
+
+    def _answer(self, path: Path, response: Any) -> None:
+        status = response.status_code
+        if status in (200, 201):
+            return
+        why = redact.redact(f"{status} {response.reason}".strip())
+        if status in (401, 403):
+            where = self.repo.credentials_from or "no credentials were found"
+            raise UploadError(f"{self.display} rejected the credentials ({why}; from {where})",
+                              "fix TWINE_USERNAME/TWINE_PASSWORD or .pypirc")
+        if response.is_redirect:
+            raise UploadError(f"{self.display} redirected the upload ({why})",
+                              "set repository to the index's real upload URL")
+        if status in (400, 409):
+            raise UploadError(f"{self.display} refused {path.name} ({why})",
+                              "if the version is already released, release a new one")
+        raise UploadError(f"{self.display} failed to store {path.name} ({why})",
+                          "wait for the index to recover")
+
+    def finish(self, project: str) -> None:
+        """Nothing to do: the index updates its own pages."""
