@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from release_tasks.changelog import history, style
+from release_tasks.changelog import history, plain, style
 from release_tasks.changelog.base import Entry, TextFormat
 from release_tasks.changelog.commits import grouped
 from release_tasks.changelog.history import Heading, headings
@@ -77,15 +77,10 @@ class KeepAChangelog(TextFormat):
     def add_section(self, text: str, fmt: str, entry: Entry, notes: str | None) -> str:
         lines = text.split("\n")
         hs, u = _unreleased(text)
-        if u is None:  # keepachangelog.com mentioned, no Unreleased yet: start one
-            versions = [h for h in hs if h.is_version()]
-            at = versions[0].start if versions else len(lines)
-            level = versions[0].level if versions else 2
-            lines[at:at] = ["#" * level + " [Unreleased]", ""]
-            text = "\n".join(lines)
-            lines = text.split("\n")
-            hs, u = _unreleased(text)
-            assert u is not None
+        if u is None:
+            # The keepachangelog.com reference without an Unreleased section (httpx): a new
+            # section on top, as in any file, in the style of the newest one.
+            return plain.add_section(text, fmt, entry.version, entry.date, notes)
         end = _section_end(hs, u, lines)
         content = [x for x in lines[u.end:end] if not _PLACEHOLDER.match(x.strip())]
         while content and not content[0].strip():
