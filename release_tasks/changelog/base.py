@@ -49,8 +49,9 @@ class Format:
         """True when notes for the next release are already written (no draft needed)."""
         return False
 
-    def draft(self, entry: Entry) -> str:
-        return bullets(entry.commits)
+    def draft(self, entry: Entry, text: str = "") -> str:
+        """The notes drafted from the commits, as a list like the file's own."""
+        return bullets(entry.commits, history.bullet(text))
 
     def write(self, root: Path, path: Path, entry: Entry) -> list[str]:
         """Add the section; return the paths (relative to ``root``) the commit must take."""
@@ -84,13 +85,13 @@ class Format:
             (root / p).unlink(missing_ok=True)
 
 
-def notes_with_draft(fmt: Format, entry: Entry) -> str | None:
+def notes_with_draft(fmt: Format, entry: Entry, text: str = "") -> str | None:
     """The user's notes, else (marking ``entry.drafted``) the draft from git, else None."""
     if entry.notes is not None:
         return entry.notes
     if entry.commits:
         entry.drafted = True
-        return fmt.draft(entry)
+        return fmt.draft(entry, text)
     return None
 
 
@@ -107,7 +108,7 @@ class TextFormat(Format):
         text = history.read(path)
         fmt = history.file_format(path, text)
         notes = None if self.pending(root, path) and entry.notes is None else \
-            notes_with_draft(self, entry)
+            notes_with_draft(self, entry, text)
         return self.finalize(self.add_section(text, fmt, entry, notes), entry)
 
     def write(self, root: Path, path: Path, entry: Entry) -> list[str]:

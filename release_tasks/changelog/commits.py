@@ -114,19 +114,18 @@ def since(root: Path, tag: str | None, ignore: tuple[str, ...] = ()) -> list[Com
     return found
 
 
-def bullets(commits: list[Commit]) -> str:
+def bullets(commits: list[Commit], marker: str = "- ") -> str:
     """The draft as one list, oldest change first."""
-    return "\n".join(f"- {c.sentence}" for c in reversed(commits))
+    return "\n".join(f"{marker}{c.sentence}" for c in reversed(commits))
 
 
-def grouped(commits: list[Commit], level: int = 3) -> str:
+def grouped(commits: list[Commit], level: int = 3, marker: str = "- ") -> str:
     """The draft under Keep a Changelog's ``### Added`` / ``### Fixed``... headings."""
     parts = []
     for group in GROUPS:
         items = [c for c in reversed(commits) if c.group == group]
         if items:
-            parts.append("#" * level + f" {group}\n\n" + "\n".join(f"- {c.sentence}"
-                                                                   for c in items))
+            parts.append("#" * level + f" {group}\n\n" + bullets(items[::-1], marker))
     return "\n\n".join(parts)
 
 

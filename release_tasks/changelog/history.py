@@ -240,3 +240,11 @@ def _without_comments(lines: list[str], fmt: str) -> list[str]:
             in_comment = False
             out.append(line)
     return [line for line in out if not _PLACEHOLDERS.match(line.strip())]
+
+
+def bullet(text: str) -> str:
+    """The list marker the file uses most (``- ``, ``* ``, Pallets' ``-   ``), for drafts."""
+    counts: dict[str, int] = {}
+    for m in re.finditer(r"^([-*+]\s+)\S", text, re.M):
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else "- "

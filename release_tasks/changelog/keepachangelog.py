@@ -71,8 +71,8 @@ class KeepAChangelog(TextFormat):
     def pending(self, root: Path, path: Path) -> bool:
         return any(not x.lstrip().startswith("#") for x in self._content(history.read(path)))
 
-    def draft(self, entry: Entry) -> str:
-        return grouped(entry.commits)
+    def draft(self, entry: Entry, text: str = "") -> str:
+        return grouped(entry.commits, marker=history.bullet(text))
 
     def add_section(self, text: str, fmt: str, entry: Entry, notes: str | None) -> str:
         lines = text.split("\n")

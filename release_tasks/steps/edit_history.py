@@ -49,6 +49,12 @@ def _written_title(path: Path, version: str) -> str:
     return version
 
 
+def _editor_chosen(root: Path) -> bool:
+    """Whether the user chose an editor, rather than git falling back to vi."""
+    return any(os.environ.get(v) for v in ("GIT_EDITOR", "VISUAL", "EDITOR")) or bool(
+        git.run_git(root, "config", "core.editor", check=False).strip())
+
+
 def _unattended(rel: Release) -> bool:
     ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     return rel.options.yes or ci or not rel.ui.interactive
@@ -95,7 +101,13 @@ class EditHistory(CommitStep):
     def _editor_problem(self, rel: Release) -> str | None:
         from release_tasks.vcs import editor
 
-        return None if self._has_notes(rel) else editor.problem(rel.root)
+        if self._has_notes(rel):
+            return None
+        problem = editor.problem(rel.root)
+        if problem is None and _unattended(rel) and not _editor_chosen(rel.root):
+            # git's fallback (vi) on a run nobody watches would wait for nobody.
+            return "no editor is configured (VISUAL, EDITOR or git's core.editor)"
+        return problem
 
     def describe(self, rel: Release) -> str:
         from release_tasks.vcs import editor
