@@ -78,13 +78,14 @@ class Commit:
         return _VERB_GROUP.get(first, "Changed")
 
 
-def last_tag(root: Path, expected: str | None = None) -> str | None:
+def last_tag(root: Path, expected: str | None = None, new: str | None = None) -> str | None:
     """The tag of the last release: the current version's tag when it exists, else the
-    newest tag reachable from HEAD; None in a project never tagged."""
+    newest tag reachable from HEAD that is not the ``new`` release's own; None in a
+    project never tagged."""
     if expected and git.tag_exists(root, expected):
         return expected
     found = git.run_git(root, "describe", "--tags", "--abbrev=0", "HEAD", check=False).strip()
-    return found or None
+    return found if found and found != new else None
 
 
 def templates(*messages: str | None) -> tuple[str, ...]:

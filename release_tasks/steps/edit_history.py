@@ -88,9 +88,10 @@ class EditHistory(CommitStep):
 
         scheme = rel.scheme
         expected = scheme.tag_name(rel.current) if rel.current else None
-        tag = commits.last_tag(rel.root, expected)
+        tag = commits.last_tag(rel.root, expected, rel.tag)
         message = getattr(getattr(scheme, "bv", None), "message", None)
-        found = commits.since(rel.root, tag, commits.templates(message))
+        # Never tagged: the whole history is no draft of one release's notes.
+        found = commits.since(rel.root, tag, commits.templates(message)) if tag else []
         previous = re.sub(r"^[^\d]*", "", tag) if tag else None
         return Entry(version=rel.version, date=rel.date, tag=rel.tag, notes=notes,
                      previous_tag=tag, previous_version=previous, commits=found)
@@ -170,7 +171,6 @@ class EditHistory(CommitStep):
         if not content and entry.previous_tag:
             report.error(f"nothing to release since {entry.previous_tag} (no commits, no "
                          "unreleased notes: commit a change, or pass --notes)")
-            return
         problem = self._editor_problem(rel)
         if problem and not (content and _unattended(rel)):
             report.error(f"{problem} and no --notes given "
