@@ -237,7 +237,8 @@ def test_format_detection_order(tmp_path):
     assert formats.detect(tmp_path, tmp_path / "CHANGES.rst").name == "plain"
     (tmp_path / "pyproject.toml").write_text('[tool.towncrier]\ndirectory = "changes"\n')
     assert formats.detect(tmp_path, tmp_path / "CHANGES.rst").name == "towncrier"
-    assert [f.name for f in formats.FORMATS] == ["towncrier", "keep-a-changelog", "plain"]
+    assert [f.name for f in formats.FORMATS] == ["towncrier", "scriv", "keep-a-changelog",
+                                                "plain"]
 
 
 def test_a_crlf_file_stays_crlf(tmp_path):

@@ -290,3 +290,47 @@ def test_part_auto_from_the_commits(project, fab, layout, subjects, header):
     run = fab(proj, "release", "--dry-run", *args, *SKIP, env={"EDITOR": "true"})
     assert run.code == 0, run.out
     assert header in run.lines()[0]
+
+
+def test_scriv_released_twice_with_fragments_then_notes(project, fab):
+    proj = project("modern")
+    proj.write("pyproject.toml", proj.read("pyproject.toml")
+               + '\n[tool.scriv]\nformat = "md"\nmd_header_level = "2"\n')
+    proj.write("CHANGELOG.md", "# Changelog\n\n<!-- scriv-insert-here -->\n\n"
+               "## 1.4.2 — 2025-01-02\n\n- Fixed a thing.\n")
+    proj.write("changelog.d/20261201_frob.md", "### Added\n\n- Frob.\n")
+    proj.commit("Use scriv")
+    tagged(proj, "v1.4.2")
+    first = release(fab, proj)
+    assert first.code == 0, first.out
+    assert not (proj.path / "changelog.d/20261201_frob.md").exists()
+    nothing = release(fab, proj)
+    assert "nothing to release since v1.4.3" in nothing.out or \
+        "no changelog fragments in changelog.d/" in nothing.out, nothing.out
+    proj.write("modernpkg/extra.py", "X = 1\n")
+    proj.commit("Add extra")
+    second = release(fab, proj, "--notes", "- Given notes.")
+    assert second.code == 0, second.out
+    date = today(proj)
+    assert proj.read("CHANGELOG.md") == f"""\
+# Changelog
+
+<!-- scriv-insert-here -->
+
+<a id='changelog-1.4.4'></a>
+## 1.4.4 — {date}
+
+- Given notes.
+
+<a id='changelog-1.4.3'></a>
+## 1.4.3 — {date}
+
+### Added
+
+- Frob.
+
+## 1.4.2 — 2025-01-02
+
+- Fixed a thing.
+"""
+    assert proj.git("status", "--porcelain") == ""

@@ -1,7 +1,7 @@
 """The changelog formats, in detection order, and the release notes read back from them.
 
-The first format whose ``detect`` says yes is the project's. towncrier comes first because
-its configuration is explicit (and its NEWS file may look like a plain one); Keep a
+The first format whose ``detect`` says yes is the project's. towncrier and scriv come first
+because their configuration is explicit (and their files may look like plain ones); Keep a
 Changelog next (an ``[Unreleased]`` section or a keepachangelog.com reference); plain
 rst/Markdown accepts any history file. A new format is a new module and a line here.
 """
@@ -14,10 +14,12 @@ from release_tasks.changelog import history
 from release_tasks.changelog.base import Entry, Format
 from release_tasks.changelog.keepachangelog import KeepAChangelog
 from release_tasks.changelog.plain import Plain
+from release_tasks.changelog.scriv import Scriv
 from release_tasks.changelog.towncrier import Towncrier
 
 FORMATS: list[Format] = [
     Towncrier(),
+    Scriv(),
     KeepAChangelog(),
     Plain(),
 ]
