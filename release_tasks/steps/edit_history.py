@@ -55,6 +55,16 @@ def _editor_chosen(root: Path) -> bool:
         git.run_git(root, "config", "core.editor", check=False).strip())
 
 
+def _prerelease(version: str | None) -> bool:
+    """Promoting 2.0.0rc2 to 2.0.0 needs no new commit."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return version is not None and Version(version).is_prerelease
+    except InvalidVersion:
+        return False
+
+
 def _unattended(rel: Release) -> bool:
     ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     return rel.options.yes or ci or not rel.ui.interactive
@@ -102,13 +112,13 @@ class EditHistory(CommitStep):
     def _editor_problem(self, rel: Release) -> str | None:
         from release_tasks.vcs import editor
 
-        if self._has_notes(rel):
-            return None
-        problem = editor.problem(rel.root)
-        if problem is None and _unattended(rel) and not _editor_chosen(rel.root):
-            # git's fallback (vi) on a run nobody watches would wait for nobody.
-            return "no editor is configured (VISUAL, EDITOR or git's core.editor)"
-        return problem
+        return None if self._has_notes(rel) else editor.problem(rel.root)
+
+    def _as_drafted(self, rel: Release, content: bool) -> bool:
+        """No editor: a run nobody watches, with notes to release, and no editor of the
+        user's choice (git's fallback, vi, would wait for nobody)."""
+        return (not self._has_notes(rel) and content and _unattended(rel)
+                and (self._editor_problem(rel) is not None or not _editor_chosen(rel.root)))
 
     def describe(self, rel: Release) -> str:
         from release_tasks.vcs import editor
@@ -122,7 +132,7 @@ class EditHistory(CommitStep):
         pending = path.is_file() and fmt.pending(rel.root, path)
         if self._has_notes(rel):
             how = "with the given notes"
-        elif self._editor_problem(rel) and _unattended(rel):
+        elif self._as_drafted(rel, pending or bool(entry.commits)):
             how = "no editor: as drafted"
         else:
             how = f"open the editor ({editor.command(rel.root) or 'none'})"
@@ -168,11 +178,11 @@ class EditHistory(CommitStep):
             return
         content = (self._has_notes(rel) or bool(entry.commits)
                    or (path.is_file() and fmt.pending(rel.root, path)))
-        if not content and entry.previous_tag:
+        if not content and entry.previous_tag and not _prerelease(entry.previous_version):
             report.error(f"nothing to release since {entry.previous_tag} (no commits, no "
                          "unreleased notes: commit a change, or pass --notes)")
         problem = self._editor_problem(rel)
-        if problem and not (content and _unattended(rel)):
+        if problem and not self._as_drafted(rel, content):
             report.error(f"{problem} and no --notes given "
                          "(set EDITOR, or pass --notes/--notes-file)")
 
@@ -182,10 +192,11 @@ class EditHistory(CommitStep):
         fmt, path = _target(rel)
         notes = self._notes(rel)
         entry = self._entry(rel, notes)
+        content = bool(entry.commits) or (path.is_file() and fmt.pending(rel.root, path))
         rel.history_backup = path.read_text(encoding="utf-8") if path.is_file() else ""
         rel.history_paths = paths = fmt.write(rel.root, path, entry)
         try:
-            if notes is None and not (self._editor_problem(rel) and _unattended(rel)):
+            if notes is None and not self._as_drafted(rel, content):
                 step.update(f"waiting for the editor on {path.name}")
                 with rel.ui.paused():
                     editor.edit(rel.root, path)
