@@ -283,3 +283,8 @@ def test_drafts_group_like_keep_a_changelog():
     assert commits.grouped(found) == ("### Added\n\n- A.\n\n### Changed\n\n- Tidy the docs.\n\n"
                                       "### Fixed\n\n- B.")
     assert commits.bullets(found) == "- Tidy the docs.\n- A.\n- B."
+
+
+def test_the_notes_of_a_pallets_section_leave_out_its_date_line():
+    done = plain.add_section(CLICK, "rst", "8.1.8", DATE, "-   New.")
+    assert history.section_body(done, "rst", "8.1.8") == "-   New."

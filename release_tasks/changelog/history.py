@@ -19,6 +19,7 @@ SUFFIXES = ("", ".rst", ".md", ".txt", ".markdown")
 _RST_ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}\s*$")
 _VERSIONISH = re.compile(r"\d+(?:\.\d+)+|\bunreleased\b", re.I)
 _UNRELEASED = re.compile(r"\bunreleased\b", re.I)
+_DATE_LINE = re.compile(r"^(released|release date|date)\b[:\s].*\d", re.I)
 _UNRELEASED_LINE = re.compile(r"^(unreleased|not released yet|in development)\.?$", re.I)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_SETEXT = re.compile(r"^(=+|-+)\s*$")
@@ -209,6 +210,10 @@ def section_body(text: str, fmt: str, version: str) -> str:
                          or (fmt == "rst" and x.char == h.char)]
             stop = following[0].start if following else len(lines)
             body = lines[h.end:stop]
+            at = first_body_line(lines, h)
+            if at is not None and at < stop and (_DATE_LINE.match(lines[at].strip())
+                                                 or _UNRELEASED_LINE.match(lines[at].strip())):
+                body = lines[at + 1:stop]  # Pallets' "Released 2024-02-02": not a note
             return "\n".join(_without_comments(body, fmt)).strip()
     return ""
 

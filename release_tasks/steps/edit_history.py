@@ -142,7 +142,7 @@ class EditHistory(CommitStep):
         line = f'add "{title}" to {name} ({fmt.name}), {how}, commit'
         if rel.options.dry_run:
             shown = fmt.preview(rel.root, path, entry) if (
-                path.is_file() or fmt.name == "towncrier") else ""
+                path.is_file() or fmt.name in ("towncrier", "scriv")) else ""
             if shown.strip():
                 line += "\n" + "\n".join(f"       │ {x}" for x in shown.strip().split("\n"))
         return line
