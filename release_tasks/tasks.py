@@ -18,7 +18,7 @@ from release_tasks import fabric1
 
 RELEASE_HELP = {
     "part": "version part to bump: major, minor, patch, or a part of your bumpversion "
-            "config (default: patch)",
+            "config (default: patch), or auto (from the conventional commits since the last tag)",
     "new_version": "release exactly this version instead (e.g. 2.0.0rc1)",
     "dry_run": "show the full plan and run every check; change nothing",
     "yes": "do not ask for confirmation (CI=true implies it)",

@@ -102,6 +102,8 @@ def test_plain_output_without_a_terminal_and_quiet_and_verbose(project, fab, edi
     assert shown[-1].startswith("Released modernpkg 1.4.3")
     assert all(x.startswith("! ") for x in shown[:-1]), shown  # warnings only
 
+    proj.write("modernpkg/more.py", "MORE = True\n")  # something new to release
+    proj.commit("Add more")
     run = fab(proj, "release", "--yes", "--skip-docs", "--verbose", "--part", "minor",
               env={"EDITOR": editor()})
     assert run.code == 0, run.out

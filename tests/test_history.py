@@ -7,14 +7,14 @@ import textwrap
 
 import pytest
 
-from release_tasks.changelog import history
+from release_tasks.changelog import history, plain
 from release_tasks.core.errors import HistoryError
 
 TITLE = "2.0.0 (2026-01-31)"
 
 
 def add(text: str, fmt: str, notes: str | None = None) -> str:
-    return history.add_section(textwrap.dedent(text), fmt, TITLE, notes)
+    return plain.add_section(textwrap.dedent(text), fmt, "2.0.0", "2026-01-31", notes)
 
 
 def test_rst_underline_character_and_length_follow_the_file():
@@ -30,7 +30,7 @@ def test_rst_underline_character_and_length_follow_the_file():
     assert f"Changes\n=======\n\n{TITLE}\n{'~' * len(TITLE)}\n\n\n1.9.0" in text
 
 
-def test_rst_overlined_sections_keep_their_overline():
+def test_rst_overlined_sections_keep_their_overline_and_undated_style():
     text = add("""\
         =====
         1.9.0
@@ -38,18 +38,12 @@ def test_rst_overlined_sections_keep_their_overline():
 
         - Old.
         """, "rst")
-    assert text.startswith(f"{'=' * len(TITLE)}\n{TITLE}\n{'=' * len(TITLE)}\n\n\n=====\n1.9.0")
+    assert text.startswith("=====\n2.0.0\n=====\n\n\n=====\n1.9.0")
 
 
 def test_md_heading_level_follows_the_file():
     text = add("# Project\n\n### v1.9.0 - 2025-12-01\n\n* Old.\n", "md", "* New.")
-    assert f"# Project\n\n### {TITLE}\n\n* New.\n\n### v1.9.0" in text
-
-
-def test_keep_a_changelog_unreleased_section_is_dated_in_place():
-    text = add("# Changelog\n\n## [Unreleased]\n\n- Pending.\n\n## [1.9.0] - 2025-12-01\n",
-               "md")
-    assert text == f"# Changelog\n\n## {TITLE}\n\n- Pending.\n\n## [1.9.0] - 2025-12-01\n"
+    assert "# Project\n\n### v2.0.0 - 2026-01-31\n\n* New.\n\n### v1.9.0" in text
 
 
 def test_zest_placeholder_is_dropped_and_notes_added():

@@ -182,6 +182,8 @@ def test_dev_bump_moves_to_the_next_dev_version_with_an_unreleased_section(
     log = proj.read("CHANGELOG.md")
     assert log.index("## 1.4.4 (unreleased)") < log.index(f"## 1.4.3 ({TODAY})")
     # The next release releases 1.4.4 and dates that section in place.
+    proj.write("modernpkg/next.py", "NEXT = True\n")  # something new to release
+    proj.commit("Add next")
     run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor("- Next.")})
     assert run.code == 0, run.out
     assert proj.tags() == ["1.4.3", "1.4.4"]

@@ -1,10 +1,9 @@
-"""The history file: find it, add the new version's section in the file's own style.
+"""The history file as text: read and write it, find its headings and a version's section.
 
-reStructuredText and Markdown are both handled. The new section ``X.Y.Z (YYYY-MM-DD)``
-goes above the newest version section, with the same heading style (rst underline
-character and overline, md heading level). A header on top (cookiecutter-pypackage's
-``.. :changelog:`` and ``History`` title) stays on top. A zest.releaser-style
-``X.Y.Z (unreleased)`` section is dated in place instead of getting a twin.
+Both reStructuredText and Markdown are parsed: rst titles with an underline (and overline),
+Markdown ATX (``## 1.2.0``) and setext (``1.2.0`` over ``-----``, as requests' HISTORY.md)
+headings, and in either a bold line standing for a heading (``**4.3.0**``). Adding a section
+is the job of the changelog formats (``changelog/formats.py``); this module only reads.
 """
 
 from __future__ import annotations
@@ -20,7 +19,12 @@ SUFFIXES = ("", ".rst", ".md", ".txt", ".markdown")
 _RST_ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}\s*$")
 _VERSIONISH = re.compile(r"\d+(?:\.\d+)+|\bunreleased\b", re.I)
 _UNRELEASED = re.compile(r"\bunreleased\b", re.I)
+_DATE_LINE = re.compile(r"^(released|release date|date)\b[:\s].*\d", re.I)
+_UNRELEASED_LINE = re.compile(r"^(unreleased|not released yet|in development)\.?$", re.I)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_SETEXT = re.compile(r"^(=+|-+)\s*$")
+# A line that is only a bold version (and maybe a date): a heading in all but name.
+_BOLD_HEADING = re.compile(r"^\*\*\[?v?\d+(?:\.\d+)+[^*]*\*\*.*$")
 # Lines that mean "nothing here yet" (zest.releaser writes the first one).
 _PLACEHOLDERS = re.compile(r"^[-*+]?\s*(nothing changed yet\.?|no changes yet\.?|tbd\.?|\.\.\.)$",
                            re.I)
@@ -36,6 +40,7 @@ class Heading:
     char: str = ""  # rst adornment character
     overline: bool = False
     level: int = 0  # md heading level
+    kind: str = ""  # "rst", "atx", "setext" or "bold": how a twin of it is written
 
     @property
     def unreleased(self) -> bool:
@@ -77,10 +82,26 @@ def file_format(path: Path, text: str) -> str:
 
 
 def read(path: Path) -> str:
+    """The file's text with ``\n`` line ends (see :func:`write` for the way back)."""
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise HistoryError(f"{path.name} is not UTF-8 text", "convert it to UTF-8") from None
+
+
+def line_end(path: Path) -> str:
+    """``\r\n`` for a file written on Windows, else ``\n``: what new lines must follow."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return "\n"
+    crlf = raw.count(b"\r\n")
+    return "\r\n" if crlf and crlf * 2 >= raw.count(b"\n") else "\n"
+
+
+def write(path: Path, text: str, eol: str = "\n") -> None:
+    """Write ``text`` (``\n`` line ends) back with the line ends the file had."""
+    path.write_bytes(text.replace("\n", eol).encode("utf-8"))
 
 
 def headings(text: str, fmt: str) -> list[Heading]:
@@ -91,10 +112,22 @@ def headings(text: str, fmt: str) -> list[Heading]:
         for i, line in enumerate(lines):
             if line.lstrip().startswith(("```", "~~~")):
                 fence = not fence
-            m = None if fence else _MD_HEADING.match(line)
+            if fence:
+                continue
+            m = _MD_HEADING.match(line)
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
             if m:
                 found.append(Heading(start=i, title_line=i, end=i + 1, title=m.group(2),
-                                     level=len(m.group(1))))
+                                     level=len(m.group(1)), kind="atx"))
+            elif (line.strip() and _MD_SETEXT.match(nxt) and not _MD_SETEXT.match(line)
+                  and not line.startswith((" ", "-", "*", "+", ">"))
+                  and (i == 0 or not lines[i - 1].strip())):
+                found.append(Heading(start=i, title_line=i, end=i + 2, title=line.strip(),
+                                     char=nxt.strip()[0], level=1 if nxt[0] == "=" else 2,
+                                     kind="setext"))
+            elif _BOLD_HEADING.match(line):
+                found.append(Heading(start=i, title_line=i, end=i + 1, title=line.strip(),
+                                     level=7, kind="bold"))
         return found
     i = 0
     while i < len(lines) - 1:
@@ -104,16 +137,34 @@ def headings(text: str, fmt: str) -> list[Heading]:
                 and len(under.rstrip()) >= min(len(title.rstrip()), 3)):
             over = i > 0 and lines[i - 1].rstrip() == under.rstrip()
             found.append(Heading(start=i - 1 if over else i, title_line=i, end=i + 2,
-                                 title=title.strip(), char=m.group(1), overline=over))
+                                 title=title.strip(), char=m.group(1), overline=over,
+                                 kind="rst"))
             i += 2
             continue
+        if _BOLD_HEADING.match(title):
+            found.append(Heading(start=i, title_line=i, end=i + 1, title=title.strip(),
+                                 kind="bold"))
         i += 1
     return found
+
+
+def render_heading(like: Heading, title: str) -> list[str]:
+    """The lines of a heading titled ``title`` written the way ``like`` is."""
+    if like.kind == "atx":
+        return ["#" * like.level + " " + title]
+    if like.kind == "bold":
+        return [title]
+    rule = like.char * len(title)
+    return [rule, title, rule] if like.overline else [title, rule]
 
 
 def _rst_heading(title: str, char: str, overline: bool) -> list[str]:
     rule = char * len(title)
     return [rule, title, rule] if overline else [title, rule]
+
+
+def mentions(title: str, version: str) -> bool:
+    return _mentions(title, version)
 
 
 def title_for(version: str, date: str) -> str:
@@ -122,93 +173,30 @@ def title_for(version: str, date: str) -> str:
 
 def section_exists(text: str, fmt: str, version: str) -> bool:
     """True when a dated (not "unreleased") section for ``version`` is already there."""
-    return any(_mentions(h.title, version) and not h.unreleased for h in headings(text, fmt))
+    lines = text.split("\n")
+    return any(_mentions(h.title, version) and not undated(lines, h)
+               for h in headings(text, fmt))
+
+
+def first_body_line(lines: list[str], h: Heading) -> int | None:
+    """The index of the first non-blank line under ``h`` (within the next three)."""
+    for i in range(h.end, min(h.end + 3, len(lines))):
+        if lines[i].strip():
+            return i
+    return None
+
+
+def undated(lines: list[str], h: Heading) -> bool:
+    """A section still waiting for its release: ``1.2.0 (unreleased)``, or Pallets'
+    ``Version 1.2.0`` with an ``Unreleased`` line under it."""
+    if h.unreleased:
+        return True
+    at = first_body_line(lines, h)
+    return at is not None and bool(_UNRELEASED_LINE.match(lines[at].strip()))
 
 
 def _mentions(title: str, version: str) -> bool:
     return bool(re.search(rf"(?<![\w.]){re.escape(version)}(?![\w]|\.\d)", title))
-
-
-def add_section(text: str, fmt: str, title: str, notes: str | None = None) -> str:
-    """Return ``text`` with a new top section headed ``title`` (``1.2.0 (2025-01-31)``).
-
-    An "unreleased" top section is renamed to ``title`` instead, keeping its notes.
-    """
-    lines = text.split("\n")
-    all_headings = headings(text, fmt)
-    versions = [h for h in all_headings if h.is_version()]
-    body = notes.strip("\n").split("\n") if notes and notes.strip() else []
-    if versions and versions[0].unreleased:
-        h = versions[0]
-        if fmt == "md":
-            new_heading = ["#" * h.level + " " + title]
-        else:
-            new_heading = _rst_heading(title, h.char, h.overline)
-        rest = lines[h.end:]
-        existing = _strip_placeholders(rest, versions[1].start - h.end if len(versions) > 1
-                                       else len(rest))
-        if body:
-            existing = _append_notes(existing, body)
-        return "\n".join(lines[:h.start] + new_heading + existing)
-    if versions:
-        h = versions[0]
-        if fmt == "md":
-            new_heading = ["#" * h.level + " " + title]
-        else:
-            new_heading = _rst_heading(title, h.char, h.overline)
-        block = [*new_heading, "", *body, ""] if body else [*new_heading, "", ""]
-        return "\n".join(lines[:h.start] + block + lines[h.start:])
-    # No version section yet: go below the document title, if there is one.
-    top = all_headings[0] if all_headings else None
-    if fmt == "md":
-        level = (top.level + 1) if top else 2
-        new_heading = ["#" * min(level, 6) + " " + title]
-    else:
-        used = {top.char} if top else set()
-        char = next(c for c in _RST_UNDERLINE_ORDER if c not in used)
-        new_heading = _rst_heading(title, char, False)
-    if top is not None:
-        # After the title and its introduction: before the next heading, or at the end.
-        at = all_headings[1].start if len(all_headings) > 1 else len(lines)
-        while at > top.end and not lines[at - 1].strip():
-            at -= 1
-    else:
-        at = 0
-        while at < len(lines) and (lines[at].startswith("..") or not lines[at].strip()):
-            at += 1
-    block = [*new_heading, "", *body, ""] if body else [*new_heading, "", ""]
-    head = lines[:at]
-    if head and head[-1].strip():
-        head.append("")
-    return "\n".join(head + block + lines[at:]).rstrip("\n") + "\n"
-
-
-def _strip_placeholders(rest: list[str], section_len: int) -> list[str]:
-    section = rest[:section_len]
-    kept = [line for line in section if not _PLACEHOLDERS.match(line.strip())]
-    return kept + rest[section_len:]
-
-
-def _append_notes(rest_of_file: list[str], notes: list[str]) -> list[str]:
-    """Put ``notes`` after the existing body lines of an unreleased section."""
-    # Find where the section's non-blank content ends (before the next heading).
-    i = 0
-    last_content = -1
-    while i < len(rest_of_file):
-        line = rest_of_file[i]
-        nxt = rest_of_file[i + 1] if i + 1 < len(rest_of_file) else ""
-        if line.strip() and (_MD_HEADING.match(line) or (_RST_ADORNMENT.match(nxt)
-                             and not _RST_ADORNMENT.match(line))):
-            break
-        if line.strip():
-            last_content = i
-        i += 1
-    insert_at = last_content + 1
-    bullets = re.compile(r"^\s*[-*+] ")
-    same_list = (last_content >= 0 and bullets.match(rest_of_file[last_content])
-                 and bullets.match(notes[0]))
-    block = notes if same_list else ["", *notes]
-    return rest_of_file[:insert_at] + block + rest_of_file[insert_at:]
 
 
 def section_body(text: str, fmt: str, version: str) -> str:
@@ -222,6 +210,10 @@ def section_body(text: str, fmt: str, version: str) -> str:
                          or (fmt == "rst" and x.char == h.char)]
             stop = following[0].start if following else len(lines)
             body = lines[h.end:stop]
+            at = first_body_line(lines, h)
+            if at is not None and at < stop and (_DATE_LINE.match(lines[at].strip())
+                                                 or _UNRELEASED_LINE.match(lines[at].strip())):
+                body = lines[at + 1:stop]  # Pallets' "Released 2024-02-02": not a note
             return "\n".join(_without_comments(body, fmt)).strip()
     return ""
 
@@ -255,6 +247,9 @@ def _without_comments(lines: list[str], fmt: str) -> list[str]:
     return [line for line in out if not _PLACEHOLDERS.match(line.strip())]
 
 
-def unreleased_section(text: str, fmt: str, version: str) -> str:
-    """``text`` with a new ``version (unreleased)`` section on top, for the next cycle."""
-    return add_section(text, fmt, f"{version} (unreleased)", "- Nothing changed yet.")
+def bullet(text: str) -> str:
+    """The list marker the file uses most (``- ``, ``* ``, Pallets' ``-   ``), for drafts."""
+    counts: dict[str, int] = {}
+    for m in re.finditer(r"^([-*+]\s+)\S", text, re.M):
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else "- "

@@ -29,6 +29,9 @@ class Config:
     """Everything a release reads from configuration. Secrets never live here."""
 
     history_file: str | None = None
+    # The version part a release bumps when --part is not given; "auto" reads the
+    # conventional commits since the last tag (breaking → major, feat → minor, else patch).
+    part: str | None = None
     repository: str | None = None
     index_url: str | None = None
     docs_dir: str | None = None

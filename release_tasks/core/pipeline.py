@@ -35,7 +35,7 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
     scheme = report.guard(lambda: rel.scheme)
     if scheme is not None:
         rel.current = scheme.current
-        new = report.guard(scheme.next_version, rel.options.part, rel.options.new_version)
+        new = report.guard(scheme.next_version, _part(rel, scheme), rel.options.new_version)
         if new is not None:
             rel.version = new
     report.guard(lambda: rel.name)
@@ -46,9 +46,22 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
     return steps, skipped
 
 
+def _part(rel: Release, scheme: object) -> str | None:
+    """The part to bump: ``--part``, else the ``part`` key; ``auto`` asks the commits."""
+    part = rel.options.part or rel.config.part
+    if part != "auto" or rel.options.new_version:
+        return part
+    from release_tasks.changelog.commits import choose_part
+
+    part, rel.part_reason = choose_part(rel.root, scheme)
+    return part
+
+
 def _header(rel: Release) -> str:
     scheme = rel.__dict__.get("scheme")
     source = f" (version from {scheme.description})" if scheme else ""
+    if rel.part_reason:
+        source += f" · {rel.part_reason}"
     if rel.has_version:
         return f"Release {rel.name} {rel.current} → {rel.version}{source}"
     return f"Release of {rel.__dict__.get('name', 'this package')}{source}"
@@ -233,7 +246,7 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
         if scheme is not None:
             rel.current = scheme.current
             if next_version:
-                new = report.guard(scheme.next_version, options.part, options.new_version)
+                new = report.guard(scheme.next_version, _part(rel, scheme), options.new_version)
                 if new is not None:
                     rel.version = new
             else:

@@ -81,6 +81,8 @@ class Release:
         self.skipped_uploads: list[str] = []
         self.warnings: list[str] = []
         self.history_backup: str | None = None
+        self.history_paths: list[str] = []  # what edit_history changed (fragments too)
+        self.part_reason: str | None = None  # why --part auto chose the part it did
         self.commits: dict[str, str] = {}  # step name -> the commit it made
         self.tag_created = False
         # A new release (not a resume, not a step alone): its version must be new everywhere.

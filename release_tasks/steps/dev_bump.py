@@ -48,7 +48,7 @@ class DevBump(CommitStep):
                          f"{scheme.description} (add a .devN part to parse/serialize)")
 
     def run(self, rel: Release, step: Any) -> None:
-        from release_tasks.changelog import history
+        from release_tasks.changelog import formats
         from release_tasks.versioning import bumpversion
 
         dev = self.dev_version(rel)
@@ -61,10 +61,7 @@ class DevBump(CommitStep):
         try:
             changed = scheme.apply(dev)
             if path is not None and "history" not in rel.options.skip:
-                text = history.read(path)
-                fmt = history.file_format(path, text)
-                base = dev.split(".dev")[0]
-                path.write_text(history.unreleased_section(text, fmt, base), encoding="utf-8")
+                formats.next_cycle(rel.root, path, dev.split(".dev")[0])
                 changed = sorted(set(changed) | {path.relative_to(rel.root).as_posix()})
             self.commit(rel, changed, f"Back to development: {dev}")
         except BaseException:

@@ -70,15 +70,12 @@ class Notify(Step):
 
     def _changes(self, rel: Release) -> tuple[str, str]:
         """The version's history section; none at all is better than no message."""
-        from release_tasks.changelog import history
+        from release_tasks.changelog import formats
 
         try:
-            path = rel.history_path
-            text = history.read(path)
+            return formats.release_notes(rel.root, rel.history_path, rel.version)
         except (HistoryError, OSError):
             return "", "md"
-        fmt = history.file_format(path, text)
-        return history.section_body(text, fmt, rel.version), fmt
 
     def _docs_url(self, rel: Release) -> str | None:
         from release_tasks.docs import sphinx

@@ -21,6 +21,15 @@ class Tag(Step):
         kind = "signed" if rel.scheme.sign_tags else "annotated"
         return f"{kind} tag {rel.tag} (\"{rel.scheme.tag_message(rel.version)}\") on that commit"
 
+    def message(self, rel: Release) -> str:
+        """The tag message, with the version's release notes under it (as written in the
+        history file, so ``git show TAG`` reads like the history)."""
+        from release_tasks.steps.notify_slack import Notify
+
+        notes, _ = Notify()._changes(rel)
+        first = rel.scheme.tag_message(rel.version)
+        return f"{first}\n\n{notes}" if notes.strip() else first
+
     def check(self, rel: Release, report: Report) -> None:
         if not rel.has_version or report.guard(lambda: rel.scheme) is None:
             return
@@ -32,7 +41,7 @@ class Tag(Step):
             report.error(str(TagExists(f"tag {tag} already exists on {rel.config.remote}")))
 
     def run(self, rel: Release, step: Any) -> None:
-        git.tag(rel.root, rel.tag, rel.scheme.tag_message(rel.version), rel.scheme.sign_tags)
+        git.tag(rel.root, rel.tag, self.message(rel), rel.scheme.sign_tags)
         record_commit(rel, "tag", git.head(rel.root))
         if rel.journal is not None:
             rel.journal.tag_created = True

@@ -150,7 +150,9 @@ def commit(root: Path, paths: list[str], message: str) -> str:
 
 
 def tag(root: Path, name: str, message: str, sign: bool = False) -> None:
-    run_git(root, "tag", "--annotate" if not sign else "--sign", "-m", message, name)
+    # verbatim: release notes may have "#" headings that git's default cleanup strips.
+    run_git(root, "tag", "--annotate" if not sign else "--sign", "--cleanup=verbatim",
+            "-m", message, name)
 
 
 def delete_tag(root: Path, name: str) -> None:

@@ -1,0 +1,290 @@
+"""Changelog formats on excerpts of real history files: the new section copies the file's
+newest entry, Keep a Changelog keeps its Unreleased section and link block right, and the
+draft from git reads like a changelog."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from release_tasks.changelog import commits, formats, history, plain
+from release_tasks.changelog.base import Entry
+from release_tasks.changelog.commits import Commit
+from release_tasks.changelog.keepachangelog import KeepAChangelog
+
+DATE = "2026-12-02"
+
+# click 8.1.7, CHANGES.rst (Pallets' style: "Version X.Y.Z" and a "Released" line).
+CLICK = """\
+.. currentmodule:: click
+
+Version 8.1.7
+-------------
+
+Released 2023-08-17
+
+-   Fix issue with regex flags in shell completion. :issue:`2581`
+-   Bash version detection issues a warning instead of an error. :issue:`2574`
+
+
+Version 8.1.6
+-------------
+
+Released 2023-07-18
+
+-   Fix an issue with type hints for ``@click.group()``. :issue:`2558`
+"""
+
+# attrs 23.2.0, CHANGELOG.md (linked versions).
+ATTRS = """\
+# Changelog
+
+Versions follow [CalVer](https://calver.org) with a strict backwards-compatibility policy.
+
+<!-- towncrier release notes start -->
+
+## [23.2.0](https://github.com/python-attrs/attrs/tree/23.2.0) - 2023-12-31
+
+### Changes
+
+- The type annotation for `attrs.resolve_types()` is now correct.
+  [#1141](https://github.com/python-attrs/attrs/issues/1141)
+"""
+
+# fastapi 0.110.0, docs/en/docs/release-notes.md (no dates; "Latest Changes" on top).
+FASTAPI = """\
+# Release Notes
+
+## Latest Changes
+
+## 0.110.0
+
+### Breaking Changes
+
+* 🐛 Fix unhandled growing memory for internal server errors. PR
+  [#11191](https://github.com/tiangolo/fastapi/pull/11191) by [@tiangolo](https://github.com/tiangolo).
+"""
+
+# httpx 0.27.0, CHANGELOG.md (ordinal dates, keepachangelog.com reference, no Unreleased).
+HTTPX = """\
+# Changelog
+
+All notable changes to this project will be documented in this file.
+
+The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.0.0/).
+
+## 0.27.0 (21st February, 2024)
+
+### Deprecated
+
+* The `app=...` shortcut has been deprecated. (#3050)
+"""
+
+# A mod's changes list: bold versions standing for headings.
+BOLD = """\
+**4.3.0**
+- Added a new block : "System Clock" that displays the real-life clock time
+
+**4.2.3**
+- Now the ShipStatus disappear when the ship is destroyed
+"""
+
+# requests 2.31.0, HISTORY.md (setext headings in Markdown).
+REQUESTS = """\
+Release History
+===============
+
+dev
+---
+
+2.31.0 (2023-05-22)
+-------------------
+
+**Security**
+
+- Versions of Requests between v2.3.0 and v2.30.0 are vulnerable to potential
+  forwarding of `Proxy-Authorization` headers to destination servers.
+"""
+
+
+@pytest.mark.parametrize(("text", "fmt", "version", "expected"), [
+    (CLICK, "rst", "8.1.8",
+     "Version 8.1.8\n-------------\n\nReleased 2026-12-02\n\n-   Note.\n\nVersion 8.1.7\n"),
+    (ATTRS, "md", "24.1.0",
+     "## [24.1.0](https://github.com/python-attrs/attrs/tree/24.1.0) - 2026-12-02\n\n"
+     "-   Note.\n\n## [23.2.0]"),
+    (FASTAPI, "md", "0.110.1",
+     "## Latest Changes\n\n## 0.110.1\n\n-   Note.\n\n## 0.110.0\n"),
+    (HTTPX, "md", "0.28.0", "## 0.28.0 (2nd December, 2026)\n\n-   Note.\n\n## 0.27.0"),
+    (BOLD, "md", "4.4.0", "**4.4.0**\n\n-   Note.\n\n**4.3.0**\n"),
+    (REQUESTS, "md", "2.32.0",
+     "2.32.0 (2026-12-02)\n-------------------\n\n-   Note.\n\n2.31.0 (2023-05-22)"),
+    ("# Changes\n\n## v1.1.0\n\n- Old.\n", "md", "1.2.0", "## v1.2.0\n\n-   Note.\n\n## v1.1.0"),
+    ("Changes\n=======\n\n1.1.0 - 2026-01-02\n------------------\n\n- Old.\n", "rst", "2.0.0rc1",
+     "2.0.0rc1 - 2026-12-02\n---------------------\n\n-   Note.\n\n1.1.0 - 2026-01-02"),
+    ("# Changes\n\n## 1.1.0 (2026-01-02)\n\n- Old.\n", "md", "1.2.0",
+     "## 1.2.0 (2026-12-02)\n\n-   Note.\n\n## 1.1.0 (2026-01-02)"),
+])
+def test_the_new_heading_copies_the_newest_dated_entry(text, fmt, version, expected):
+    assert expected in plain.add_section(text, fmt, version, DATE, "-   Note.")
+
+
+def test_pallets_unreleased_line_is_dated_in_place_and_comes_back_after_the_release():
+    dev = CLICK.replace("Version 8.1.7\n-------------\n\nReleased 2023-08-17\n\n",
+                        "Version 8.1.8\n-------------\n\nUnreleased\n\n-   Pending fix.\n\n\n"
+                        "Version 8.1.7\n-------------\n\nReleased 2023-08-17\n\n")
+    done = plain.add_section(dev, "rst", "8.1.8", DATE)
+    assert "Version 8.1.8\n-------------\n\nReleased 2026-12-02\n\n-   Pending fix.\n" in done
+    assert done.count("8.1.8") == 1 and "Unreleased" not in done
+    assert history.section_exists(done, "rst", "8.1.8")
+    assert not history.section_exists(dev, "rst", "8.1.8")
+    again = plain.unreleased_section(done, "rst", "8.1.9")
+    assert again.startswith(".. currentmodule:: click\n\nVersion 8.1.9\n-------------\n\n"
+                            "Unreleased\n")
+
+
+def kac(links: str, version_heading: str = "## [1.1.0] - 2026-01-02") -> str:
+    return textwrap.dedent("""\
+        # Changelog
+
+        The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).
+
+        ## [Unreleased]
+
+        ### Added
+
+        - Pending feature.
+
+        {version_heading}
+
+        ### Fixed
+
+        - Old fix.
+
+        {links}""").format(version_heading=version_heading, links=links)
+
+
+def release_kac(text: str, version: str = "1.2.0", previous: str = "1.1.0",
+                tag: str = "v1.2.0", notes: str | None = None) -> str:
+    fmt = KeepAChangelog()
+    entry = Entry(version=version, date=DATE, tag=tag, notes=notes,
+                  previous_tag=f"v{previous}", previous_version=previous)
+    return fmt.finalize(fmt.add_section(text, "md", entry, notes), entry)
+
+
+@pytest.mark.parametrize(("old_links", "new_links"), [
+    # GitHub, v tags
+    ("[unreleased]: https://github.com/o/r/compare/v1.1.0...HEAD\n"
+     "[1.1.0]: https://github.com/o/r/compare/v1.0.0...v1.1.0\n",
+     "[unreleased]: https://github.com/o/r/compare/v1.2.0...HEAD\n"
+     "[1.2.0]: https://github.com/o/r/compare/v1.1.0...v1.2.0\n"
+     "[1.1.0]: https://github.com/o/r/compare/v1.0.0...v1.1.0\n"),
+    # GitLab, bare tags, label case kept
+    ("[Unreleased]: https://gitlab.com/g/r/-/compare/1.1.0...main\n"
+     "[1.1.0]: https://gitlab.com/g/r/-/compare/1.0.0...1.1.0\n",
+     "[Unreleased]: https://gitlab.com/g/r/-/compare/1.2.0...main\n"
+     "[1.2.0]: https://gitlab.com/g/r/-/compare/1.1.0...1.2.0\n"
+     "[1.1.0]: https://gitlab.com/g/r/-/compare/1.0.0...1.1.0\n"),
+    # Gitea
+    ("[unreleased]: https://gitea.com/o/r/compare/v1.1.0...main\n",
+     "[unreleased]: https://gitea.com/o/r/compare/v1.2.0...main\n"
+     "[1.2.0]: https://gitea.com/o/r/compare/v1.1.0...v1.2.0\n"),
+    # Bitbucket: newer first, %0D between
+    ("[unreleased]: https://bitbucket.org/o/r/branches/compare/HEAD%0Dv1.1.0#diff\n",
+     "[unreleased]: https://bitbucket.org/o/r/branches/compare/HEAD%0Dv1.2.0#diff\n"
+     "[1.2.0]: https://bitbucket.org/o/r/branches/compare/v1.2.0%0Dv1.1.0#diff\n"),
+    # versions linked to their release page
+    ("[unreleased]: https://github.com/o/r/compare/v1.1.0...HEAD\n"
+     "[1.1.0]: https://github.com/o/r/releases/tag/v1.1.0\n",
+     "[unreleased]: https://github.com/o/r/compare/v1.2.0...HEAD\n"
+     "[1.2.0]: https://github.com/o/r/releases/tag/v1.2.0\n"
+     "[1.1.0]: https://github.com/o/r/releases/tag/v1.1.0\n"),
+    # no [unreleased] link: the new version's link goes above the last one
+    ("[1.1.0]: https://github.com/o/r/compare/v1.0.0...v1.1.0\n",
+     "[1.2.0]: https://github.com/o/r/compare/v1.1.0...v1.2.0\n"
+     "[1.1.0]: https://github.com/o/r/compare/v1.0.0...v1.1.0\n"),
+])
+def test_keep_a_changelog_links_follow_the_files_own_shape(old_links, new_links):
+    text = release_kac(kac(old_links))
+    assert text.endswith("\n\n" + new_links)
+    assert "## [Unreleased]\n\n## [1.2.0] - 2026-12-02\n\n### Added\n\n- Pending feature.\n\n" \
+           "## [1.1.0]" in text
+    again = release_kac(text)  # the same release twice adds nothing twice
+    assert again.count("[1.2.0]:") == 1
+
+
+def test_keep_a_changelog_without_links_or_brackets_adds_none():
+    text = release_kac(kac("", "## 1.1.0 - 2026-01-02").replace("## [Unreleased]",
+                                                                  "## Unreleased"))
+    assert "## Unreleased\n\n## 1.2.0 - 2026-12-02\n\n### Added\n\n- Pending feature." in text
+    assert "]:" not in text
+
+
+def test_keep_a_changelog_prerelease_and_notes_join_the_unreleased_ones():
+    text = release_kac(kac("[unreleased]: https://github.com/o/r/compare/v1.1.0...HEAD\n"),
+                       version="2.0.0rc1", tag="v2.0.0rc1", notes="### Fixed\n\n- Given.")
+    assert "## [2.0.0rc1] - 2026-12-02\n\n### Added\n\n- Pending feature.\n\n### Fixed\n\n" \
+           "- Given.\n\n## [1.1.0]" in text
+    assert "[unreleased]: https://github.com/o/r/compare/v2.0.0rc1...HEAD\n" \
+           "[2.0.0rc1]: https://github.com/o/r/compare/v1.1.0...v2.0.0rc1\n" in text
+
+
+def test_format_detection_order(tmp_path):
+    (tmp_path / "CHANGELOG.md").write_text(kac(""))
+    (tmp_path / "CHANGES.rst").write_text(CLICK)
+    assert formats.detect(tmp_path, tmp_path / "CHANGELOG.md").name == "keep-a-changelog"
+    assert formats.detect(tmp_path, tmp_path / "CHANGES.rst").name == "plain"
+    (tmp_path / "pyproject.toml").write_text('[tool.towncrier]\ndirectory = "changes"\n')
+    assert formats.detect(tmp_path, tmp_path / "CHANGES.rst").name == "towncrier"
+    assert [f.name for f in formats.FORMATS] == ["towncrier", "scriv", "keep-a-changelog",
+                                                "plain"]
+
+
+def test_a_crlf_file_stays_crlf(tmp_path):
+    path = tmp_path / "CHANGES.rst"
+    path.write_bytes(CLICK.replace("\n", "\r\n").encode())
+    entry = Entry(version="8.1.8", date=DATE, tag="8.1.8", notes="-   New.")
+    formats.detect(tmp_path, path).write(tmp_path, path, entry)
+    raw = path.read_bytes()
+    assert b"Version 8.1.8\r\n-------------\r\n\r\nReleased 2026-12-02\r\n\r\n-   New.\r\n" in raw
+    assert raw.count(b"\n") == raw.count(b"\r\n")
+
+
+@pytest.mark.parametrize(("subject", "body", "sentence", "group"), [
+    ("feat(cli): add a --frob flag", "", "Add a --frob flag (cli).", "Added"),
+    ("fix: handle spaces in names", "", "Handle spaces in names.", "Fixed"),
+    ("feat!: drop Python 3.8", "", "Drop Python 3.8. (breaking change)", "Added"),
+    ("refactor: split the parser", "BREAKING CHANGE: parse() moved", "Split the parser. "
+     "(breaking change)", "Changed"),
+    ("Remove the old API", "", "Remove the old API.", "Removed"),
+    ("Fix a crash on empty input", "", "Fix a crash on empty input.", "Fixed"),
+    ("Speed up imports", "", "Speed up imports.", "Changed"),
+])
+def test_commit_subjects_become_sentences_in_groups(subject, body, sentence, group):
+    commit = Commit(subject, body)
+    assert (commit.sentence, commit.group) == (sentence, group)
+
+
+@pytest.mark.parametrize(("subjects", "current", "expected"), [
+    (["feat!: new API", "fix: x"], "1.4.2", ("major", "major: 1 breaking change since v1")),
+    (["feat!: new API", "feat: y"], "0.9.0", ("minor", "minor: 1 breaking change since v1 "
+                                                        "(major 0)")),
+    (["feat: a", "feat(x): b", "fix: c"], "0.9.0", ("minor", "minor: 2 feat commits since v1")),
+    (["fix: c", "Tidy up"], "1.0.0", ("patch", "patch: 2 commits since v1, no feat or "
+                                               "breaking")),
+])
+def test_auto_part_rules(subjects, current, expected):
+    assert commits.auto_part([Commit(s) for s in subjects], current, "v1") == expected
+
+
+def test_drafts_group_like_keep_a_changelog():
+    found = [Commit("fix: b"), Commit("feat: a"), Commit("Tidy the docs")]
+    assert commits.grouped(found) == ("### Added\n\n- A.\n\n### Changed\n\n- Tidy the docs.\n\n"
+                                      "### Fixed\n\n- B.")
+    assert commits.bullets(found) == "- Tidy the docs.\n- A.\n- B."
+
+
+def test_the_notes_of_a_pallets_section_leave_out_its_date_line():
+    done = plain.add_section(CLICK, "rst", "8.1.8", DATE, "-   New.")
+    assert history.section_body(done, "rst", "8.1.8") == "-   New."
