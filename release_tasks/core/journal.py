@@ -1,8 +1,10 @@
 """The journal of the release in progress, kept under ``.git/`` (never in the work tree).
 
-It records where the release started and which steps are done, so that ``--resume`` can
-continue after a failure at or after the upload, and ``fab rollback`` knows exactly what
-to undo.
+It is the one truth about an unfinished release. Every change is announced in it before
+it is made (the files a step is about to edit, the message of a commit about to be made,
+the scratch folders about to be created), so after any interrupt, even SIGKILL,
+``fab rollback`` and ``fab release --resume`` know exactly what may exist and undo or
+finish it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from typing import Any
 from release_tasks.vcs import git
 
 _LOCK = threading.RLock()
+
+
+def state_dir(root: Path) -> Path:
+    """Our private folder inside the repository's git dir: journal, lock, kept notes."""
+    return git.git_dir(root) / "release_tasks"
+
+
+def notes_path(root: Path, version: str) -> Path:
+    """Where the notes typed for ``version`` are kept when its release fails."""
+    return state_dir(root) / f"notes-{version}.txt"
 
 
 @dataclass
@@ -41,10 +53,16 @@ class Journal:
     # The options the release was started with, so --resume carries on the same way.
     skip: list[str] = field(default_factory=list)
     push: bool | None = None
+    name: str = ""
+    # Announced before the change is made (see the module docstring).
+    touched: list[str] = field(default_factory=list)  # tracked files a step may edit
+    commit_messages: list[str] = field(default_factory=list)  # commits a step may make
+    scratch: list[str] = field(default_factory=list)  # temporary folders of ours
+    tag_preexisted: bool = False
 
     @classmethod
     def location(cls, root: Path) -> Path:
-        return git.git_dir(root) / "release_tasks" / "journal.json"
+        return state_dir(root) / "journal.json"
 
     @classmethod
     def load(cls, root: Path) -> Journal | None:
@@ -80,6 +98,26 @@ class Journal:
         if self.failed == step:
             self.failed = None
         self.save()
+
+    def announce(self, *, touched: list[str] | None = None, commit: str | None = None,
+                 scratch: str | None = None) -> None:
+        """Record a change before making it, so that a kill in between is undoable."""
+        with _LOCK:
+            for path in touched or []:
+                if path not in self.touched:
+                    self.touched.append(path)
+            if commit is not None and commit not in self.commit_messages:
+                self.commit_messages.append(commit)
+            if scratch is not None and scratch not in self.scratch:
+                self.scratch.append(scratch)
+            self.save()
+
+    @property
+    def irreversible_done(self) -> bool:
+        """Has anything left this machine (an upload, shipped docs, a message)?"""
+        irreversible = {"upload", "ship_docs", "notify_slack", "push"}
+        return bool(irreversible & {*self.done, self.failed}) or bool(self.uploaded) or \
+            bool(self.docs_location)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+from release_tasks.core import lock, recovery
 from release_tasks.core.config import Config
 from release_tasks.core.engine import (
     Step,
@@ -22,10 +23,16 @@ from release_tasks.core.engine import (
     report_findings,
 )
 from release_tasks.core.errors import NothingToResume, ReleaseError
-from release_tasks.core.journal import Journal
+from release_tasks.core.journal import Journal, notes_path, state_dir
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
-from release_tasks.steps import STEPS, check_repository, release_steps, slack_warning
+from release_tasks.steps import (
+    STEPS,
+    check_git_setup,
+    check_repository,
+    release_steps,
+    slack_warning,
+)
 from release_tasks.vcs import git
 
 
@@ -43,6 +50,7 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
     if rel.has_version:
         preflight(rel, steps, report)
         slack_warning(rel, report)
+        report.guard(check_git_setup, rel, report)
     return steps, skipped
 
 
@@ -61,8 +69,27 @@ def _unfinished(root: Path) -> Journal | None:
 
 def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     """``fab release``: check everything, show the plan, run it, print a summary."""
-    if options.resume:
-        return resume(root, config, ui, options)
+    if options.dry_run:
+        return _release(root, config, ui, options)
+    with lock.held(state_dir(root), "release"):
+        if options.resume:
+            return resume(root, config, ui, options)
+        return _release(root, config, ui, options)
+
+
+def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
+    """Notes typed for this version in a release that failed later are used again."""
+    if options.notes is not None or options.notes_file or not rel.has_version:
+        return options
+    kept = notes_path(root, rel.version)
+    if not kept.is_file():
+        return options
+    rel.ui.info(f"Using the notes you wrote for {rel.version} last time ({kept}); delete "
+                "that file to write them afresh")
+    return dataclasses.replace(options, notes_file=str(kept))
+
+
+def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     started = time.monotonic()
     rel = Release(root, config, ui, options)
     rel.fresh = True
@@ -72,6 +99,7 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
                      "): `fab release --resume` continues it, `fab rollback` undoes it")
     steps, skipped = _plan_release(rel, report)
+    rel.options = _kept_notes(root, rel, options)
     if options.dry_run:
         ui.heading(_header(rel) + " — dry run")
         if rel.has_version:
@@ -90,7 +118,8 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     confirm(rel, f"Release {rel.name} {rel.current} → {rel.version}?")
     journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",
                       tag=rel.tag, start_head=git.head(root), branch=git.branch(root),
-                      skip=sorted(options.skip), push=options.push)
+                      skip=sorted(options.skip), push=options.push, name=rel.name,
+                      tag_preexisted=git.tag_exists(root, rel.tag))
     journal.save()
     rel.journal = journal
     for s, why in skipped:
@@ -103,6 +132,7 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         ui.close()
     journal.finished = True
     journal.save()
+    notes_path(root, rel.version).unlink(missing_ok=True)
     summary(rel, time.monotonic() - started)
     return rel
 
@@ -113,6 +143,18 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     journal = _unfinished(root)
     if journal is None:
         raise NothingToResume("there is no unfinished release to resume")
+    if not journal.irreversible_done:
+        # Nothing left this machine: the surest way to finish is to undo what exists of it
+        # (a kill can stop a step anywhere) and release the same version again.
+        undone = recovery.undo_local(root, journal)
+        journal.remove()
+        ui.info(f"The release of {journal.version} stopped before anything was uploaded"
+                + (f"; undone: {', '.join(undone)}" if undone else "") + "; starting it again")
+        again = dataclasses.replace(
+            options, resume=False, new_version=journal.version, part=None,
+            skip=frozenset(journal.skip) | options.skip,
+            push=options.push if options.push is not None else journal.push)
+        return _release(root, config, ui, again)
     options = dataclasses.replace(
         options, skip=frozenset(journal.skip) | options.skip,
         push=options.push if options.push is not None else journal.push)
@@ -180,29 +222,21 @@ def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
 
 def rollback(root: Path, config: Config, ui: Ui) -> list[str]:
     """``fab rollback``: undo the local part of the last unfinished or unpushed release."""
+    with lock.held(state_dir(root), "rollback"):
+        return _rollback(root, config, ui)
+
+
+def _rollback(root: Path, config: Config, ui: Ui) -> list[str]:
     journal = Journal.load(root)
     if journal is None:
         raise NothingToResume("there is no release to roll back",
                               "nothing to do: no release has been recorded here")
     remote = config.remote
-    if journal.tag_created and git.remote_url(root, remote) and \
+    if git.tag_exists(root, journal.tag) and git.remote_url(root, remote) and \
             git.remote_has_tag(root, remote, journal.tag):
         raise ReleaseError(f"tag {journal.tag} is already on {remote}",
                            "a pushed release cannot be rolled back; release a new version")
-    head = git.head(root)
-    expected = journal.release_head
-    undone: list[str] = []
-    if expected and head != expected and not git.is_ancestor(root, head, expected):
-        # Commits made after the release would be lost: refuse.
-        raise ReleaseError(f"HEAD moved since the release of {journal.version}",
-                           f"check out {expected[:10]} first, or undo it by hand")
-    if journal.tag_created and git.tag_exists(root, journal.tag):
-        git.delete_tag(root, journal.tag)
-        undone.append(f"deleted tag {journal.tag}")
-    if head != journal.start_head and git.is_ancestor(root, journal.start_head, head):
-        git.reset_keep(root, journal.start_head)
-        undone.append(f"reset {journal.branch or 'HEAD'} to {journal.start_head[:10]} "
-                      "(uncommitted work kept)")
+    undone = recovery.undo_local(root, journal)
     if journal.uploaded:
         undone.append(f"left on the index (indexes never delete): {', '.join(journal.uploaded)}")
     journal.remove()
@@ -221,6 +255,14 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
     the others on the current one (or ``version`` when given).
     """
     options = options or Options()
+    if options.dry_run:
+        return _single(root, config, ui, name, options, version, next_version)
+    with lock.held(state_dir(root), name):
+        return _single(root, config, ui, name, options, version, next_version)
+
+
+def _single(root: Path, config: Config, ui: Ui, name: str, options: Options,
+            version: str | None, next_version: bool) -> Release:
     rel = Release(root, config, ui, options)
     step = STEPS[name]
     report = Report()

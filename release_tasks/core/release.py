@@ -81,7 +81,10 @@ class Release:
         self.skipped_uploads: list[str] = []
         self.warnings: list[str] = []
         self.history_backup: str | None = None
+        self.notes_written: str | None = None  # typed in the editor during this release
         self.commits: dict[str, str] = {}  # step name -> the commit it made
+        # step name -> (HEAD before its commit, the commit's subject): see CommitStep
+        self.commit_bases: dict[str, tuple[str, str]] = {}
         self.tag_created = False
         # A new release (not a resume, not a step alone): its version must be new everywhere.
         self.fresh = False

@@ -85,6 +85,7 @@ class EditHistory(CommitStep):
         fmt = history.file_format(path, text)
         rel.history_backup = text
         notes = self._notes(rel)
+        self.intend(rel, [path.relative_to(rel.root).as_posix()])
         path.write_text(history.add_section(text, fmt, history.title_for(rel.version, rel.date),
                                             notes), encoding="utf-8")
         try:
@@ -96,6 +97,8 @@ class EditHistory(CommitStep):
             if not body:
                 raise HistoryError(f"the {rel.version} section of {path.name} is empty",
                                    "write what changed in it")
+            if notes is None:
+                rel.notes_written = body  # kept if a later step fails (see core/engine)
         except BaseException:
             path.write_text(text, encoding="utf-8")
             rel.history_backup = None
