@@ -130,6 +130,8 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
     with interrupt.interruptible():
         for stage in stages(steps):
             try:
+                if journal is not None:
+                    journal.mark_started([s.name for s in stage])
                 failures = _run_stage(rel, stage)
                 for s in stage:
                     if all(s is not f for f, _ in failures):

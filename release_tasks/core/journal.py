@@ -22,6 +22,16 @@ from release_tasks.vcs import git
 _LOCK = threading.RLock()
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def state_dir(root: Path) -> Path:
     """Our private folder inside the repository's git dir: journal, lock, kept notes."""
     return git.git_dir(root) / "release_tasks"
@@ -41,12 +51,14 @@ class Journal:
     start_head: str = ""
     branch: str | None = None
     done: list[str] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)  # announced before each step runs
     failed: str | None = None
     finished: bool = False
     release_head: str | None = None  # HEAD after the local steps (the tagged commit)
     commits: dict[str, str] = field(default_factory=dict)  # step -> commit it made
     tag_created: bool = False
     dists: list[str] = field(default_factory=list)
+    dist_hashes: dict[str, str] = field(default_factory=dict)  # path -> sha256 when built
     docs_html: str | None = None
     docs_location: str | None = None
     uploaded: list[str] = field(default_factory=list)
@@ -88,6 +100,28 @@ class Journal:
                 json.dump(data, f, indent=2)
             os.replace(tmp, self.path)
 
+    def record_dists(self, paths: list[Path]) -> None:
+        """The files this release built, with their hashes: --resume uploads only these."""
+        with _LOCK:
+            self.dists = [str(p) for p in paths]
+            self.dist_hashes = {str(p): _sha256(p) for p in paths}
+            self.save()
+
+    def built_files(self) -> list[Path] | None:
+        """The built files, if every one is still there unchanged; else None."""
+        if not self.dists:
+            return None
+        paths = [Path(p) for p in self.dists]
+        for path in paths:
+            if not path.is_file() or self.dist_hashes.get(str(path)) != _sha256(path):
+                return None
+        return paths
+
+    def mark_started(self, steps: list[str]) -> None:
+        with _LOCK:
+            self.started = [*self.started, *(s for s in steps if s not in self.started)]
+            self.save()
+
     def mark_done(self, step: str) -> None:
         with _LOCK:
             self._mark_done(step)
@@ -116,7 +150,8 @@ class Journal:
     def irreversible_done(self) -> bool:
         """Has anything left this machine (an upload, shipped docs, a message)?"""
         irreversible = {"upload", "ship_docs", "notify_slack", "push"}
-        return bool(irreversible & {*self.done, self.failed}) or bool(self.uploaded) or \
+        return bool(irreversible & {*self.done, *self.started, self.failed}) or \
+            bool(self.uploaded) or \
             bool(self.docs_location)
 
     def remove(self) -> None:

@@ -169,19 +169,20 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         raise ReleaseError(
             f"HEAD moved since the release of {journal.version} stopped",
             f"check out {journal.release_head[:10]} (or `fab rollback`) before --resume")
-    from release_tasks.build.builder import dists_for
-
-    rel.dists = [Path(p) for p in journal.dists if Path(p).exists()]
+    built = journal.built_files()
+    rel.dists = built or []
     if journal.docs_html and Path(journal.docs_html).is_dir():
         rel.docs_html = Path(journal.docs_html)
     rel.docs_location = journal.docs_location
     steps, _ = active_steps(rel, release_steps())
     todo = [s for s in steps if s.name not in journal.done]
-    # Built files that went missing are built again from the tag (same content).
-    if "build" in journal.done and not rel.dists:
-        rel.dists = dists_for(rel.dist_dir, rel.name, rel.version)
-        if not rel.dists:
-            todo.insert(0, STEPS["build"])
+    # Built files that went missing or changed since are built again from the tag: what
+    # is uploaded is always what this release built, never whatever dist/ holds now.
+    if "build" in journal.done and built is None and any(
+            s.name == "upload" for s in todo):
+        ui.info("The built files changed or went missing since the release stopped; "
+                "building them again from the tag")
+        todo.insert(0, STEPS["build"])
     if "build_docs" in journal.done and rel.docs_html is None and any(
             s.name == "ship_docs" for s in todo):
         todo.insert(0, STEPS["build_docs"])
