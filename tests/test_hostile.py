@@ -175,3 +175,22 @@ def test_ctrl_c_twice_still_rolls_back_completely(project, pypi, tmp_path):
     assert proc.returncode == 130, out
     assert "rolled back" in out
     assert proj.state() == before and proj.tags() == []
+
+
+def test_crlf_files_stay_crlf(project, fab, pypi, editor):
+    proj = prepare(project, pypi)
+    files = ["CHANGELOG.md", "pyproject.toml", "modernpkg/__init__.py"]
+    for name in files:
+        path = proj.path / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    proj.commit("Windows line endings")
+
+    run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+
+    assert run.code == 0, run.out
+    for name in files:
+        data = (proj.path / name).read_bytes()
+        assert b"1.4.3" in data and data.count(b"\n") == data.count(b"\r\n"), name
+    # Only the lines that changed are in the release commits, not whole files.
+    stat = proj.git("diff", "--numstat", "HEAD~2", "HEAD").splitlines()
+    assert all(int(line.split()[1]) <= 2 for line in stat), stat

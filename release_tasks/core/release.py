@@ -85,6 +85,7 @@ class Release:
         self.commits: dict[str, str] = {}  # step name -> the commit it made
         # step name -> (HEAD before its commit, the commit's subject): see CommitStep
         self.commit_bases: dict[str, tuple[str, str]] = {}
+        self.crlf_files: set[str] = set()  # files that had CRLF endings before we edited them
         self.tag_created = False
         # A new release (not a resume, not a step alone): its version must be new everywhere.
         self.fresh = False

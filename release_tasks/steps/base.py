@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from release_tasks.core import newlines
 from release_tasks.core.engine import Step
 from release_tasks.core.errors import DirtyTree
 from release_tasks.core.release import Release, Report
@@ -86,7 +87,8 @@ class CommitStep(Step):
     """
 
     def intend(self, rel: Release, paths: list[str]) -> None:
-        """Announce the tracked files this step is about to edit."""
+        """Announce the tracked files this step is about to edit (and note their endings)."""
+        rel.crlf_files |= {p for p in paths if newlines.uses_crlf(rel.root / p)}
         if rel.journal is not None:
             rel.journal.announce(touched=paths)
 
@@ -94,6 +96,8 @@ class CommitStep(Step):
         rel.commit_bases[self.name] = (git.head(rel.root), message.splitlines()[0])
         if rel.journal is not None:
             rel.journal.announce(touched=paths, commit=message)
+        for path in set(paths) & rel.crlf_files:
+            newlines.to_crlf(rel.root / path)
         sha = git.commit(rel.root, paths, message)
         record_commit(rel, self.name, sha)
         return sha
