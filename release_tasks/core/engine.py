@@ -16,12 +16,12 @@ Failure handling follows from where the failure happens:
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from typing import Any
 
-from release_tasks.core import redact
+from release_tasks.core import interrupt, recovery, redact
 from release_tasks.core.errors import Aborted, PreflightFailed, ReleaseError
-from release_tasks.core.journal import Journal
+from release_tasks.core.journal import Journal, notes_path
 from release_tasks.core.ui import Ui
 
 from .release import Release, Report
@@ -127,46 +127,77 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
     done: list[Step] = []
     irreversible_done = bool(journal and any(
         s.irreversible and s.name in journal.done for s in steps))
-    for stage in stages(steps):
-        failures: list[tuple[Step, BaseException]] = []
-
-        def run_one(s: Step) -> None:
-            with rel.ui.step(s.name, s.describe(rel)) as handle:
-                s.run(rel, handle)
-
-        if len(stage) == 1:
+    with interrupt.interruptible():
+        for stage in stages(steps):
             try:
-                run_one(stage[0])
-            except BaseException as e:
-                failures.append((stage[0], e))
-        else:
-            with ThreadPoolExecutor(max_workers=len(stage)) as pool:
-                futures = [(s, pool.submit(run_one, s)) for s in stage]
-                for s, f in futures:
-                    try:
-                        f.result()
-                    except BaseException as e:
-                        failures.append((s, e))
-        for s in stage:
-            if all(s is not f for f, _ in failures):
-                done.append(s)
                 if journal is not None:
-                    journal.mark_done(s.name)
-        if not failures:
-            if any(s.irreversible for s in stage):
+                    journal.mark_started([s.name for s in stage])
+                failures = _run_stage(rel, stage)
+                for s in stage:
+                    if all(s is not f for f, _ in failures):
+                        done.append(s)
+                        if journal is not None:
+                            journal.mark_done(s.name)
+            except KeyboardInterrupt as stop:  # between two steps' bookkeeping
+                failures = [(s, stop) for s in stage if s not in done] or [(stage[-1], stop)]
+            if not failures:
+                if any(s.irreversible for s in stage):
+                    irreversible_done = True
+                continue
+            failed, error = failures[0]
+            if failed.warn_only and not isinstance(error, KeyboardInterrupt):
+                message = redact.redact(str(error))
+                rel.warnings.append(f"{failed.name} failed: {message}")
+                rel.ui.warn(f"{failed.name} failed: {message} (the release itself is done)")
+                if journal is not None:
+                    journal.mark_done(failed.name)
+                continue
+            if any(s.irreversible for s, _ in failures) or irreversible_done:
                 irreversible_done = True
-            continue
-        failed, error = failures[0]
-        if failed.warn_only and not isinstance(error, KeyboardInterrupt):
-            message = redact.redact(str(error))
-            rel.warnings.append(f"{failed.name} failed: {message}")
-            rel.ui.warn(f"{failed.name} failed: {message} (the release itself is done)")
-            if journal is not None:
-                journal.mark_done(failed.name)
-            continue
-        if any(s.irreversible for s, _ in failures) or irreversible_done:
-            irreversible_done = True
-        raise _fail(rel, failed, error, done, journal, irreversible_done, single) from None
+            with interrupt.held_back():
+                error_out = _fail(rel, failed, error, done, journal, irreversible_done, single)
+            raise error_out from None
+
+
+def _run_stage(rel: Release, stage: list[Step]) -> list[tuple[Step, BaseException]]:
+    """Run one stage; its steps in parallel threads when there are several.
+
+    The threads are daemons and are waited for in short slices, so a Ctrl-C is acted on at
+    once, and a step stuck on the network cannot hold the process after it is abandoned.
+    """
+
+    def run_one(s: Step) -> None:
+        with rel.ui.step(s.name, s.describe(rel)) as handle:
+            s.run(rel, handle)
+
+    if len(stage) == 1:
+        try:
+            run_one(stage[0])
+        except BaseException as e:
+            return [(stage[0], e)]
+        return []
+    errors: dict[str, BaseException] = {}
+
+    def target(s: Step) -> None:
+        try:
+            run_one(s)
+        except BaseException as e:
+            errors[s.name] = e
+
+    threads = [threading.Thread(target=target, args=(s,), name=f"step-{s.name}", daemon=True)
+               for s in stage]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)
+    except KeyboardInterrupt as stop:
+        for thread in threads:
+            thread.join(1.0)
+        return [(s, stop) for s, thread in zip(stage, threads, strict=True)
+                if thread.is_alive() or s.name in errors]
+    return [(s, errors[s.name]) for s in stage if s.name in errors]
 
 
 def _describe_error(error: BaseException) -> tuple[str, str]:
@@ -203,14 +234,27 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
             continue
         if what:
             undone.append(what)
+    kept_notes = ""
     if journal is not None:
-        journal.remove()
+        # Whatever the steps' own undo missed (a commit or tag made as the interrupt came).
+        try:
+            undone += [u for u in recovery.undo_local(rel.root, journal, rel.dist_dir)
+                       if u not in undone]
+        except ReleaseError as e:
+            undone.append(f"could not undo the rest: {e}")
+        else:
+            journal.remove()
+        if rel.notes_written:
+            path = notes_path(rel.root, rel.version)
+            path.write_text(rel.notes_written + "\n", encoding="utf-8")
+            kept_notes = (f"; your notes are kept in {path} and the next `fab release` of "
+                          f"{rel.version} uses them")
     rel.cleanup()
     summary = ", ".join(undone) if undone else "nothing had changed"
     retry = "run the task again" if single else "run `fab release` again"
     err = ReleaseError(f"{failed.name} failed: {message}",
-                       f"rolled back: {summary}; your uncommitted work is untouched; "
-                       f"{fix}{retry}")
+                       f"rolled back: {summary}; your uncommitted work is untouched"
+                       f"{kept_notes}; {fix}{retry}")
     err.exit_code = code
     return err
 

@@ -90,6 +90,10 @@ class Aborted(ReleaseError):
     """The user declined, or could not be asked."""
 
 
+class ReleaseLocked(ReleaseError):
+    """Another release (or step) is running in the same repository."""
+
+
 class NothingToResume(ReleaseError):
     hint = "start a new release with `fab release`"
 

@@ -10,6 +10,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+from release_tasks.core import lock, recovery
 from release_tasks.core.config import Config
 from release_tasks.core.engine import (
     Step,
@@ -22,10 +23,16 @@ from release_tasks.core.engine import (
     report_findings,
 )
 from release_tasks.core.errors import NothingToResume, ReleaseError
-from release_tasks.core.journal import Journal
+from release_tasks.core.journal import Journal, notes_path, state_dir
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
-from release_tasks.steps import STEPS, check_repository, release_steps, slack_warning
+from release_tasks.steps import (
+    STEPS,
+    check_git_setup,
+    check_repository,
+    release_steps,
+    slack_warning,
+)
 from release_tasks.vcs import git
 
 
@@ -43,6 +50,7 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
     if rel.has_version:
         preflight(rel, steps, report)
         slack_warning(rel, report)
+        report.guard(check_git_setup, rel, report)
     return steps, skipped
 
 
@@ -74,8 +82,27 @@ def _unfinished(root: Path) -> Journal | None:
 
 def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     """``fab release``: check everything, show the plan, run it, print a summary."""
-    if options.resume:
-        return resume(root, config, ui, options)
+    if options.dry_run:
+        return _release(root, config, ui, options)
+    with lock.held(state_dir(root), "release"):
+        if options.resume:
+            return resume(root, config, ui, options)
+        return _release(root, config, ui, options)
+
+
+def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
+    """Notes typed for this version in a release that failed later are used again."""
+    if options.notes is not None or options.notes_file or not rel.has_version:
+        return options
+    kept = notes_path(root, rel.version)
+    if not kept.is_file():
+        return options
+    rel.ui.info(f"Using the notes you wrote for {rel.version} last time ({kept}); delete "
+                "that file to write them afresh")
+    return dataclasses.replace(options, notes_file=str(kept))
+
+
+def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     started = time.monotonic()
     rel = Release(root, config, ui, options)
     rel.fresh = True
@@ -85,6 +112,7 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
                      "): `fab release --resume` continues it, `fab rollback` undoes it")
     steps, skipped = _plan_release(rel, report)
+    rel.options = _kept_notes(root, rel, options)
     if options.dry_run:
         ui.heading(_header(rel) + " — dry run")
         if rel.has_version:
@@ -103,7 +131,8 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     confirm(rel, f"Release {rel.name} {rel.current} → {rel.version}?")
     journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",
                       tag=rel.tag, start_head=git.head(root), branch=git.branch(root),
-                      skip=sorted(options.skip), push=options.push)
+                      skip=sorted(options.skip), push=options.push, name=rel.name,
+                      tag_preexisted=git.tag_exists(root, rel.tag))
     journal.save()
     rel.journal = journal
     for s, why in skipped:
@@ -116,6 +145,7 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         ui.close()
     journal.finished = True
     journal.save()
+    notes_path(root, rel.version).unlink(missing_ok=True)
     summary(rel, time.monotonic() - started)
     return rel
 
@@ -126,6 +156,18 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     journal = _unfinished(root)
     if journal is None:
         raise NothingToResume("there is no unfinished release to resume")
+    if not journal.irreversible_done:
+        # Nothing left this machine: the surest way to finish is to undo what exists of it
+        # (a kill can stop a step anywhere) and release the same version again.
+        undone = recovery.undo_local(root, journal)
+        journal.remove()
+        ui.info(f"The release of {journal.version} stopped before anything was uploaded"
+                + (f"; undone: {', '.join(undone)}" if undone else "") + "; starting it again")
+        again = dataclasses.replace(
+            options, resume=False, new_version=journal.version, part=None,
+            skip=frozenset(journal.skip) | options.skip,
+            push=options.push if options.push is not None else journal.push)
+        return _release(root, config, ui, again)
     options = dataclasses.replace(
         options, skip=frozenset(journal.skip) | options.skip,
         push=options.push if options.push is not None else journal.push)
@@ -140,19 +182,20 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         raise ReleaseError(
             f"HEAD moved since the release of {journal.version} stopped",
             f"check out {journal.release_head[:10]} (or `fab rollback`) before --resume")
-    from release_tasks.build.builder import dists_for
-
-    rel.dists = [Path(p) for p in journal.dists if Path(p).exists()]
+    built = journal.built_files()
+    rel.dists = built or []
     if journal.docs_html and Path(journal.docs_html).is_dir():
         rel.docs_html = Path(journal.docs_html)
     rel.docs_location = journal.docs_location
     steps, _ = active_steps(rel, release_steps())
     todo = [s for s in steps if s.name not in journal.done]
-    # Built files that went missing are built again from the tag (same content).
-    if "build" in journal.done and not rel.dists:
-        rel.dists = dists_for(rel.dist_dir, rel.name, rel.version)
-        if not rel.dists:
-            todo.insert(0, STEPS["build"])
+    # Built files that went missing or changed since are built again from the tag: what
+    # is uploaded is always what this release built, never whatever dist/ holds now.
+    if "build" in journal.done and built is None and any(
+            s.name == "upload" for s in todo):
+        ui.info("The built files changed or went missing since the release stopped; "
+                "building them again from the tag")
+        todo.insert(0, STEPS["build"])
     if "build_docs" in journal.done and rel.docs_html is None and any(
             s.name == "ship_docs" for s in todo):
         todo.insert(0, STEPS["build_docs"])
@@ -193,29 +236,21 @@ def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
 
 def rollback(root: Path, config: Config, ui: Ui) -> list[str]:
     """``fab rollback``: undo the local part of the last unfinished or unpushed release."""
+    with lock.held(state_dir(root), "rollback"):
+        return _rollback(root, config, ui)
+
+
+def _rollback(root: Path, config: Config, ui: Ui) -> list[str]:
     journal = Journal.load(root)
     if journal is None:
         raise NothingToResume("there is no release to roll back",
                               "nothing to do: no release has been recorded here")
     remote = config.remote
-    if journal.tag_created and git.remote_url(root, remote) and \
+    if git.tag_exists(root, journal.tag) and git.remote_url(root, remote) and \
             git.remote_has_tag(root, remote, journal.tag):
         raise ReleaseError(f"tag {journal.tag} is already on {remote}",
                            "a pushed release cannot be rolled back; release a new version")
-    head = git.head(root)
-    expected = journal.release_head
-    undone: list[str] = []
-    if expected and head != expected and not git.is_ancestor(root, head, expected):
-        # Commits made after the release would be lost: refuse.
-        raise ReleaseError(f"HEAD moved since the release of {journal.version}",
-                           f"check out {expected[:10]} first, or undo it by hand")
-    if journal.tag_created and git.tag_exists(root, journal.tag):
-        git.delete_tag(root, journal.tag)
-        undone.append(f"deleted tag {journal.tag}")
-    if head != journal.start_head and git.is_ancestor(root, journal.start_head, head):
-        git.reset_keep(root, journal.start_head)
-        undone.append(f"reset {journal.branch or 'HEAD'} to {journal.start_head[:10]} "
-                      "(uncommitted work kept)")
+    undone = recovery.undo_local(root, journal)
     if journal.uploaded:
         undone.append(f"left on the index (indexes never delete): {', '.join(journal.uploaded)}")
     journal.remove()
@@ -234,6 +269,14 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
     the others on the current one (or ``version`` when given).
     """
     options = options or Options()
+    if options.dry_run:
+        return _single(root, config, ui, name, options, version, next_version)
+    with lock.held(state_dir(root), name):
+        return _single(root, config, ui, name, options, version, next_version)
+
+
+def _single(root: Path, config: Config, ui: Ui, name: str, options: Options,
+            version: str | None, next_version: bool) -> Release:
     rel = Release(root, config, ui, options)
     step = STEPS[name]
     report = Report()

@@ -83,7 +83,11 @@ class Release:
         self.history_backup: str | None = None
         self.history_paths: list[str] = []  # what edit_history changed (fragments too)
         self.part_reason: str | None = None  # why --part auto chose the part it did
+        self.notes_written: str | None = None  # typed in the editor during this release
         self.commits: dict[str, str] = {}  # step name -> the commit it made
+        # step name -> (HEAD before its commit, the commit's subject): see CommitStep
+        self.commit_bases: dict[str, tuple[str, str]] = {}
+        self.crlf_files: set[str] = set()  # files that had CRLF endings before we edited them
         self.tag_created = False
         # A new release (not a resume, not a step alone): its version must be new everywhere.
         self.fresh = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from release_tasks.core.engine import Step
 
-from .base import check_repository
+from .base import check_git_setup, check_repository
 from .build import Build
 from .build_docs import BuildDocs
 from .bump import Bump
@@ -17,7 +17,8 @@ from .tag import Tag
 from .upload import Upload
 
 __all__ = ["STEPS", "Build", "BuildDocs", "Bump", "DevBump", "EditHistory", "Notify", "Push",
-           "ShipDocs", "Tag", "Upload", "check_repository", "release_steps", "slack_warning"]
+           "ShipDocs", "Tag", "Upload", "check_git_setup", "check_repository", "release_steps",
+           "slack_warning"]
 
 
 def release_steps() -> list[Step]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from release_tasks.core import newlines
 from release_tasks.core.engine import Step
 from release_tasks.core.errors import DirtyTree
 from release_tasks.core.release import Release, Report
@@ -40,6 +41,27 @@ def check_repository(rel: Release, report: Report, clean: bool = True) -> None:
                 report.error(f"{branch} is behind {upstream} (pull first, then release)")
 
 
+def check_git_setup(rel: Release, report: Report) -> None:
+    """What the commits and tag will need from git, before the editor opens."""
+    from release_tasks.vcs import proofs
+
+    scheme = rel.__dict__.get("scheme")
+    problem = proofs.signing_problem(rel.root, bool(scheme and scheme.sign_tags))
+    if problem:
+        report.error(problem)
+    for problem in proofs.hook_problems(rel.root, f"Release {rel.version}"):
+        report.error(problem)
+    problem = proofs.tag_name_problem(rel.root, rel.tag)
+    if problem:
+        report.error(problem)
+    files = list(getattr(scheme, "files", []) or [])
+    history = rel.__dict__.get("history_path")
+    if history is not None and "history" not in rel.options.skip:
+        files.append(history.relative_to(rel.root).as_posix())
+    for problem in proofs.hidden_changes(rel.root, files):
+        report.error(problem)
+
+
 def record_commit(rel: Release, step: str, sha: str) -> None:
     rel.commits[step] = sha
     if rel.journal is not None:
@@ -57,17 +79,43 @@ def commit_of(rel: Release, step: str) -> str | None:
 
 
 class CommitStep(Step):
-    """A step that makes one commit, and undoes it (or its uncommitted edits) on rollback."""
+    """A step that makes one commit, and undoes it (or its uncommitted edits) on rollback.
+
+    Both the files it edits and the commit it makes are announced in the journal first, so
+    an interrupt at any moment (even inside ``git commit``, with a slow hook running)
+    leaves something the rollback recognises.
+    """
+
+    def intend(self, rel: Release, paths: list[str]) -> None:
+        """Announce the tracked files this step is about to edit (and note their endings)."""
+        rel.crlf_files |= {p for p in paths if newlines.uses_crlf(rel.root / p)}
+        if rel.journal is not None:
+            rel.journal.announce(touched=paths)
 
     def commit(self, rel: Release, paths: list[str], message: str) -> str:
+        rel.commit_bases[self.name] = (git.head(rel.root), message.splitlines()[0])
+        if rel.journal is not None:
+            rel.journal.announce(touched=paths, commit=message)
+        for path in set(paths) & rel.crlf_files:
+            newlines.to_crlf(rel.root / path)
         sha = git.commit(rel.root, paths, message)
         record_commit(rel, self.name, sha)
         return sha
 
     def undo_commit(self, rel: Release) -> bool:
-        """Remove this step's commit if it is still the last one (``reset --keep``)."""
+        """Remove this step's commit if it is still the last one (``reset --keep``).
+
+        A commit interrupted after git made it but before we heard back is recognised by
+        its parent and subject.
+        """
         sha = commit_of(rel, self.name)
-        if sha and git.head(rel.root) == sha:
+        head = git.head(rel.root)
+        if sha is None and self.name in rel.commit_bases:
+            base, subject = rel.commit_bases[self.name]
+            if head != base and git.run_git(rel.root, "log", "-1", "--format=%P%n%s",
+                                            head).splitlines() == [base, subject]:
+                sha = head
+        if sha and head == sha:
             git.reset_keep(rel.root, f"{sha}^")
             return True
         return False

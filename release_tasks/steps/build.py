@@ -40,8 +40,7 @@ class Build(Step):
         step.update("twine check")
         check(rel.dists)
         if rel.journal is not None:
-            rel.journal.dists = [str(p) for p in rel.dists]
-            rel.journal.save()
+            rel.journal.record_dists(rel.dists)
         step.note = ", ".join(p.name for p in rel.dists)
 
     def undo(self, rel: Release) -> str | None:

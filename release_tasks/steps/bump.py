@@ -28,6 +28,7 @@ class Bump(CommitStep):
             report.error(problem)
 
     def run(self, rel: Release, step: Any) -> None:
+        self.intend(rel, list(rel.scheme.files))
         try:
             changed = rel.scheme.apply(rel.version)
         except BaseException:

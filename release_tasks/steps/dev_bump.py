@@ -58,6 +58,7 @@ class DevBump(CommitStep):
         except HistoryError:
             path = None
         touched = [*scheme.files, *([path.relative_to(rel.root).as_posix()] if path else [])]
+        self.intend(rel, touched)
         try:
             changed = scheme.apply(dev)
             if path is not None and "history" not in rel.options.skip:

@@ -194,7 +194,10 @@ class EditHistory(CommitStep):
         entry = self._entry(rel, notes)
         content = bool(entry.commits) or (path.is_file() and fmt.pending(rel.root, path))
         rel.history_backup = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if path.is_relative_to(rel.root):
+            self.intend(rel, [path.relative_to(rel.root).as_posix()])
         rel.history_paths = paths = fmt.write(rel.root, path, entry)
+        self.intend(rel, paths)  # fragments the format removed, too
         try:
             if notes is None and not self._as_drafted(rel, content):
                 step.update(f"waiting for the editor on {path.name}")
@@ -204,6 +207,8 @@ class EditHistory(CommitStep):
             if not body:
                 raise HistoryError(f"the {rel.version} section of {path.name} is empty",
                                    "write what changed in it")
+            if notes is None:
+                rel.notes_written = body  # kept if a later step fails (see core/engine)
         except BaseException:
             fmt.restore(rel.root, paths)
             rel.history_backup = None

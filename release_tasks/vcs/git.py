@@ -18,6 +18,11 @@ _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
         "GIT_LITERAL_PATHSPECS": "1"}
 
 
+def environment() -> dict[str, str]:
+    """The environment every git command runs with (no prompts, stable messages)."""
+    return {**os.environ, **_ENV}
+
+
 def run_git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
     """Run ``git -C root args...`` and return its stdout, stripped of the final newline."""
     proc = subprocess.run(
