@@ -194,3 +194,22 @@ def test_crlf_files_stay_crlf(project, fab, pypi, editor):
     # Only the lines that changed are in the release commits, not whole files.
     stat = proj.git("diff", "--numstat", "HEAD~2", "HEAD").splitlines()
     assert all(int(line.split()[1]) <= 2 for line in stat), stat
+
+
+def test_an_index_that_never_answers_ends_in_a_resumable_failure(project, fab, pypi, editor):
+    from .servers import FlakyProxy, closing
+
+    with closing(FlakyProxy(pypi.url, status=500, stall=600)) as proxy:
+        proj = prepare(project, pypi, extra="network_timeout = 2\n")
+        proj.write("pyproject.toml", proj.read("pyproject.toml").replace(pypi.url, proxy.url))
+        proj.commit("Upload through the proxy")
+
+        run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()},
+                  timeout=120)
+
+        assert run.code == 1, run.out
+        assert "the index did not answer within 2 s (network_timeout)" in run.out
+        assert "--resume" in run.out and proj.tags() == ["1.4.3"]
+        proxy.failing = False
+        assert fab(proj, "release", "--resume").code == 0
+    assert pypi.files() == EXPECTED

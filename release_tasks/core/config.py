@@ -58,6 +58,9 @@ class Config:
     # How isolated build environments are made: "auto" (uv when installed), "uv", "pip".
     build_installer: str = "auto"
     verify_install: bool = False
+    # Seconds an index may stay silent (connecting, or during a read) before the step fails
+    # with a resumable error: a hung index must not hang the release.
+    network_timeout: float = 60.0
     ssh_trust_unknown_hosts: bool = False
     # Where each non-default value came from, for messages ("repository from setup.cfg").
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
@@ -85,6 +88,15 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         )
     if value is None:
         return None
+    if kind == "float":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if isinstance(value, bool) or not number > 0:
+            raise ConfigError(f"{key} = {value!r} in {where} is not a number of seconds",
+                              "give a positive number, e.g. 60")
+        return number
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         text = str(value).strip()
         if key in _CHOICES and text not in _CHOICES[key]:

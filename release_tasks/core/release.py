@@ -143,7 +143,8 @@ class Release:
         from release_tasks.publish import index, registry
 
         return registry.open_backend(index.resolve(self.config.repository,
-                                                  self.config.index_url))
+                                                  self.config.index_url),
+                                     self.config.network_timeout)
 
     @functools.cached_property
     def docs_dir(self) -> Path | None:

@@ -16,6 +16,7 @@ pay for them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 from pathlib import Path
@@ -85,6 +86,7 @@ class HttpBackend:
 
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
+        self.timeout: tuple[float, float] = TIMEOUT  # set from network_timeout
         self._simple = repo.simple_url
         self._session: Any = None
         self._depth = 0
@@ -129,7 +131,7 @@ class HttpBackend:
         import requests
 
         try:
-            return self._session.get(url, timeout=TIMEOUT, **kwargs)
+            return self._session.get(url, timeout=self.timeout, **kwargs)
         except requests.exceptions.SSLError as e:
             raise IndexUnreachable(f"TLS with {self.display} failed while {what}: {reason(e)}",
                                    TLS_HINT) from None
@@ -247,6 +249,10 @@ class HttpBackend:
         twine_repo = TwineRepository(self.repo.upload_url, self.repo.username,
                                      self.repo.password, disable_progress_bar=True)
         pin_tls(twine_repo.session, self.repo)
+        # twine sets no timeout: an index that takes the upload and never answers would hold
+        # the release forever.
+        twine_repo.session.request = functools.partial(twine_repo.session.request,
+                                                       timeout=self.timeout)
         failed = f"upload of {path.name} to {self.display} failed"
         try:
             # twine prints "Uploading x" itself; progress is reported by the caller.
@@ -254,6 +260,11 @@ class HttpBackend:
                 response = twine_repo.upload(package, max_redirects=3)
         except requests.exceptions.SSLError as e:
             raise UploadError(f"{failed}: TLS: {reason(e)}", TLS_HINT) from None
+        except requests.Timeout:
+            raise UploadError(f"{failed}: the index did not answer within "
+                              f"{self.timeout[1]:g} s (network_timeout)",
+                              "check that the index is up (a slow one may need a larger "
+                              "network_timeout)") from None
         except requests.RequestException as e:
             raise UploadError(f"{failed}: {reason(e)}", "check that the index is up") from None
         except exceptions.TwineException as e:

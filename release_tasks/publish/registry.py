@@ -21,10 +21,14 @@ BACKENDS = [
 ]
 
 
-def open_backend(repo: Repository) -> Backend:
-    """The backend for a resolved repository (no network access)."""
+def open_backend(repo: Repository, timeout: float | None = None) -> Backend:
+    """The backend for a resolved repository (no network access); ``timeout``: the seconds
+    a network backend waits for a silent index (the ``network_timeout`` key)."""
     for module, name in BACKENDS:
         cls = getattr(importlib.import_module(module), name)
         if cls.applies(repo):
-            return cls(repo)  # type: ignore[no-any-return]
+            backend = cls(repo)
+            if timeout is not None and hasattr(backend, "timeout"):
+                backend.timeout = (min(10.0, timeout), timeout)
+            return backend  # type: ignore[no-any-return]
     raise AssertionError(f"no backend for a {repo.kind} repository")
