@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from release_tasks.core.errors import ConfigError, VersionError
-from release_tasks.versioning import bumpversion as version
+from release_tasks import versioning as version
 
 
 def repo(tmp_path, files: dict[str, str]):

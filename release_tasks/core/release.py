@@ -99,9 +99,9 @@ class Release:
 
     @functools.cached_property
     def scheme(self) -> Any:
-        from release_tasks.versioning import bumpversion as version
+        from release_tasks import versioning
 
-        return version.detect(self.root)
+        return versioning.detect(self.root)
 
     @property
     def version(self) -> str:

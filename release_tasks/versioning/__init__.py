@@ -1,0 +1,157 @@
+"""Where a project keeps its version, found by trying each known way in a fixed order.
+
+``SOURCES`` is that order: an explicit bumpversion config wins, then versions made from
+git tags (their build tools would ignore any file we wrote), then static versions. The
+first source that applies gives the current version; for static versions every other
+file that carries the same version literally (package ``__version__``, setup.py,
+``docs/conf.py``, ``__version_info__``) is bumped with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from release_tasks.core.errors import ConfigError, VersionError
+from release_tasks.versioning import (
+    bumpversion,
+    flit,
+    gittags,
+    hatch_path,
+    hatch_vcs,
+    module,
+    pdm_file,
+    pdm_scm,
+    poetry,
+    poetry_dynamic,
+    pyproject,
+    setup_cfg,
+    setup_py,
+    setuptools_scm,
+    sphinx_conf,
+    version_info,
+    versioneer,
+    versioningit,
+)
+from release_tasks.versioning.base import Found, Source
+from release_tasks.versioning.scheme import WHOLE, Scheme, file_specs, load
+
+SOURCES: list[Source] = [
+    bumpversion.SOURCE,
+    setuptools_scm.SOURCE,
+    hatch_vcs.SOURCE,
+    pdm_scm.SOURCE,
+    versioningit.SOURCE,
+    poetry_dynamic.SOURCE,
+    versioneer.SOURCE,
+    pyproject.SOURCE,
+    poetry.SOURCE,
+    hatch_path.SOURCE,
+    pdm_file.SOURCE,
+    flit.SOURCE,
+    setup_cfg.SOURCE,
+    setup_py.SOURCE,
+    module.SOURCE,
+]
+# Static sources that may carry the version a second time; they must agree with it.
+COMPANIONS: list[Source] = [pyproject.SOURCE, poetry.SOURCE, hatch_path.SOURCE,
+                            pdm_file.SOURCE, flit.SOURCE, setup_cfg.SOURCE, setup_py.SOURCE,
+                            module.SOURCE]
+__all__ = ["COMPANIONS", "SOURCES", "Scheme", "detect", "found"]
+
+
+def found(root: Path) -> tuple[Source, Found]:
+    """The first source that applies, and what it read."""
+    for source in SOURCES:
+        if source.detect(root):
+            return source, source.read(root)
+    raise VersionError(
+        "no version found (looked for a bumpversion config, git-tag versioning, "
+        "[project]/[tool.poetry] version, hatch/pdm/flit paths, setup.cfg, setup.py and "
+        "__version__ in the package)",
+        "add [tool.bumpversion] current_version to pyproject.toml (see bump-my-version's "
+        "docs) or a __version__ in the package")
+
+
+def _with_companions(root: Path, primary: Source, first: Found) -> Found:
+    places = list(first.places)
+    labels = [first.label]
+    disagree = []
+    for source in COMPANIONS:
+        if source is primary or not source.detect(root):
+            continue
+        try:
+            other = source.read(root)
+        except VersionError:
+            continue
+        new = [p for p in other.places if p.path not in {q.path for q in places}]
+        if not new:
+            continue
+        if other.current != first.current:
+            disagree.append(f"{', '.join(p.path for p in new)}: {other.current}")
+            continue
+        places += new
+        labels.append(other.label if len(new) == len(other.places)
+                      else " and ".join(p.label for p in new))
+    if disagree:
+        where = ", ".join([f"{', '.join(first.files)}: {first.current}", *disagree])
+        raise VersionError(f"the version differs between files ({where})",
+                           "make them agree, or add a bumpversion config")
+    current = first.current
+    for extra in (sphinx_conf.places(root, current), version_info.places(root, current)):
+        for place in extra:
+            if (place.path, place.search) not in {(p.path, p.search) for p in places}:
+                places.append(place)
+                labels.append(place.label)
+    return Found(first.current, " and ".join(labels), places)
+
+
+def detect(root: Path) -> Scheme:
+    """Work out how the project at ``root`` stores its version."""
+    source, first = found(root)
+    if source is bumpversion.SOURCE:
+        return _from_config(root, first)
+    result = first if first.from_tags else _with_companions(root, source, first)
+    if not first.from_tags:
+        result.label += " (no bumpversion config)"
+    overrides: dict[str, Any] = {"current_version": result.current,
+                                 "files": file_specs(root, result.places), **WHOLE}
+    tag_template = gittags.tag_template(root, result.current)
+    bv = load(root, None, tag_name=tag_template, **overrides)
+    _check_pep440(result.current, result.label)
+    return Scheme(root, result, bv, None, {}, own_parse=False, tag_template=tag_template)
+
+
+def _from_config(root: Path, first: Found) -> Scheme:
+    config_file = bumpversion.find_config_file(root)
+    assert config_file is not None
+    raw = bumpversion.raw_config(config_file)
+    own_parse = "parse" in raw or "serialize" in raw
+    overrides: dict[str, Any] = {}
+    if "files" in raw:
+        overrides["files"] = raw["files"]
+    if not own_parse:
+        overrides.update(WHOLE)
+    bv = load(root, config_file, **overrides)
+    if not bv.current_version:
+        raise ConfigError(f"{first.label} has no current_version",
+                          "add current_version = \"X.Y.Z\" to it")
+    current = str(bv.current_version)
+    if own_parse and bv.version_config.parse(current) is None:
+        raise ConfigError(f"current_version {current!r} in {first.label} does not match its "
+                          "parse pattern", "fix current_version or parse")
+    if not own_parse:
+        _check_pep440(current, first.label)
+    template = str(raw["tag_name"]) if "tag_name" in raw else gittags.tag_template(root, current)
+    result = Found(current, first.label)  # its files: Scheme.files reads the config
+    return Scheme(root, result, bv, config_file, raw, own_parse=own_parse,
+                  tag_template=template)
+
+
+def _check_pep440(current: str, label: str) -> None:
+    from release_tasks.versioning import pep440
+
+    if pep440.parse(current) is None:
+        raise ConfigError(f"current_version {current!r} in {label} is not a PEP 440 version "
+                          "and does not match its parse pattern",
+                          "fix the version, or give the bumpversion config a parse/serialize")
