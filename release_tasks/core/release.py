@@ -123,9 +123,15 @@ class Release:
 
     @functools.cached_property
     def history_path(self) -> Path:
-        from release_tasks.changelog import history
+        from release_tasks.changelog import discovery
 
-        return history.find(self.root, self.config.history_file)
+        current = self.current
+        if current is None:
+            try:
+                current = self.scheme.current
+            except ReleaseError:
+                current = None
+        return discovery.find(self.root, self.config.history_file, current)
 
     @functools.cached_property
     def repo(self) -> Any:

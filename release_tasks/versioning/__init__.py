@@ -66,7 +66,7 @@ def found(root: Path) -> tuple[Source, Found]:
         if source.detect(root):
             return source, source.read(root)
     raise VersionError(
-        "no version found (looked for a bumpversion config, git-tag versioning, "
+        "no bumpversion config and no version found (looked for git-tag versioning, "
         "[project]/[tool.poetry] version, hatch/pdm/flit paths, setup.cfg, setup.py and "
         "__version__ in the package)",
         "add [tool.bumpversion] current_version to pyproject.toml (see bump-my-version's "

@@ -6,32 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from release_tasks.core.project import exec_files
 from release_tasks.versioning.base import FileSource, Found, Place, assigned_version, read_text
 from release_tasks.versioning.pyfile import read_assignment
 
 _KEYWORD = re.compile(r"""\bversion\s*=\s*(['"])(?P<version>\d[^'"]*)\1""")
 _CONSTANT_NAMES = ("VERSION", "version", "__version__")
-_JOIN = re.compile(r"""(?:os\.path\.join|Path)\(([^)]*)\)|(['"])([\w./-]+\.py)\2""")
-
-
-def exec_files(root: Path, text: str) -> list[str]:
-    """Python files setup.py reads to ``exec`` (or ``open``) for the version."""
-    found = []
-    for line in text.splitlines():
-        if "exec" not in line and "open(" not in line and "read" not in line:
-            continue
-        for m in _JOIN.finditer(line):
-            if m.group(3):
-                candidates = [m.group(3)]
-            else:
-                literals = re.findall(r"""['"]([\w./-]+)['"]""", m.group(1))
-                candidates = ["/".join(literals)] if literals else []
-            for rel in candidates:
-                if rel.endswith(".py") and (root / rel).is_file() and rel != "setup.py":
-                    found.append(rel)
-    return sorted(set(found))
-
-
 class SetupPy(FileSource):
     name = "setup.py version"
 
