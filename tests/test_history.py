@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from release_tasks.changelog import history
-from release_tasks.core.errors import HistoryError
 
 TITLE = "2.0.0 (2026-01-31)"
 

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from release_tasks.core.errors import ConfigError, VersionError
 from release_tasks import versioning as version
+from release_tasks.core.errors import ConfigError, VersionError
 
 
 def repo(tmp_path, files: dict[str, str]):

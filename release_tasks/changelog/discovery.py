@@ -78,8 +78,8 @@ def find(root: Path, configured: str | None = None, current: str | None = None) 
     if found:
         return found[0]
     raise HistoryError(
-        "no history file found (looked for HISTORY, CHANGES, CHANGELOG, NEWS, RELEASE-NOTES "
+        "no history file found (looked for HISTORY, CHANGES, CHANGELOG and NEWS, RELEASE-NOTES "
         "and alike, .rst/.md/.txt, in the root, docs/ and doc/)",
-        "create CHANGELOG.md (or HISTORY.rst), point history_file at yours, or release with "
+        "create HISTORY.rst or CHANGELOG.md, or set history_file to yours, or release with "
         "--skip-history",
     )

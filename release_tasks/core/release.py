@@ -75,6 +75,7 @@ class Release:
         self.date = datetime.date.today().isoformat()
         self.dist_dir = root / "dist"
         self.dists: list[Path] = []
+        self.dist_before: set[str] | None = None  # dist/ before the build, for the undo
         self.docs_html: Path | None = None
         self.docs_location: str | None = None
         self.uploaded: list[str] = []

@@ -195,8 +195,8 @@ class Scheme:
                     "bumpversion config")
         elif pep440.parse(new) is None or (str(pep440.parse(new)) != new and \
                 new.lower() != str(pep440.parse(new))):
-            raise VersionError(f"--new-version {new!r} is not a PEP 440 version",
-                               f"give a version like {self.current}")
+            raise VersionError(f"--new-version {new!r} does not match this project's version "
+                               "pattern (PEP 440)", f"give a version like {self.current}")
 
     def _serialize(self, version: Any) -> str:
         from bumpversion.context import get_context
