@@ -64,12 +64,12 @@ PROJECTS = [
     Real("binaryornot", "0.4.4", "0.4.5", "setup.py version", history="HISTORY.rst"),
     Real("packaging", "24.0", "24.1", "src/packaging/__init__.py __version__",
          history="CHANGELOG.rst"),
-    Real("pdm-backend", "2.1.8", "2.1.9", "pyproject.toml [project] version"),
+    Real("typer", "0.12.3", "0.12.4", "pyproject.toml [project] version"),  # pdm-backend
     Real("flit-core", "3.9.0", "3.9.1", "flit_core/__init__.py __version__"),
 ]
 MORE = [
     Real("structlog", "24.1.0", "24.1.1", "git tags (hatch-vcs)", history="CHANGELOG.md"),
-    Real("typer", "0.12.3", "0.12.4", "pyproject.toml [project] version"),
+    Real("pdm-backend", "2.1.8", "2.1.9", "pyproject.toml [project] version"),
     Real("tomli", "2.0.1", "2.0.2", "pyproject.toml [project] version"),
 ]
 
@@ -140,7 +140,8 @@ def checkout(real: Real, parent: Path) -> Path:
 def wheel_version(wheel: Path) -> str:
     """``Version:`` of a wheel's METADATA."""
     with zipfile.ZipFile(wheel) as z:
-        name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        name = next(n for n in z.namelist() if n.count("/") == 1
+                    and n.endswith(".dist-info/METADATA"))
         for line in z.read(name).decode().splitlines():
             if line.startswith("Version:"):
                 return line.split(":", 1)[1].strip()

@@ -38,9 +38,9 @@ from release_tasks.versioning.scheme import WHOLE, Scheme, file_specs, load
 
 SOURCES: list[Source] = [
     bumpversion.SOURCE,
-    setuptools_scm.SOURCE,
     hatch_vcs.SOURCE,
     pdm_scm.SOURCE,
+    setuptools_scm.SOURCE,
     versioningit.SOURCE,
     poetry_dynamic.SOURCE,
     versioneer.SOURCE,
@@ -132,7 +132,8 @@ def _from_config(root: Path, first: Found) -> Scheme:
         overrides["files"] = raw["files"]
     if not own_parse:
         overrides.update(WHOLE)
-    bv = load(root, config_file, **overrides)
+    with bumpversion.readable(config_file) as copy:
+        bv = load(root, copy, **overrides)
     if not bv.current_version:
         raise ConfigError(f"{first.label} has no current_version",
                           "add current_version = \"X.Y.Z\" to it")

@@ -8,6 +8,11 @@ bumpversion forms are accepted as bumpversion read them: ``[bumpversion:file:PAT
 
 from __future__ import annotations
 
+import configparser
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +39,53 @@ def find_config_file(root: Path) -> Path | None:
     return None
 
 
+def legacy_files(path: Path) -> list[str]:
+    """bumpversion's old ``files = a.py b.py`` option of ``[bumpversion]`` (ini files)."""
+    if path.suffix not in (".cfg", ".ini"):
+        return []
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error:
+        return []
+    if not parser.has_option("bumpversion", "files"):
+        return []
+    return parser.get("bumpversion", "files").replace(",", " ").split()
+
+
+@contextlib.contextmanager
+def readable(path: Path) -> Iterator[Path]:
+    """``path``, or a copy without the legacy ``files =`` option, which bump-my-version
+    cannot read (it becomes file entries instead, see :func:`raw_config`)."""
+    if not legacy_files(path):
+        yield path
+        return
+    text = re.sub(r"(?m)^files\s*[=:].*(\n[ \t]+.*)*\n?", "", read_text(path), count=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / path.name
+        copy.write_text(text, encoding="utf-8")
+        yield copy
+
+
 def raw_config(path: Path) -> dict[str, Any]:
-    """The config as bump-my-version reads it, with legacy ``files =`` turned into entries."""
+    """The config as bump-my-version reads it, legacy ``files =`` turned into entries
+    (with absolute file names, so they do not depend on where the config was read)."""
     from bumpversion.config.files import read_config_file
 
     from release_tasks.versioning.scheme import quiet_in
 
     try:
-        with quiet_in(path.parent):
-            raw = dict(read_config_file(path))
+        with readable(path) as copy, quiet_in(path.parent):
+            raw = dict(read_config_file(copy))
     except Exception as e:  # configparser/tomlkit errors vary by version
         raise ConfigError(f"{path.name} has a malformed bumpversion section: "
                           f"{str(e).splitlines()[0]}", "fix its syntax") from None
-    files = raw.get("files")
-    if isinstance(files, str):
-        raw["files"] = [{"filename": f} for f in files.replace(",", " ").split()]
-    elif isinstance(files, list):
-        raw["files"] = [{"filename": f} if isinstance(f, str) else f for f in files]
+    files = [f if isinstance(f, dict) else {"filename": f} for f in raw.get("files") or []]
+    files += [{"filename": f} for f in legacy_files(path)]
+    if files:
+        raw["files"] = [{**f, "filename": str(path.parent / f["filename"])}
+                        if f.get("filename") and not Path(f["filename"]).is_absolute() else f
+                        for f in files]
     return raw
 
 

@@ -17,7 +17,7 @@ def read_assignment(root: Path, rel: str, label: str, names: tuple[str, ...] = N
         raise VersionError(f"{label} points to {rel}, which does not exist",
                            "fix the path, or set the version elsewhere")
     text = read_text(path)
-    place = assignment_place(rel, text, names, label=f"{rel} {names[0]}")
+    place = assignment_place(rel, text, names)
     current = assigned_version(text, names)
     if place is None or current is None:
         raise VersionError(f"{rel} ({label}) has no literal {' or '.join(names)} = \"X.Y.Z\"",
