@@ -271,7 +271,15 @@ class Scheme:
         from bumpversion.hooks import run_post_commit_hooks
 
         vc = self.bv.version_config
-        self._hook(run_post_commit_hooks, self.bv, vc.parse(self.current), vc.parse(new))
+        self._hook(run_post_commit_hooks, self._for_hooks(new), vc.parse(self.current),
+                   vc.parse(new))
+
+    def _for_hooks(self, new: str) -> BVConfig:
+        """The config with ``tag_name`` already rendered by us: bump-my-version renders it
+        again for ``BVHOOK_NEW_TAG`` with only its own parts, which lack ``new_major``
+        under the PEP 440 scheme."""
+        rendered = self.tag_name(new).replace("{", "{{").replace("}", "}}")
+        return self.bv.model_copy(update={"tag_name": rendered})
 
     def _hook(self, fn: Any, *args: Any) -> None:
         from bumpversion.exceptions import BumpVersionError
@@ -309,7 +317,7 @@ class Scheme:
             raise VersionError(f"cannot write version {new}: {detail}",
                                f"check the file list in {self.description}") from None
         if not dry_run:
-            self._hook(run_pre_commit_hooks, self.bv, current, target)
+            self._hook(run_pre_commit_hooks, self._for_hooks(new), current, target)
 
     # --- building ---------------------------------------------------------------------------
 
