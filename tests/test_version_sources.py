@@ -165,3 +165,10 @@ def test_templates_are_rendered_by_bump_my_version(tmp_path):
     assert scheme.tag_name("2.0.0") == f"r2-{year}-2.0.0"
     assert scheme.commit_message("2.0.0") == "Bump 1.9.0 to 2.0.0 (0)"
     assert scheme.tag_message("2.0.0") == f"Release 2.0.0 of {year}"
+
+
+def test_a_placeholder_version_elsewhere_is_not_a_disagreement(tmp_path):
+    root = repo(tmp_path, {"pyproject.toml": '[project]\nname = "ph"\nversion = "1.0.0"\n',
+                           "ph/__init__.py": '__version__ = "0.0.0"\n'})
+    scheme = versioning.detect(root)
+    assert scheme.files == ["pyproject.toml"]

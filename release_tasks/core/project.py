@@ -15,7 +15,8 @@ from pathlib import Path
 from release_tasks.core.config import read_toml
 from release_tasks.core.errors import ConfigError
 
-_SETUP_PY_NAME = re.compile(r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)['"]""")
+_SETUP_PY_NAME = re.compile(
+    r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)['"]\s*(?:,|\)|$)""", re.M)
 _SETUP_PY_TITLE = re.compile(r"""\bname\s*=\s*\w+\[\s*['"](__\w+__)['"]\s*\]""")
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 

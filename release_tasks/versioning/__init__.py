@@ -57,6 +57,8 @@ SOURCES: list[Source] = [
 COMPANIONS: list[Source] = [pyproject.SOURCE, poetry.SOURCE, hatch_path.SOURCE,
                             pdm_file.SOURCE, flit.SOURCE, setup_cfg.SOURCE, setup_py.SOURCE,
                             module.SOURCE]
+# Versions that stand for "set at build time", not a second copy of the version.
+PLACEHOLDERS = {"0", "0.0", "0.0.0", "0.0.0.dev0", "0.dev0"}
 __all__ = ["COMPANIONS", "SOURCES", "Scheme", "detect", "found"]
 
 
@@ -85,7 +87,7 @@ def _with_companions(root: Path, primary: Source, first: Found) -> Found:
         except VersionError:
             continue
         new = [p for p in other.places if p.path not in {q.path for q in places}]
-        if not new:
+        if not new or other.current in PLACEHOLDERS:
             continue
         if other.current != first.current:
             disagree.append(f"{', '.join(p.path for p in new)}: {other.current}")
