@@ -32,7 +32,7 @@ NOTE = "Released by bench/realworld.py."
 
 def release(real: Real, parent: Path, *flags: str) -> tuple[int, str, float]:
     home = parent / "home"
-    home.mkdir(exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **GIT_ENV, "HOME": str(home), "EDITOR": "false",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
            "PIP_CACHE_DIR": str(Path.home() / ".cache" / "pip"),
