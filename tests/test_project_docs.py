@@ -15,7 +15,7 @@ from release_tasks.core.config import KEYS
 from release_tasks.tasks import RELEASE_HELP
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = ["index", "getting-started", "usage", "tasks", "configuration", "safety",
+PAGES = ["index", "getting-started", "usage", "tasks", "configuration", "versions", "safety",
          "recipes/index", "recipes/private-index", "recipes/docs-over-ssh", "recipes/chat",
          "recipes/ci", "recipes/zest-releaser", "recipes/fabric1", "recipes/performance"]
 
