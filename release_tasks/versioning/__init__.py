@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from release_tasks.core.errors import ConfigError, VersionError
+from release_tasks.core.errors import VersionError
 from release_tasks.versioning import (
     bumpversion,
     flit,
@@ -34,7 +34,7 @@ from release_tasks.versioning import (
     versioningit,
 )
 from release_tasks.versioning.base import Found, Source
-from release_tasks.versioning.scheme import WHOLE, Scheme, file_specs, load
+from release_tasks.versioning.scheme import WHOLE, Scheme, check_pep440, file_specs, load
 
 SOURCES: list[Source] = [
     bumpversion.SOURCE,
@@ -112,7 +112,7 @@ def detect(root: Path) -> Scheme:
     """Work out how the project at ``root`` stores its version."""
     source, first = found(root)
     if source is bumpversion.SOURCE:
-        return _from_config(root, first)
+        return bumpversion.scheme(root, first)
     result = first if first.from_tags else _with_companions(root, source, first)
     if not first.from_tags:
         result.label += " (no bumpversion config)"
@@ -120,41 +120,7 @@ def detect(root: Path) -> Scheme:
                                  "files": file_specs(root, result.places), **WHOLE}
     tag_template = gittags.tag_template(root, result.current)
     bv = load(root, None, tag_name=tag_template, **overrides)
-    _check_pep440(result.current, result.label)
+    check_pep440(result.current, result.label)
     return Scheme(root, result, bv, None, {}, own_parse=False, tag_template=tag_template)
 
 
-def _from_config(root: Path, first: Found) -> Scheme:
-    config_file = bumpversion.find_config_file(root)
-    assert config_file is not None
-    raw = bumpversion.raw_config(config_file)
-    own_parse = "parse" in raw or "serialize" in raw
-    overrides: dict[str, Any] = {}
-    if "files" in raw:
-        overrides["files"] = raw["files"]
-    if not own_parse:
-        overrides.update(WHOLE)
-    with bumpversion.readable(config_file) as copy:
-        bv = load(root, copy, **overrides)
-    if not bv.current_version:
-        raise ConfigError(f"{first.label} has no current_version",
-                          "add current_version = \"X.Y.Z\" to it")
-    current = str(bv.current_version)
-    if own_parse and bv.version_config.parse(current) is None:
-        raise ConfigError(f"current_version {current!r} in {first.label} does not match its "
-                          "parse pattern", "fix current_version or parse")
-    if not own_parse:
-        _check_pep440(current, first.label)
-    template = str(raw["tag_name"]) if "tag_name" in raw else gittags.tag_template(root, current)
-    result = Found(current, first.label)  # its files: Scheme.files reads the config
-    return Scheme(root, result, bv, config_file, raw, own_parse=own_parse,
-                  tag_template=template)
-
-
-def _check_pep440(current: str, label: str) -> None:
-    from release_tasks.versioning import pep440
-
-    if pep440.parse(current) is None:
-        raise ConfigError(f"current_version {current!r} in {label} is not a PEP 440 version "
-                          "and does not match its parse pattern",
-                          "fix the version, or give the bumpversion config a parse/serialize")

@@ -66,17 +66,6 @@ class Source(Protocol):
         ...
 
 
-class FileSource:
-    """A source whose version is written in files: ``write`` goes through bump-my-version."""
-
-    name = "files"
-
-    def write(self, root: Path, found: Found, new: str) -> list[str]:
-        from release_tasks.versioning.scheme import write_places
-
-        return write_places(root, found.current, new, found.places)
-
-
 def read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 

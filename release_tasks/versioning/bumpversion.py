@@ -18,7 +18,9 @@ from typing import Any
 
 from release_tasks.core.config import read_toml
 from release_tasks.core.errors import ConfigError
+from release_tasks.versioning import gittags
 from release_tasks.versioning.base import Found, read_text
+from release_tasks.versioning.scheme import WHOLE, Scheme, check_pep440, load, quiet_in
 
 CONFIG_FILES = (".bumpversion.cfg", ".bumpversion.toml", "setup.cfg", "pyproject.toml")
 LABELS = {"setup.cfg": "setup.cfg [bumpversion]",
@@ -72,8 +74,6 @@ def raw_config(path: Path) -> dict[str, Any]:
     (with absolute file names, so they do not depend on where the config was read)."""
     from bumpversion.config.files import read_config_file
 
-    from release_tasks.versioning.scheme import quiet_in
-
     try:
         with readable(path) as copy, quiet_in(path.parent):
             raw = dict(read_config_file(copy))
@@ -89,6 +89,35 @@ def raw_config(path: Path) -> dict[str, Any]:
     return raw
 
 
+def scheme(root: Path, first: Found) -> Scheme:
+    """The scheme of a project with a bumpversion config (its own parse, or PEP 440)."""
+    config_file = find_config_file(root)
+    assert config_file is not None
+    raw = raw_config(config_file)
+    own_parse = "parse" in raw or "serialize" in raw
+    overrides: dict[str, Any] = {}
+    if "files" in raw:
+        overrides["files"] = raw["files"]
+    if not own_parse:
+        overrides.update(WHOLE)
+    with readable(config_file) as copy:
+        bv = load(root, copy, **overrides)
+    if not bv.current_version:
+        raise ConfigError(f"{first.label} has no current_version",
+                          "add current_version = \"X.Y.Z\" to it")
+    current = str(bv.current_version)
+    if own_parse and bv.version_config.parse(current) is None:
+        raise ConfigError(f"current_version {current!r} in {first.label} does not match its "
+                          "parse pattern", "fix current_version or parse")
+    if not own_parse:
+        check_pep440(current, first.label)
+    template = str(raw["tag_name"]) if "tag_name" in raw else gittags.tag_template(root, current)
+    result = Found(current, first.label)  # its files: Scheme.files reads the config
+    return Scheme(root, result, bv, config_file, raw, own_parse=own_parse,
+                  tag_template=template)
+
+
+
 class BumpversionConfig:
     name = "bumpversion config"
 
@@ -102,9 +131,7 @@ class BumpversionConfig:
         return Found(str(raw.get("current_version") or ""), LABELS.get(path.name, path.name))
 
     def write(self, root: Path, found: Found, new: str) -> list[str]:
-        from release_tasks.versioning import detect
-
-        return detect(root).apply(new)
+        return scheme(root, found).apply(new)
 
 
 SOURCE = BumpversionConfig()

@@ -10,12 +10,12 @@ from pathlib import Path
 from release_tasks.core.errors import VersionError
 from release_tasks.versioning.base import (
     SKIP_DIRS,
-    FileSource,
     Found,
     assigned_version,
     assignment_place,
     read_text,
 )
+from release_tasks.versioning.files import FileSource
 
 FILES = ("__init__.py", "__version__.py", "_version.py", "version.py", "_meta.py",
          "__about__.py")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from release_tasks.versioning.base import FileSource, Found, Place
+from release_tasks.versioning.base import Found, Place
+from release_tasks.versioning.files import FileSource
 from release_tasks.versioning.gittags import pyproject
 
 

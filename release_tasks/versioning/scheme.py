@@ -20,6 +20,7 @@ from release_tasks.core.errors import ConfigError, VersionError
 from release_tasks.vcs import git
 from release_tasks.versioning import pep440
 from release_tasks.versioning.base import Found, Place
+from release_tasks.versioning.gittags import pretend_env
 
 if TYPE_CHECKING:
     from bumpversion.config.models import Config as BVConfig
@@ -61,6 +62,13 @@ def load(root: Path, config_file: Path | None, **overrides: Any) -> BVConfig:
         where = config_file.name if config_file else "the detected version files"
         raise ConfigError(f"bumpversion config in {where} is invalid: {first}",
                           "fix it; `bump-my-version show-bump` shows what it reads") from None
+
+
+def check_pep440(current: str, label: str) -> None:
+    if pep440.parse(current) is None:
+        raise ConfigError(f"current_version {current!r} in {label} is not a PEP 440 version "
+                          "and does not match its parse pattern",
+                          "fix the version, or give the bumpversion config a parse/serialize")
 
 
 def write_places(root: Path, current: str, new: str, places: list[Place]) -> list[str]:
@@ -323,8 +331,4 @@ class Scheme:
 
     def build_env(self, name: str, version: str) -> dict[str, str]:
         """Variables that make a build produce exactly ``version`` (git-tag sources)."""
-        if not self.found.from_tags:
-            return {}
-        from release_tasks.versioning.gittags import pretend_env
-
-        return pretend_env(name, version)
+        return pretend_env(name, version) if self.found.from_tags else {}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-from release_tasks.versioning.base import FileSource, Found, Place
+from release_tasks.versioning.base import Found, Place
+from release_tasks.versioning.files import FileSource
 from release_tasks.versioning.pyfile import module_file, read_assignment
 
 

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from release_tasks.core.project import exec_files
-from release_tasks.versioning.base import FileSource, Found, Place, assigned_version, read_text
+from release_tasks.versioning.base import Found, Place, assigned_version, read_text
+from release_tasks.versioning.files import FileSource
 from release_tasks.versioning.pyfile import read_assignment
 
 _KEYWORD = re.compile(r"""\bversion\s*=\s*(['"])(?P<version>\d[^'"]*)\1""")
