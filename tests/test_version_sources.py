@@ -172,3 +172,12 @@ def test_a_placeholder_version_elsewhere_is_not_a_disagreement(tmp_path):
                            "ph/__init__.py": '__version__ = "0.0.0"\n'})
     scheme = versioning.detect(root)
     assert scheme.files == ["pyproject.toml"]
+
+
+def test_a_package_version_constant_without_dunder(tmp_path):
+    root = repo(tmp_path, {"setup.cfg": "[metadata]\nname = const\n",
+                           "const/__init__.py": "", "const/version.py": "VERSION = '5.0.1'\n"})
+    scheme = versioning.detect(root)
+    assert scheme.description.startswith("const/version.py VERSION")
+    scheme.apply("5.0.2")
+    assert (root / "const/version.py").read_text() == "VERSION = '5.0.2'\n"

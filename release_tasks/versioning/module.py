@@ -56,10 +56,12 @@ class PackageFiles(FileSource):
     name = "__version__ in the package"
 
     def detect(self, root: Path) -> bool:
-        return any(name == "__version__" for _, name, _ in scan(root))
+        return bool(scan(root))
 
     def read(self, root: Path) -> Found:
-        found = [f for f in scan(root) if f[1] == "__version__"]
+        """``__version__`` where the package has one; else its ``VERSION``/``version``."""
+        everything = scan(root)
+        found = [f for f in everything if f[1] == "__version__"] or everything
         versions = {v for _, _, v in found}
         if len(versions) > 1:
             where = ", ".join(f"{rel}: {v}" for rel, _, v in found)
