@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -53,20 +54,28 @@ def release(real: Real, parent: Path, *flags: str) -> tuple[int, str, float]:
     return proc.returncode, out, elapsed
 
 
-def one(real: Real) -> tuple[Real, str, float, str]:
+def source_of(out: str) -> str:
+    """What the header line says the version came from."""
+    match = re.search(r"\(version from (.*)\)$", out.splitlines()[0] if out else "")
+    return match.group(1).replace(" (no bumpversion config)", "") if match else "?"
+
+
+def one(real: Real) -> tuple[Real, str, float, str, str]:
     with tempfile.TemporaryDirectory(prefix="realworld-") as tmp:
         code, out, elapsed = release(real, Path(tmp) / "zero")
+        source = source_of(out)
         if code == 0:
-            return real, "ok", elapsed, ""
+            return real, "ok", elapsed, "", source
         lines = [line.strip() for line in out.splitlines() if line.strip()]
         detail = " | ".join(line for line in lines
                             if line.startswith("- ") or "failed:" in line)[:300]
         detail = detail or (lines[-1] if lines else f"exit status {code}")
         if "no history file found" in out:
-            code2, _, elapsed2 = release(real, Path(tmp) / "skip", "--skip-history")
+            code2, out2, elapsed2 = release(real, Path(tmp) / "skip", "--skip-history")
+            source = source_of(out2)
             if code2 == 0:
-                return real, "ok with --skip-history", elapsed2, detail
-        return real, "FAILED", elapsed, detail
+                return real, "ok with --skip-history", elapsed2, detail, source
+        return real, "FAILED", elapsed, detail, source
 
 
 def main() -> None:
@@ -78,13 +87,13 @@ def main() -> None:
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(one, projects))
     print(f"{'project':<22} {'source':<42} {'result':<24} {'time':>6}")
-    for real, status, elapsed, why in results:
-        print(f"{real.id:<22} {real.source[:42]:<42} {status:<24} {elapsed:>5.1f}s")
+    for real, status, elapsed, why, source in results:
+        print(f"{real.id:<22} {source[:42]:<42} {status:<24} {elapsed:>5.1f}s")
         if why and status != "ok":
             print(f"    {why}")
-    zero = sum(status == "ok" for _, status, _, _ in results)
-    flag = sum(status == "ok with --skip-history" for _, status, _, _ in results)
-    times = [elapsed for _, status, elapsed, _ in results if status.startswith("ok")]
+    zero = sum(status == "ok" for _, status, *_ in results)
+    flag = sum(status == "ok with --skip-history" for _, status, *_ in results)
+    times = [elapsed for _, status, elapsed, *_ in results if status.startswith("ok")]
     print(f"\nzero-config success: {zero}/{len(results)} ({100 * zero / len(results):.0f}%); "
           f"with --skip-history as well: {zero + flag}/{len(results)}")
     if times:
