@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from release_tasks.changelog import history, plain
-from release_tasks.core.errors import HistoryError
 
 TITLE = "2.0.0 (2026-01-31)"
 
@@ -91,23 +88,3 @@ def test_existing_dated_section_is_detected_but_not_a_longer_version():
     assert not history.section_exists(text, "rst", "2.0")
     assert not history.section_exists("12.0.0 (2020-01-01)\n-------------------\n", "rst",
                                       "2.0.0")
-
-
-@pytest.mark.parametrize(("name", "expected"), [
-    ("HISTORY.rst", "rst"), ("CHANGELOG.md", "md"), ("CHANGES", "rst"), ("NEWS.txt", "md"),
-])
-def test_files_are_found_and_their_format_detected(tmp_path, name, expected):
-    body = "# News\n\n## 1.0\n" if name == "NEWS.txt" else "News\n====\n"
-    (tmp_path / name).write_text(body)
-    found = history.find(tmp_path)
-    assert found.name == name
-    assert history.file_format(found, found.read_text()) == expected
-
-
-def test_docs_changelog_is_found_and_configured_file_must_exist(tmp_path):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "changelog.rst").write_text("Changelog\n=========\n")
-    assert history.find(tmp_path) == tmp_path / "docs" / "changelog.rst"
-    with pytest.raises(HistoryError,
-                       match=r"history file NEWS\.rst \(history_file\) does not exist"):
-        history.find(tmp_path, "NEWS.rst")

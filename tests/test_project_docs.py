@@ -15,8 +15,8 @@ from release_tasks.core.config import KEYS
 from release_tasks.tasks import RELEASE_HELP
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = ["index", "getting-started", "usage", "tasks", "configuration", "changelogs",
-         "safety",
+PAGES = ["index", "getting-started", "usage", "tasks", "configuration", "versions",
+         "changelogs", "safety",
          "recipes/index", "recipes/private-index", "recipes/docs-over-ssh", "recipes/chat",
          "recipes/ci", "recipes/zest-releaser", "recipes/fabric1", "recipes/performance"]
 

@@ -101,7 +101,7 @@ def installer(preference: str = "auto") -> str:
 
 def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = True,
           echo: Callable[[str], None] | None = None, installer_choice: str = "auto",
-          ) -> list[Path]:
+          env: dict[str, str] | None = None) -> list[Path]:
     """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
 
     The environment comes from ``build`` (isolated, made with uv or pip); the PEP 517
@@ -112,7 +112,7 @@ def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = Tr
         stale.unlink()
     table = build_system(src)
     env_vars = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version,
-                "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+                "PIP_DISABLE_PIP_VERSION_CHECK": "1", **(env or {})}
     with contextlib.ExitStack() as stack:
         python = sys.executable
         if isolation:

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from release_tasks.core.errors import HistoryError
 
-STEMS = ("history", "changes", "changelog", "news")
-SUFFIXES = ("", ".rst", ".md", ".txt", ".markdown")
 _RST_ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}\s*$")
 _VERSIONISH = re.compile(r"\d+(?:\.\d+)+|\bunreleased\b", re.I)
 _UNRELEASED = re.compile(r"\bunreleased\b", re.I)
@@ -48,29 +46,6 @@ class Heading:
 
     def is_version(self) -> bool:
         return bool(_VERSIONISH.search(self.title))
-
-
-def find(root: Path, configured: str | None = None) -> Path:
-    """The project's history file: ``history_file`` if set, else the usual names."""
-    if configured:
-        path = root / configured
-        if not path.is_file():
-            raise HistoryError(f"history file {configured} (history_file) does not exist",
-                               "create it or fix history_file")
-        return path
-    for folder in (root, root / "docs", root / "doc"):
-        if not folder.is_dir():
-            continue
-        by_name = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-        for stem in STEMS:
-            for suffix in SUFFIXES:
-                if stem + suffix in by_name:
-                    return by_name[stem + suffix]
-    raise HistoryError(
-        "no history file found (looked for HISTORY, CHANGES, CHANGELOG and NEWS, "
-        ".rst/.md/.txt)",
-        "create HISTORY.rst or CHANGELOG.md, or set history_file",
-    )
 
 
 def file_format(path: Path, text: str) -> str:

@@ -1,4 +1,10 @@
-"""What the package is called, read from its own metadata files."""
+"""What the package is called, read from its own metadata files.
+
+In order: ``[project] name``, ``[tool.poetry] name``, setup.cfg ``[metadata] name``,
+setup.py ``name="..."`` (or the ``__title__`` of a file setup.py execs, as requests
+does), and as a last resort the build backend itself (PEP 517
+``prepare_metadata_for_build_wheel``), which is slower but knows for sure.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +15,104 @@ from pathlib import Path
 from release_tasks.core.config import read_toml
 from release_tasks.core.errors import ConfigError
 
-_SETUP_PY_NAME = re.compile(r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)['"]""")
+_SETUP_PY_NAME = re.compile(
+    r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)['"]\s*(?:,|\)|$)""", re.M)
+_SETUP_PY_TITLE = re.compile(r"""\bname\s*=\s*\w+\[\s*['"](__\w+__)['"]\s*\]""")
+_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+def _from_pyproject(root: Path) -> str | None:
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    data = read_toml(pyproject)
+    for table in (data.get("project", {}), data.get("tool", {}).get("poetry", {})):
+        if isinstance(table, dict) and isinstance(table.get("name"), str):
+            return str(table["name"])
+    return None
+
+
+def _from_setup_cfg(root: Path) -> str | None:
+    setup_cfg = root / "setup.cfg"
+    if not setup_cfg.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(setup_cfg, encoding="utf-8")
+    except configparser.Error:
+        return None
+    if parser.has_option("metadata", "name"):
+        return parser.get("metadata", "name").strip() or None
+    return None
+
+
+def _from_setup_py(root: Path) -> str | None:
+    setup_py = root / "setup.py"
+    if not setup_py.is_file():
+        return None
+    text = setup_py.read_text(encoding="utf-8", errors="replace")
+    match = _SETUP_PY_NAME.search(text)
+    if match:
+        return match.group(1)
+    title = _SETUP_PY_TITLE.search(text)
+    if title:
+        for rel in exec_files(root, text):
+            found = re.search(rf"""^{title.group(1)}\s*=\s*['"]([^'"]+)['"]""",
+                              (root / rel).read_text(encoding="utf-8", errors="replace"), re.M)
+            if found and _NAME.match(found.group(1)):
+                return found.group(1)
+    return None
+
+
+_JOIN = re.compile(r"""(?:os\.path\.join|Path)\(([^)]*)\)|(['"])([\w./-]+\.py)\2""")
+
+
+def exec_files(root: Path, text: str) -> list[str]:
+    """Python files setup.py ``exec``s (or opens) for its metadata, like requests'
+    ``__version__.py``: relative paths that exist."""
+    found = []
+    for line in text.splitlines():
+        if "exec" not in line and "open(" not in line and "read" not in line:
+            continue
+        for m in _JOIN.finditer(line):
+            if m.group(3):
+                candidates = [m.group(3)]
+            else:
+                literals = re.findall(r"""['"]([\w./-]+)['"]""", m.group(1))
+                candidates = ["/".join(literals)] if literals else []
+            for rel in candidates:
+                if rel.endswith(".py") and (root / rel).is_file() and rel != "setup.py":
+                    found.append(rel)
+    return sorted(set(found))
+
+
+def _from_backend(root: Path) -> str | None:
+    """Ask the build backend (PEP 517 metadata hook) in the current environment first,
+    then in an isolated one."""
+    import contextlib
+    import io
+
+    from build.util import project_wheel_metadata
+
+    for isolated in (False, True):
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()):
+                metadata = project_wheel_metadata(root, isolated=isolated)
+        except Exception:  # any backend failure means: it cannot tell us
+            continue
+        name = metadata.get("Name")
+        if name and name != "UNKNOWN":
+            return str(name)
+    return None
 
 
 def name(root: Path) -> str:
-    """The distribution name, from pyproject.toml, setup.cfg or setup.py, in that order."""
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        project = read_toml(pyproject).get("project", {})
-        if isinstance(project.get("name"), str):
-            return str(project["name"])
-    setup_cfg = root / "setup.cfg"
-    if setup_cfg.is_file():
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(setup_cfg, encoding="utf-8")
-        except configparser.Error:
-            pass
-        else:
-            if parser.has_option("metadata", "name"):
-                return parser.get("metadata", "name").strip()
-    setup_py = root / "setup.py"
-    if setup_py.is_file():
-        match = _SETUP_PY_NAME.search(setup_py.read_text(encoding="utf-8", errors="replace"))
-        if match:
-            return match.group(1)
+    """The distribution name (see the module docstring for where it is looked for)."""
+    for reader in (_from_pyproject, _from_setup_cfg, _from_setup_py, _from_backend):
+        found = reader(root)
+        if found:
+            return found
     raise ConfigError("cannot tell the package's name",
                       "set [project] name in pyproject.toml or name in setup.cfg [metadata]")
 

@@ -75,6 +75,7 @@ class Release:
         self.date = datetime.date.today().isoformat()
         self.dist_dir = root / "dist"
         self.dists: list[Path] = []
+        self.dist_before: set[str] | None = None  # dist/ before the build, for the undo
         self.docs_html: Path | None = None
         self.docs_location: str | None = None
         self.uploaded: list[str] = []
@@ -108,9 +109,9 @@ class Release:
 
     @functools.cached_property
     def scheme(self) -> Any:
-        from release_tasks.versioning import bumpversion
+        from release_tasks import versioning
 
-        return bumpversion.detect(self.root)
+        return versioning.detect(self.root)
 
     @property
     def version(self) -> str:
@@ -132,9 +133,15 @@ class Release:
 
     @functools.cached_property
     def history_path(self) -> Path:
-        from release_tasks.changelog import history
+        from release_tasks.changelog import discovery
 
-        return history.find(self.root, self.config.history_file)
+        current = self.current
+        if current is None:
+            try:
+                current = self.scheme.current
+            except ReleaseError:
+                current = None
+        return discovery.find(self.root, self.config.history_file, current)
 
     @functools.cached_property
     def repo(self) -> Any:

@@ -30,13 +30,24 @@ class Build(Step):
             report.error(f"tag {rel.tag} does not exist (run `fab tag` first)")
 
     def run(self, rel: Release, step: Any) -> None:
+        from release_tasks.build import proof
         from release_tasks.build.builder import build, check
 
         step.update("exporting the tag")
         src = rel.export()
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
-        rel.dists = build(src, rel.name, rel.version, rel.dist_dir, rel.config.build_isolation,
-                          echo=rel.ui.detail, installer_choice=rel.config.build_installer)
+        rel.dist_before = proof.snapshot(rel.dist_dir)
+        try:
+            rel.dists = build(src, rel.name, rel.version, rel.dist_dir,
+                              rel.config.build_isolation, echo=rel.ui.detail,
+                              installer_choice=rel.config.build_installer,
+                              env=rel.scheme.build_env(rel.name, rel.version))
+            step.update("checking the version of what was built")
+            proof.prove(rel.dists, rel.name, rel.version)
+        except BaseException:
+            proof.remove_new(rel.dist_dir, rel.dist_before)
+            rel.dists = []
+            raise
         step.update("twine check")
         check(rel.dists)
         if rel.journal is not None:
@@ -44,7 +55,11 @@ class Build(Step):
         step.note = ", ".join(p.name for p in rel.dists)
 
     def undo(self, rel: Release) -> str | None:
+        from release_tasks.build import proof
+
         removed = [p for p in rel.dists if p.exists()]
         for p in removed:
             p.unlink()
+        if rel.dist_before is None:
+            proof.remove_new(rel.dist_dir, None)
         return "removed the built files" if removed else None

@@ -1,19 +1,35 @@
-"""bump: the new version written into the project's files and committed."""
+"""bump: the new version written into the project's files and committed.
+
+Projects whose version comes from git tags skip it: the tag step makes the version, and
+writing a file would change nothing their build tool reads.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from release_tasks.core.errors import (
-    VersionError,
-)
+from release_tasks.core.errors import ReleaseError, VersionError
 from release_tasks.core.release import Release, Report
 
 from .base import CommitStep
 
 
+def tag_made_version(rel: Release) -> str | None:
+    """Why no file is written when the version is the tag (None when files carry it)."""
+    try:
+        scheme = rel.scheme
+    except ReleaseError:
+        return None  # reported by the checks
+    if scheme.writes_files:
+        return None
+    return f"the version comes from {scheme.description}: the tag makes it"
+
+
 class Bump(CommitStep):
     name = "bump"
+
+    def skip_reason(self, rel: Release) -> str | None:
+        return tag_made_version(rel)
 
     def describe(self, rel: Release) -> str:
         files = ", ".join(rel.scheme.files) or "the configured files"
@@ -24,6 +40,7 @@ class Bump(CommitStep):
         scheme = report.guard(lambda: rel.scheme)
         if scheme is None or not rel.has_version:
             return
+        report.guard(scheme.commit_message, rel.version)
         for problem in scheme.check_files(rel.version):
             report.error(problem)
 
@@ -38,6 +55,7 @@ class Bump(CommitStep):
             raise VersionError(f"writing {rel.version} changed no file",
                                f"check the file list in {rel.scheme.description}")
         self.commit(rel, changed, rel.scheme.commit_message(rel.version))
+        rel.scheme.run_post_commit_hooks(rel.version)
         step.note = f"{rel.current} → {rel.version} in {', '.join(changed)}"
 
     def _restore(self, rel: Release) -> bool:

@@ -16,13 +16,27 @@ class DevBump(CommitStep):
     name = "dev_bump"
 
     def skip_reason(self, rel: Release) -> str | None:
-        return None if rel.config.dev_bump else "dev_bump is off"
+        from packaging.version import InvalidVersion
 
-    def dev_version(self, rel: Release) -> str:
-        from packaging.version import Version
+        from .bump import tag_made_version
 
-        v = Version(rel.version)
-        return f"{v.major}.{v.minor}.{v.micro + 1}.dev0"
+        if not rel.config.dev_bump:
+            return "dev_bump is off"
+        reason = tag_made_version(rel)
+        if reason is not None:
+            return reason
+        try:
+            if rel.has_version and self.dev_version(rel) is None:
+                return f"{rel.version} is a pre-release: the next release is its final"
+        except InvalidVersion:
+            return None  # reported by check()
+        return None
+
+    def dev_version(self, rel: Release) -> str | None:
+        """``.dev0`` of the next release; None after a pre-release (see pep440.dev_after)."""
+        from release_tasks.versioning import pep440
+
+        return pep440.dev_after(rel.version)
 
     def describe(self, rel: Release) -> str:
         dev = self.dev_version(rel)
@@ -39,20 +53,17 @@ class DevBump(CommitStep):
         except InvalidVersion:
             report.error(f"dev_bump needs a PEP 440 version, not {rel.version}")
             return
-        vc = scheme.bv.version_config
-        parsed = vc.parse(dev)
-        from release_tasks.versioning.bumpversion import _serialize
-
-        if parsed is None or _serialize(scheme.bv, parsed) != dev:
+        if dev is not None and not scheme.fits(dev):
             report.error(f"dev_bump: {dev} does not fit the version pattern in "
                          f"{scheme.description} (add a .devN part to parse/serialize)")
 
     def run(self, rel: Release, step: Any) -> None:
+        from release_tasks import versioning
         from release_tasks.changelog import formats
-        from release_tasks.versioning import bumpversion
 
         dev = self.dev_version(rel)
-        scheme = bumpversion.detect(rel.root)
+        assert dev is not None  # skip_reason() skips the step otherwise
+        scheme = versioning.detect(rel.root)
         try:
             path = rel.history_path
         except HistoryError:
@@ -65,6 +76,7 @@ class DevBump(CommitStep):
                 formats.next_cycle(rel.root, path, dev.split(".dev")[0])
                 changed = sorted(set(changed) | {path.relative_to(rel.root).as_posix()})
             self.commit(rel, changed, f"Back to development: {dev}")
+            scheme.run_post_commit_hooks(dev)
         except BaseException:
             # Leave the released state behind, not half a dev bump: --resume redoes it.
             self.restore(rel, touched)

@@ -1,0 +1,36 @@
+"""A Python file that assigns the version: shared by the hatch, pdm, flit, setup.cfg
+``attr:`` and package-file sources, which differ only in how they find that file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from release_tasks.core.errors import VersionError
+from release_tasks.versioning.base import Found, assigned_version, assignment_place, read_text
+
+NAMES = ("__version__", "VERSION", "version")
+
+
+def read_assignment(root: Path, rel: str, label: str, names: tuple[str, ...] = NAMES) -> Found:
+    path = root / rel
+    if not path.is_file():
+        raise VersionError(f"{label} points to {rel}, which does not exist",
+                           "fix the path, or set the version elsewhere")
+    text = read_text(path)
+    place = assignment_place(rel, text, names)
+    current = assigned_version(text, names)
+    if place is None or current is None:
+        raise VersionError(f"{rel} ({label}) has no literal {' or '.join(names)} = \"X.Y.Z\"",
+                           "assign the version as a string literal there")
+    return Found(current, place.label if label == rel else f"{label} → {place.label}",
+                 [place])
+
+
+def module_file(root: Path, dotted: str) -> str | None:
+    """``pkg.mod`` → ``pkg/mod.py`` or ``pkg/mod/__init__.py``, under the root or src/."""
+    parts = dotted.split(".")
+    for base in ("", "src/"):
+        for candidate in (base + "/".join(parts) + ".py", base + "/".join(parts) + "/__init__.py"):
+            if (root / candidate).is_file():
+                return candidate
+    return None
