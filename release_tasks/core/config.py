@@ -52,6 +52,8 @@ class Config:
     build_isolation: bool = True
     # How isolated build environments are made: "auto" (uv when installed), "uv", "pip".
     build_installer: str = "auto"
+    # Make isolated environments anew instead of reusing the cached ones (--fresh-env).
+    fresh_env: bool = False
     verify_install: bool = False
     ssh_trust_unknown_hosts: bool = False
     # Where each non-default value came from, for messages ("repository from setup.cfg").

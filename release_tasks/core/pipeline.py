@@ -203,6 +203,11 @@ def rollback(root: Path, config: Config, ui: Ui) -> list[str]:
         git.reset_keep(root, journal.start_head)
         undone.append(f"reset {journal.branch or 'HEAD'} to {journal.start_head[:10]} "
                       "(uncommitted work kept)")
+    built = [p for p in map(Path, journal.dists) if p.exists()]
+    for p in built:
+        p.unlink()
+    if built:
+        undone.append(f"removed {', '.join(p.name for p in built)} from {built[0].parent.name}/")
     if journal.uploaded:
         undone.append(f"left on the index (indexes never delete): {', '.join(journal.uploaded)}")
     journal.remove()

@@ -15,7 +15,7 @@ class Build(Step):
 
     def describe(self, rel: Release) -> str:
         how = "isolated" if rel.config.build_isolation else "no build isolation"
-        return f"python -m build ({how}) on an export of tag {rel.tag} → dist/, twine check"
+        return f"sdist + wheel ({how}) from a checkout of tag {rel.tag} → dist/, twine check"
 
     def check(self, rel: Release, report: Report) -> None:
         from release_tasks.build.builder import readme_problem
@@ -32,16 +32,19 @@ class Build(Step):
     def run(self, rel: Release, step: Any) -> None:
         from release_tasks.build.builder import build, check
 
-        step.update("exporting the tag")
+        step.update("checking out the tag")
         src = rel.export()
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
-        rel.dists = build(src, rel.name, rel.version, rel.dist_dir, rel.config.build_isolation,
-                          echo=rel.ui.detail, installer_choice=rel.config.build_installer)
-        step.update("twine check")
-        check(rel.dists)
+        rel.dists = build(src, rel.name, rel.version, rel.dist_dir, rel.scratch() / "build",
+                          rel.config.build_isolation, echo=rel.ui.detail,
+                          installer_choice=rel.config.build_installer,
+                          fresh_env=rel.config.fresh_env)
+        # Recorded before the check, so a rollback after any later failure removes them.
         if rel.journal is not None:
             rel.journal.dists = [str(p) for p in rel.dists]
             rel.journal.save()
+        step.update("twine check")
+        check(rel.dists)
         step.note = ", ".join(p.name for p in rel.dists)
 
     def undo(self, rel: Release) -> str | None:
