@@ -92,9 +92,12 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     for folder in (staging, tmp):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-    env_vars = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version,
-                "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    env_vars = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1",
                 "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)}
+    if not (src / ".git").exists():
+        # A checkout of the tag lets setuptools_scm read the version from git, exactly as
+        # `python -m build` would; without git metadata it must be told.
+        env_vars["SETUPTOOLS_SCM_PRETEND_VERSION"] = version
     python = sys.executable
     requires = list(table["requires"])
     parts = ["build", table["build-backend"]]
