@@ -8,6 +8,7 @@ import subprocess
 import time
 
 from .conftest import FAB
+from .servers import FlakyProxy, closing
 
 # A build backend that says when it starts building, then takes its time: the test knows
 # the build phase is running when it interrupts the release.
@@ -72,3 +73,19 @@ def test_temp_dir_gains_nothing_across_success_failure_and_ctrl_c(project, fab, 
     assert sorted(os.listdir(systmp)) == []
     assert proj.state() == before
     assert not list((proj.path / "dist").glob("*1.4.4*"))
+
+
+def test_rollback_after_a_failed_upload_removes_the_built_files(project, fab, pypi, editor):
+    with closing(FlakyProxy(pypi.url, status=400)) as proxy:
+        proj = project("modern", tool_cfg=f'repository = "{proxy.url}"\n')
+        before = proj.state()
+        run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+    assert run.code == 1 and "upload failed" in run.out, run.out
+    assert len(list((proj.path / "dist").glob("*1.4.3*"))) == 2
+
+    run = fab(proj, "rollback")
+
+    assert run.code == 0, run.out
+    assert "removed modernpkg-1.4.3-py3-none-any.whl, modernpkg-1.4.3.tar.gz from dist/" in run.out
+    assert list((proj.path / "dist").iterdir()) == []
+    assert proj.state() == before
