@@ -144,6 +144,21 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     return placed
 
 
+def prepare_environment(root: Path, installer_choice: str = "auto") -> None:
+    """Make the isolated environment the work tree's build-system table asks for, ahead of
+    the build (a background start; failures are left for the build itself to report)."""
+    from release_tasks.build import envcache
+
+    try:
+        table = build_system(root)
+        requires = list(table["requires"])
+        parts = ["build", table["build-backend"]]
+        envcache.environment([*requires, *envcache.learned(requires, parts)],
+                             key_parts=parts, installer_choice=installer_choice)
+    except Exception:  # the build reports it properly, with its hint
+        return
+
+
 def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp: Path,
                env_vars: dict[str, str], echo: Callable[[str], None] | None) -> dict[str, Any]:
     result_file = tmp / "result.json"

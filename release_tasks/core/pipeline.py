@@ -93,6 +93,8 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
                       skip=sorted(options.skip), push=options.push)
     journal.save()
     rel.journal = journal
+    for s in steps:
+        s.prepare(rel)
     for s, why in skipped:
         if s.name not in ("dev_bump", "push"):
             ui.skipped(s.name, why)

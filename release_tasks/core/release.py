@@ -88,6 +88,8 @@ class Release:
         self.journal: Journal | None = None
         self._export: Path | None = None
         self._scratch: Path | None = None
+        # Work started early by Step.prepare, by name; the step's run() waits for it.
+        self.background: dict[str, threading.Thread] = {}
         self._export_lock = threading.Lock()
 
     # --- facts -----------------------------------------------------------------------------

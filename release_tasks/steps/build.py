@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from release_tasks.core.engine import Step
@@ -29,9 +30,32 @@ class Build(Step):
         if not git.tag_exists(rel.root, rel.tag):
             report.error(f"tag {rel.tag} does not exist (run `fab tag` first)")
 
-    def run(self, rel: Release, step: Any) -> None:
-        from release_tasks.build.builder import build, check
+    def prepare(self, rel: Release) -> None:
+        """Make (or find) the isolated build environment while the history is edited: its
+        requirements are known before the tag exists. Only with uv, which keeps its
+        temporary files in its own cache, so an interrupted release leaves nothing."""
+        from release_tasks.build import builder, envcache
 
+        config = rel.config
+        if not config.build_isolation or config.fresh_env or \
+                envcache.installer(config.build_installer) != "uv":
+            return
+        thread = threading.Thread(target=builder.prepare_environment, name="build-env",
+                                  args=(rel.root, config.build_installer), daemon=True)
+        thread.start()
+        rel.background[self.name] = thread
+
+    def run(self, rel: Release, step: Any) -> None:
+        from release_tasks.build.builder import build
+
+        # twine (requests, docutils, readme_renderer) takes a while to import: import it
+        # on this core while the backend builds on the other.
+        importer = threading.Thread(target=_import_twine_check, daemon=True)
+        importer.start()
+        early = rel.background.pop(self.name, None)
+        if early is not None:
+            step.update("waiting for the build environment")
+            early.join()
         step.update("checking out the tag")
         src = rel.export()
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
@@ -44,6 +68,9 @@ class Build(Step):
             rel.journal.dists = [str(p) for p in rel.dists]
             rel.journal.save()
         step.update("twine check")
+        importer.join()
+        from release_tasks.build.builder import check
+
         check(rel.dists)
         step.note = ", ".join(p.name for p in rel.dists)
 
@@ -52,3 +79,7 @@ class Build(Step):
         for p in removed:
             p.unlink()
         return "removed the built files" if removed else None
+
+
+def _import_twine_check() -> None:
+    import twine.commands.check  # noqa: F401
