@@ -71,7 +71,7 @@ class Bench:
                     "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR",
                                                    str(Path.home() / ".cache" / "uv"))}
         for var in ("SLACK_WEBHOOK_URL", "NO_COLOR", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                    "VIRTUAL_ENV", "RELEASE_TASKS_DEBUG"):
+                    "VIRTUAL_ENV", "RELEASE_TASKS_DEBUG", "PYTHONDONTWRITEBYTECODE"):
             self.env.pop(var, None)
         self.editor = work / "editor.py"
         self.editor.write_text(EDITOR.format(python=self.bin / "python"))
@@ -184,8 +184,9 @@ def default_install(work: Path) -> Path:
     venv = work / "venv"
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
     subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
-    subprocess.run([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
-                    str(ROOT)], check=True)
+    # Byte-compiled, as `pip install` leaves it.
+    subprocess.run([uv, "pip", "install", "-q", "--compile-bytecode", "--python",
+                    str(venv / "bin" / "python"), str(ROOT)], check=True)
     return venv
 
 

@@ -214,8 +214,9 @@ def _make(path: Path, reqs: Sequence[str], how: str, tmpdir: Path | None,
         try:
             _run([uv, "venv", "--quiet", "--python", sys.executable, str(path)], env, path.parent)
             if reqs:
-                _run([uv, "pip", "install", "--quiet", "--python", str(_python(path)), *reqs],
-                     env, path.parent)
+                # Compiled once here (as pip does by default), not on every build.
+                _run([uv, "pip", "install", "--quiet", "--compile-bytecode", "--python",
+                      str(_python(path)), *reqs], env, path.parent)
             return "uv"
         except OSError as e:  # the binary cannot run on this platform: pip can
             if echo:
