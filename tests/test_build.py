@@ -69,8 +69,6 @@ def test_the_build_environment_is_made_once_then_reused_until_stale(tmp_path, fa
 
 def test_two_builds_at_once_share_one_environment(tmp_path, home):
     projects = [isolated(tmp_path / n, name=f"pkg{n}") for n in ("a", "b")]
-    for p in projects:
-        p.path.joinpath("pkga" if p.name == "pkga" else "pkgb").mkdir(exist_ok=True)
     procs = [subprocess.Popen([FAB, "build"], cwd=p.path, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
              for p in projects]
