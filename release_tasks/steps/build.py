@@ -16,7 +16,7 @@ class Build(Step):
 
     def describe(self, rel: Release) -> str:
         how = "isolated" if rel.config.build_isolation else "no build isolation"
-        return f"sdist + wheel ({how}) from a checkout of tag {rel.tag} → dist/, twine check"
+        return f"python -m build ({how}) on a checkout of tag {rel.tag} → dist/, twine check"
 
     def check(self, rel: Release, report: Report) -> None:
         from release_tasks.build.builder import readme_problem
