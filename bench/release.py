@@ -122,7 +122,10 @@ class Bench:
 
     def by_uv(self, n: int) -> dict[str, float]:
         proj = self.sample(n, "u")
-        uv = str(self.bin / "uv")
+        # The venv's uv (a dependency of release_tasks), or this interpreter's, for a venv
+        # of an older release_tasks that did not bring uv.
+        uv = next(str(d / "uv") for d in (self.bin, Path(sys.executable).parent)
+                  if (d / "uv").exists())
         today = datetime.date.today().isoformat()
         return self.steps(proj, [
             ("history", [[str(self.bin / "python"), "-c", HISTORY.format(today=today)]]),
