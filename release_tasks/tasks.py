@@ -32,6 +32,7 @@ RELEASE_HELP = {
     "skip_notify": "do not post to Slack",
     "verbose": "show the commands run (secrets redacted)",
     "quiet": "show only warnings, errors and the final line",
+    "fresh_env": "make the isolated build environment anew instead of reusing the cached one",
 }
 
 
@@ -133,14 +134,15 @@ def tag(c, dry_run=False):
     pipeline.single(root, cfg, ui, "tag", Options(dry_run=_dry(c, dry_run)))
 
 
-@task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
+@task(auto_shortflags=False,
+      help={k: RELEASE_HELP[k] for k in ("dry_run", "fresh_env")})
 @_boundary
-def build(c, dry_run=False):
+def build(c, dry_run=False, fresh_env=False):
     """Build sdist and wheel from the current version's tag, then twine check them."""
     from release_tasks.core import pipeline
     from release_tasks.core.release import Options
 
-    root, cfg, ui = _setup(c)
+    root, cfg, ui = _setup(c, fresh_env=True if fresh_env else None)
     pipeline.single(root, cfg, ui, "build", Options(dry_run=_dry(c, dry_run)))
 
 
@@ -198,12 +200,13 @@ def notify_slack(c, version="", dry_run=False):
 @_boundary
 def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=False, push=False,
             notes=None, notes_file=None, skip_history=False, skip_upload=False, skip_docs=False,
-            skip_notify=False, verbose=False, quiet=False):
+            skip_notify=False, verbose=False, quiet=False, fresh_env=False):
     """Release: history, bump, tag, build, upload, docs, Slack. Pushing is left to you."""
     from release_tasks.core import pipeline
     from release_tasks.core.release import Options
 
-    root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet)
+    root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet,
+                           fresh_env=True if fresh_env else None)
     skip = {name for name, on in (("history", skip_history), ("upload", skip_upload),
                                   ("docs", skip_docs), ("notify", skip_notify)) if on}
     options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,

@@ -1,7 +1,8 @@
 """Building the sdist and wheel from the tagged commit, then ``twine check``.
 
-The build runs on an export of the tag (``git archive``), never on the working tree, so
-untracked or modified files cannot leak into a release. Build isolation is on by default.
+The build runs on a checkout of the tag (see checkout.py), never on the working tree, so
+untracked or modified files cannot leak into a release. Build isolation is on by default;
+the isolated environment is cached between releases (see envcache.py).
 """
 
 from __future__ import annotations
@@ -14,26 +15,12 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from release_tasks.core.errors import BuildError
 from release_tasks.core.project import normalize
-
-
-def export(root: Path, ref: str, dest: Path) -> Path:
-    """Write the tree of ``ref`` into ``dest`` (which must exist) and return it."""
-    proc = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", ref],
-                          capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise BuildError(f"cannot export {ref}: {proc.stderr.decode(errors='replace').strip()}",
-                         "does the tag exist? run `fab tag` first")
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
-        archive.extractall(dest, filter="data")
-    return dest
 
 
 def is_dist_of(filename: str, name: str, version: str) -> bool:
@@ -87,86 +74,114 @@ def build_system(src: Path) -> dict[str, Any]:
     return table
 
 
-def installer(preference: str = "auto") -> str:
-    """``uv`` when it is installed (several times faster at making environments), else pip."""
-    if preference in ("pip", "uv"):
-        return preference
-    try:
-        import uv  # noqa: F401 - the PyPI package that ships the uv binary
-
-        return "uv"
-    except ImportError:
-        return "uv" if shutil.which("uv") else "pip"
-
-
-def build(src: Path, name: str, version: str, outdir: Path, isolation: bool = True,
-          echo: Callable[[str], None] | None = None, installer_choice: str = "auto",
+def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
+          isolation: bool = True, echo: Callable[[str], None] | None = None,
+          installer_choice: str = "auto", fresh_env: bool = False,
           env: dict[str, str] | None = None) -> list[Path]:
     """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
 
-    The environment comes from ``build`` (isolated, made with uv or pip); the PEP 517
-    hooks run in one process (see hooks.py for why that saves seconds).
-    """
-    outdir.mkdir(parents=True, exist_ok=True)
-    for stale in dists_for(outdir, name, version):
-        stale.unlink()
-    table = build_system(src)
-    env_vars = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version,
-                "PIP_DISABLE_PIP_VERSION_CHECK": "1", **(env or {})}
-    with contextlib.ExitStack() as stack:
-        python = sys.executable
-        if isolation:
-            from build.env import DefaultIsolatedEnv
+    ``env``: variables the version source wants the backend to see (the pretend-version
+    variables of setuptools_scm, pdm, ...).
 
-            how = installer(installer_choice)
+    The PEP 517 hooks run in one process (see hooks.py for why that saves seconds), in a
+    cached isolated environment. Everything temporary goes under ``scratch`` (the backend
+    gets it as TMPDIR too); the files reach ``outdir`` only once both are built and carry
+    ``version``, so a failed build never leaves wrong or partial files in dist/.
+    """
+    from release_tasks.build import envcache
+
+    table = build_system(src)
+    staging = scratch / "dists"
+    tmp = scratch / "tmp"
+    for folder in (staging, tmp):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    env_vars = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+                "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)}
+    if not (src / ".git").exists():
+        # A checkout of the tag lets setuptools_scm read the version from git, exactly as
+        # `python -m build` would; without git metadata it must be told.
+        env_vars["SETUPTOOLS_SCM_PRETEND_VERSION"] = version
+    env_vars.update(env or {})
+    python = sys.executable
+    requires = list(table["requires"])
+    parts = ["build", table["build-backend"]]
+    extra = envcache.learned(requires, parts) if isolation else []
+    for _attempt in range(3):
+        if isolation:
+            env = envcache.environment([*requires, *extra], key_parts=parts,
+                                       installer_choice=installer_choice, fresh=fresh_env,
+                                       tmpdir=tmp, echo=echo)
+            fresh_env = False  # made fresh once is enough for the retry
             if echo:
-                echo(f"isolated build environment made with {how}: {table['requires']}")
-            env = stack.enter_context(DefaultIsolatedEnv(installer=how))  # type: ignore[arg-type]
-            _install(env, table["requires"])
-            python = env.python_executable
-            env_vars.update(env.make_extra_environ() or {})
-        result_file = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "result.json"
-        cmd = [python, str(Path(__file__).with_name("hooks.py")),
-               table["build-backend"], json.dumps(table.get("backend-path", [])), str(src),
-               str(outdir), str(result_file)]
-        for _attempt in range(2):
-            if echo:
-                echo("$ " + shlex.join(cmd))
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env_vars,
-                                  cwd=src, check=False)
-            if proc.returncode != 0:
-                lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
-                detail = next((x for x in reversed(lines) if "Error" in x or "ERROR" in x),
-                              lines[-1] if lines else f"exit status {proc.returncode}")
-                raise BuildError(f"building the sdist/wheel failed: {detail.strip()[:200]}",
-                                 "run `python -m build` in the project to see it all")
-            result = json.loads(result_file.read_text())
-            if "missing" not in result:
-                break
-            if not isolation:
-                raise BuildError("the build backend needs " + ", ".join(result["missing"]),
-                                 "install them, or turn build_isolation back on")
-            _install(env, result["missing"])
-    dists = dists_for(outdir, name, version)
+                how = f"reused (made with {env.installer})" if env.reused else \
+                    f"made with {env.installer}"
+                echo(f"isolated build environment {how}: {list(env.requirements)} "
+                     f"in {env.path}")
+            python = str(env.python)
+            env_vars.update(env.environ())
+        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo)
+        if "missing" not in result:
+            break
+        if not isolation:
+            raise BuildError("the build backend needs " + ", ".join(result["missing"]),
+                             "install them, or turn build_isolation back on")
+        # The backend asked for more (get_requires_for_build_*): an environment with it
+        # all, remembered for the next release.
+        extra = sorted(set(extra) | set(result["missing"]))
+        envcache.learn(requires, parts, extra)
+    else:
+        raise BuildError(f"the build backend keeps asking for {result['missing']}",
+                         "check the [build-system] requires of the project")
+    dists = dists_for(staging, name, version)
     kinds = sorted("wheel" if p.suffix == ".whl" else "sdist" for p in dists)
     if "sdist" not in kinds or "wheel" not in kinds:
-        got = ", ".join(p.name for p in outdir.iterdir()) or "nothing"
+        got = ", ".join(p.name for p in staging.iterdir()) or "nothing"
         raise BuildError(f"the build did not produce an sdist and a wheel of {name} {version} "
                          f"(got {got})",
                          "check that every file carrying the version is in the bumpversion config")
-    return dists
+    outdir.mkdir(parents=True, exist_ok=True)
+    for stale in dists_for(outdir, name, version):
+        stale.unlink()
+    placed = []
+    for p in dists:
+        placed.append(Path(shutil.move(str(p), outdir / p.name)))
+    return placed
 
 
-def _install(env: Any, requirements: list[str]) -> None:
-    from build import BuildException
+def prepare_environment(root: Path, installer_choice: str = "auto") -> None:
+    """Make the isolated environment the work tree's build-system table asks for, ahead of
+    the build (a background start; failures are left for the build itself to report)."""
+    from release_tasks.build import envcache
 
     try:
-        env.install(requirements)
-    except (BuildException, subprocess.CalledProcessError) as e:
-        raise BuildError(f"cannot install the build requirements {requirements}: "
-                         f"{str(e).splitlines()[0] if str(e) else type(e).__name__}",
-                         "check network access to the package index, or set "
-                         "build_isolation = false") from None
+        table = build_system(root)
+        requires = list(table["requires"])
+        parts = ["build", table["build-backend"]]
+        envcache.environment([*requires, *envcache.learned(requires, parts)],
+                             key_parts=parts, installer_choice=installer_choice)
+    except Exception:  # the build reports it properly, with its hint
+        return
+
+
+def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp: Path,
+               env_vars: dict[str, str], echo: Callable[[str], None] | None) -> dict[str, Any]:
+    result_file = tmp / "result.json"
+    result_file.unlink(missing_ok=True)
+    cmd = [python, str(Path(__file__).with_name("hooks.py")),
+           table["build-backend"], json.dumps(table.get("backend-path", [])), str(src),
+           str(staging), str(result_file), str(tmp / "sdist")]
+    if echo:
+        echo("$ " + shlex.join(cmd))
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env_vars, cwd=src,
+                          check=False, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
+        detail = next((x for x in reversed(lines) if "Error" in x or "ERROR" in x),
+                      lines[-1] if lines else f"exit status {proc.returncode}")
+        raise BuildError(f"building the sdist/wheel failed: {detail.strip()[:200]}",
+                         "run `python -m build` in the project to see it all")
+    return dict(json.loads(result_file.read_text()))
 
 
 def check(dists: list[Path]) -> None:

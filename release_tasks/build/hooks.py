@@ -10,7 +10,10 @@ processes cost two to three seconds more than one on a small package. Here the b
 imported once; the wheel is still built from the unpacked sdist, as ``python -m build``
 does, so a file missing from the sdist still breaks the build instead of the release.
 
-Usage: python hooks.py BACKEND BACKEND_PATH_JSON SOURCE_DIR OUT_DIR RESULT_JSON
+Usage: python hooks.py BACKEND BACKEND_PATH_JSON SOURCE_DIR OUT_DIR RESULT_JSON UNPACK_DIR
+
+UNPACK_DIR (made here) receives the unpacked sdist; it belongs to the caller, who
+removes it, so nothing is left in the system temp dir.
 
 If the backend asks for requirements the environment lacks, the result says so
 (``{"missing": [...]}``) and nothing is built; the caller installs them and runs again.
@@ -23,7 +26,6 @@ import json
 import os
 import sys
 import tarfile
-import tempfile
 
 
 def load_backend(spec: str, backend_path: list[str], source_dir: str):
@@ -54,7 +56,7 @@ def missing(requirements: list[str]) -> list[str]:
 
 
 def main() -> int:
-    spec, backend_path_json, source_dir, out_dir, result_file = sys.argv[1:6]
+    spec, backend_path_json, source_dir, out_dir, result_file, unpacked = sys.argv[1:7]
     source_dir = os.path.abspath(source_dir)
     out_dir = os.path.abspath(out_dir)
     os.chdir(source_dir)
@@ -68,7 +70,7 @@ def main() -> int:
             json.dump({"missing": sorted(set(needed))}, f)
         return 0
     sdist = backend.build_sdist(out_dir, {})
-    unpacked = tempfile.mkdtemp(prefix="release-tasks-sdist-")
+    os.makedirs(unpacked)
     with tarfile.open(os.path.join(out_dir, sdist)) as archive:
         if hasattr(tarfile, "data_filter"):
             archive.extractall(unpacked, filter="data")

@@ -57,6 +57,8 @@ class Config:
     build_isolation: bool = True
     # How isolated build environments are made: "auto" (uv when installed), "uv", "pip".
     build_installer: str = "auto"
+    # Make isolated environments anew instead of reusing the cached ones (--fresh-env).
+    fresh_env: bool = False
     verify_install: bool = False
     # Seconds an index may stay silent (connecting, or during a read) before the step fails
     # with a resumable error: a hung index must not hang the release.

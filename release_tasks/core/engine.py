@@ -45,6 +45,10 @@ class Step:
     def check(self, rel: Release, report: Report) -> None:
         """Add problems to ``report``; must not change anything."""
 
+    def prepare(self, rel: Release) -> None:
+        """Start, in the background, work that needs nothing an earlier step makes (say,
+        an environment), once the release is confirmed; :meth:`run` waits for it."""
+
     def run(self, rel: Release, step: Any) -> None:
         raise NotImplementedError
 

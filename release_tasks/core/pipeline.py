@@ -135,6 +135,8 @@ def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
                       tag_preexisted=git.tag_exists(root, rel.tag))
     journal.save()
     rel.journal = journal
+    for s in steps:
+        s.prepare(rel)
     for s, why in skipped:
         if s.name not in ("dev_bump", "push"):
             ui.skipped(s.name, why)

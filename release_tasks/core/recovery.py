@@ -60,9 +60,10 @@ def undo_local(root: Path, journal: Journal, dist_dir: Path | None = None) -> li
         # They were clean when the release started (pre-flight): HEAD's copy is the user's.
         git.run_git(root, "checkout", "HEAD", "--", *modified)
         undone.append(f"restored {', '.join(Path(p).name for p in modified)}")
-    removed = _remove_built(journal, dist_dir or root / "dist")
+    folder = dist_dir or root / "dist"
+    removed = _remove_built(journal, folder)
     if removed:
-        undone.append(f"removed {', '.join(removed)}")
+        undone.append(f"removed {', '.join(removed)} from {folder.name}/")
     for folder in journal.scratch:
         shutil.rmtree(folder, ignore_errors=True)
     return undone

@@ -94,6 +94,9 @@ class Release:
         self.fresh = False
         self.journal: Journal | None = None
         self._export: Path | None = None
+        self._scratch: Path | None = None
+        # Work started early by Step.prepare, by name; the step's run() waits for it.
+        self.background: dict[str, threading.Thread] = {}
         self._export_lock = threading.Lock()
         # SSH host keys trusted (ssh_trust_unknown_hosts) during this release only, so the
         # upload talks to the host its pre-flight checked: see ssh.connection.PinnedKeys.
@@ -184,17 +187,29 @@ class Release:
         branch = self.branch or "HEAD"
         return f"git push --atomic {self.config.remote} {branch} {self.tag}"
 
-    def export(self) -> Path:
-        """The tagged tree, exported once and shared by the dist and docs builds."""
-        from release_tasks.build.builder import export
+    def scratch(self) -> Path:
+        """This release's one temporary folder; everything temporary goes in it (the tag's
+        checkout, staged dists, the build backend's own TMPDIR), so :meth:`cleanup` leaves
+        nothing behind in the system temp dir, whatever the outcome."""
+        with self._export_lock:
+            if self._scratch is None:
+                self._scratch = Path(tempfile.mkdtemp(prefix="release-tasks-"))
+            return self._scratch
 
+    def export(self) -> Path:
+        """The tagged tree (a checkout with git metadata), made once and shared by the
+        dist and docs builds."""
+        from release_tasks.build.checkout import checkout
+
+        scratch = self.scratch()
         with self._export_lock:
             if self._export is None:
-                tmp = Path(tempfile.mkdtemp(prefix="release-tasks-"))
-                self._export = export(self.root, self.tag, tmp / "src")
+                self._export = checkout(self.root, self.tag, scratch / "src")
             return self._export
 
     def cleanup(self) -> None:
-        if self._export is not None:
-            shutil.rmtree(self._export.parent, ignore_errors=True)
+        with self._export_lock:
+            if self._scratch is not None:
+                shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
             self._export = None

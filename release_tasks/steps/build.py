@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from release_tasks.core.engine import Step
@@ -15,7 +16,7 @@ class Build(Step):
 
     def describe(self, rel: Release) -> str:
         how = "isolated" if rel.config.build_isolation else "no build isolation"
-        return f"python -m build ({how}) on an export of tag {rel.tag} → dist/, twine check"
+        return f"python -m build ({how}) on a checkout of tag {rel.tag} → dist/, twine check"
 
     def check(self, rel: Release, report: Report) -> None:
         from release_tasks.build.builder import readme_problem
@@ -29,19 +30,47 @@ class Build(Step):
         if not git.tag_exists(rel.root, rel.tag):
             report.error(f"tag {rel.tag} does not exist (run `fab tag` first)")
 
+    def prepare(self, rel: Release) -> None:
+        """Make (or find) the isolated build environment while the history is edited: its
+        requirements are known before the tag exists. Only with uv, which keeps its
+        temporary files in its own cache, so an interrupted release leaves nothing."""
+        from release_tasks.build import builder, envcache
+
+        config = rel.config
+        if not config.build_isolation or config.fresh_env or \
+                envcache.installer(config.build_installer) != "uv":
+            return
+        thread = threading.Thread(target=builder.prepare_environment, name="build-env",
+                                  args=(rel.root, config.build_installer), daemon=True)
+        thread.start()
+        rel.background[self.name] = thread
+
     def run(self, rel: Release, step: Any) -> None:
         from release_tasks.build import proof
-        from release_tasks.build.builder import build, check
+        from release_tasks.build.builder import build
 
-        step.update("exporting the tag")
+        # twine (requests, docutils, readme_renderer) takes a while to import: import it
+        # on this core while the backend builds on the other.
+        importer = threading.Thread(target=_import_twine_check, daemon=True)
+        importer.start()
+        early = rel.background.pop(self.name, None)
+        if early is not None:
+            step.update("waiting for the build environment")
+            early.join()
+        step.update("checking out the tag")
         src = rel.export()
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
         rel.dist_before = proof.snapshot(rel.dist_dir)
         try:
             rel.dists = build(src, rel.name, rel.version, rel.dist_dir,
-                              rel.config.build_isolation, echo=rel.ui.detail,
-                              installer_choice=rel.config.build_installer,
+                              rel.scratch() / "build", rel.config.build_isolation,
+                              echo=rel.ui.detail, installer_choice=rel.config.build_installer,
+                              fresh_env=rel.config.fresh_env,
                               env=rel.scheme.build_env(rel.name, rel.version))
+            # Recorded (with their sha256: --resume uploads only these) before the checks,
+            # so a rollback after any later failure removes them.
+            if rel.journal is not None:
+                rel.journal.record_dists(rel.dists)
             step.update("checking the version of what was built")
             proof.prove(rel.dists, rel.name, rel.version)
         except BaseException:
@@ -49,9 +78,10 @@ class Build(Step):
             rel.dists = []
             raise
         step.update("twine check")
+        importer.join()
+        from release_tasks.build.builder import check
+
         check(rel.dists)
-        if rel.journal is not None:
-            rel.journal.record_dists(rel.dists)
         step.note = ", ".join(p.name for p in rel.dists)
 
     def undo(self, rel: Release) -> str | None:
@@ -63,3 +93,7 @@ class Build(Step):
         if rel.dist_before is None:
             proof.remove_new(rel.dist_dir, None)
         return "removed the built files" if removed else None
+
+
+def _import_twine_check() -> None:
+    import twine.commands.check  # noqa: F401
