@@ -78,8 +78,10 @@ class Case:
             open(path, "w").write(text.replace("## {VERSION}", "## {VERSION}\\n\\n- Fixed it.", 1))
             """, shebang=f"#!{sys.executable}")
         self.before = self.proj.state()
+        self.systmp = tmp / "systmp"  # the system temp dir, as fab sees it
+        self.systmp.mkdir()
         self.env = {"EDITOR": str(self.editor), "VISUAL": str(self.editor),
-                    "PYTHONDONTWRITEBYTECODE": "1"}
+                    "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(self.systmp)}
         if self.webhook:
             self.env["SLACK_WEBHOOK_URL"] = self.webhook.url
         hooks = self.proj.path / ".git" / "hooks"
@@ -117,7 +119,7 @@ class Case:
         for name in ("post-commit", "reference-transaction"):
             (self.proj.path / ".git" / "hooks" / name).unlink(missing_ok=True)
         self.env = {"EDITOR": str(self.editor), "VISUAL": str(self.editor),
-                    "PYTHONDONTWRITEBYTECODE": "1"}
+                    "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(self.systmp)}
         if self.proxy is not None:
             self.proxy.failing = False
         if self.webhook is not None:
@@ -244,5 +246,7 @@ def test_an_interrupt_ends_as_before_or_released_once(project, pypi, tmp_path, p
         after = case.proj.state()
         assert after == case.before, (out, resume_out)
         assert not list((case.proj.path / "dist").glob("modernpkg-1.4.3*"))
+        # Whatever the kill left in the temp dir, the next commands removed.
+        assert list(case.systmp.iterdir()) == []
     finally:
         case.close()

@@ -85,6 +85,9 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     if options.dry_run:
         return _release(root, config, ui, options)
     with lock.held(state_dir(root), "release"):
+        previous = Journal.load(root)
+        if previous is not None:
+            recovery.sweep(previous)  # what a killed release left in the temp dir
         if options.resume:
             return resume(root, config, ui, options)
         return _release(root, config, ui, options)

@@ -64,9 +64,19 @@ def undo_local(root: Path, journal: Journal, dist_dir: Path | None = None) -> li
     removed = _remove_built(journal, folder)
     if removed:
         undone.append(f"removed {', '.join(removed)} from {folder.name}/")
+    sweep(journal)
+    return undone
+
+
+def sweep(journal: Journal) -> None:
+    """Remove the temporary folders the journal's release announced (a killed release
+    could not). Called with the repository's lock held, so none of them is in use."""
     for folder in journal.scratch:
         shutil.rmtree(folder, ignore_errors=True)
-    return undone
+    if journal.scratch:
+        journal.scratch = []
+        if journal.path.exists():
+            journal.save()
 
 
 def _remove_built(journal: Journal, dist_dir: Path) -> list[str]:

@@ -194,7 +194,14 @@ class Release:
         with self._export_lock:
             if self._scratch is None:
                 self._scratch = Path(tempfile.mkdtemp(prefix="release-tasks-"))
+                self.announce_scratch(self._scratch)
             return self._scratch
+
+    def announce_scratch(self, folder: Path) -> None:
+        """Record a temporary folder of ours in the journal: if the release is killed, the
+        next command (release, --resume or rollback) removes it."""
+        if self.journal is not None:
+            self.journal.announce(scratch=str(folder))
 
     def export(self) -> Path:
         """The tagged tree (a checkout with git metadata), made once and shared by the

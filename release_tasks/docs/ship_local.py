@@ -12,21 +12,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from release_tasks.core.errors import DocsError
 
 
-def ship_local(html: Path, target: str, latest: bool = True) -> str:
+def ship_local(html: Path, target: str, latest: bool = True,
+               announce: Callable[[Path], None] | None = None) -> str:
     """Copy the built docs into ``target`` (a local folder); point ``latest`` at it if asked.
 
-    Returns where the docs went, with a note when ``latest`` was left alone.
+    ``announce`` hears of the staging folder before it is made, so that a release killed
+    while copying can have it removed by the next command. Returns where the docs went,
+    with a note when ``latest`` was left alone.
     """
     dest = Path(target).expanduser()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
+    staging = dest.parent / f".{dest.name}-{secrets.token_hex(4)}"
+    if announce is not None:
+        announce(staging)
+    staging.mkdir()
     old: Path | None = None
     try:
         shutil.copytree(html, staging, dirs_exist_ok=True)

@@ -73,7 +73,7 @@ class ShipDocs(Step):
         else:
             from release_tasks.docs.ship_local import ship_local
 
-            rel.docs_location = ship_local(html, target, latest)
+            rel.docs_location = ship_local(html, target, latest, announce=rel.announce_scratch)
         if rel.journal is not None:
             rel.journal.docs_location = rel.docs_location
             rel.journal.save()
