@@ -75,6 +75,8 @@ class Release:
         self.date = datetime.date.today().isoformat()
         self.dist_dir = root / "dist"
         self.dists: list[Path] = []
+        # Set when the build step ends (built or failed): the docs wait for its wheel.
+        self.dists_done = threading.Event()
         self.docs_html: Path | None = None
         self.docs_location: str | None = None
         self.uploaded: list[str] = []
@@ -134,10 +136,18 @@ class Release:
         return index.resolve(self.config.repository, self.config.index_url)
 
     @functools.cached_property
-    def docs_dir(self) -> Path | None:
-        from release_tasks.docs import sphinx as docs
+    def docs_source(self) -> Any:
+        """The docs (Sphinx or MkDocs) and their config file; None when there are none."""
+        from release_tasks.docs import find
 
-        return docs.find_dir(self.root, self.config.docs_dir)
+        return find.find(self.root, self.config.docs_dir, self.config.docs_builder)
+
+    @functools.cached_property
+    def docs_env(self) -> Any:
+        """Which environment builds the docs, and why (not made yet)."""
+        from release_tasks.docs import env
+
+        return env.choose(self.docs_source, self.config.docs_isolation)
 
     @property
     def docs_target(self) -> str:

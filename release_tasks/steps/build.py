@@ -32,11 +32,15 @@ class Build(Step):
     def run(self, rel: Release, step: Any) -> None:
         from release_tasks.build.builder import build, check
 
-        step.update("exporting the tag")
-        src = rel.export()
-        step.update(f"building sdist + wheel of {rel.name} {rel.version}")
-        rel.dists = build(src, rel.name, rel.version, rel.dist_dir, rel.config.build_isolation,
-                          echo=rel.ui.detail, installer_choice=rel.config.build_installer)
+        try:
+            step.update("exporting the tag")
+            src = rel.export()
+            step.update(f"building sdist + wheel of {rel.name} {rel.version}")
+            rel.dists = build(src, rel.name, rel.version, rel.dist_dir,
+                              rel.config.build_isolation, echo=rel.ui.detail,
+                              installer_choice=rel.config.build_installer)
+        finally:
+            rel.dists_done.set()  # build_docs, running alongside, waits for the wheel
         step.update("twine check")
         check(rel.dists)
         if rel.journal is not None:

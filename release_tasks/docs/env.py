@@ -1,0 +1,230 @@
+"""The environment the docs are built in: the project's own, made with uv, or this one.
+
+A project that declares what its docs need (see :mod:`release_tasks.docs.requirements`)
+gets an isolated environment with exactly that, the builder, and the project itself, as
+Read the Docs would make it. It is cached under the user cache folder by a hash of those
+requirements and the Python version, so only the first release waits for it; each release
+then installs its own freshly built wheel over it (``--no-deps``), so autodoc and
+``importlib.metadata`` see the version being released. A project that declares nothing,
+or sets ``docs_isolation = false``, builds in the running environment, as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_tasks.core.errors import DocsError
+from release_tasks.docs import requirements
+from release_tasks.docs.find import DocsSource
+
+BUILDER_PACKAGES = {"sphinx": "sphinx", "mkdocs": "mkdocs"}
+# conf.py files that still `import pkg_resources` need a setuptools that has it.
+OLD_SETUPTOOLS = "setuptools<81"
+# Module names whose package is not the module name with dashes.
+PACKAGES = {"yaml": "pyyaml", "PIL": "pillow", "material": "mkdocs-material",
+            "pymdownx": "pymdown-extensions", "mkdocstrings": "mkdocstrings[python]",
+            "include-markdown": "mkdocs-include-markdown-plugin",
+            "macros": "mkdocs-macros-plugin", "redirects": "mkdocs-redirects",
+            "gen-files": "mkdocs-gen-files", "literate-nav": "mkdocs-literate-nav",
+            "section-index": "mkdocs-section-index", "minify": "mkdocs-minify-plugin",
+            "awesome-pages": "mkdocs-awesome-pages-plugin", "bs4": "beautifulsoup4",
+            "git-revision-date-localized": "mkdocs-git-revision-date-localized-plugin"}
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DocsEnv:
+    """Where the builder runs, and why that one (for the plan and the messages)."""
+
+    python: Path
+    isolated: bool
+    why: str
+    path: Path | None = None  # the environment's folder, when isolated
+    key: str = ""
+
+    @property
+    def cached(self) -> bool:
+        return self.path is not None and (self.path / MARKER).is_file()
+
+    def describe(self) -> str:
+        if not self.isolated:
+            return f"the running environment ({self.why})"
+        state = "cached" if self.cached else "new"
+        return f"the project's docs environment from {self.why} ({state})"
+
+
+MARKER = "release-tasks-complete"
+
+
+def cache_root() -> Path:
+    """``~/.cache/release_tasks/docs-envs`` (honours XDG_CACHE_HOME)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("release_tasks")) / "docs-envs"
+
+
+def extra_packages(source: DocsSource) -> list[str]:
+    """The builder, and the quirks real docs need that Read the Docs papers over."""
+    packages = [BUILDER_PACKAGES[source.builder]]
+    if source.builder == "sphinx" and "pkg_resources" in source.config.read_text(
+            encoding="utf-8", errors="replace"):
+        packages.append(OLD_SETUPTOOLS)
+    return packages
+
+
+def choose(source: DocsSource, isolation: bool = True) -> DocsEnv:
+    """Which environment builds these docs; nothing is made yet."""
+    running = Path(sys.executable)
+    if not isolation:
+        return DocsEnv(running, False, "docs_isolation = false")
+    wants = requirements.declared(source)
+    if not wants:
+        return DocsEnv(running, False, "the project declares no docs requirements")
+    key = requirements.cache_key(source, wants, extra_packages(source))
+    path = cache_root() / f"{source.root.name}-{key}"
+    return DocsEnv(_python(path), True, wants.where, path, key)
+
+
+def _python(path: Path) -> Path:
+    return path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _uv() -> str:
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        raise DocsError("uv is needed to make the docs environment, and it is not installed",
+                        "pip install uv, or set docs_isolation = false to build in this "
+                        "environment") from None
+    return str(find_uv_bin())
+
+
+def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEnv:
+    """Make the environment unless the cache has it: requirements, then the project."""
+    if not env.isolated or env.cached:
+        return env
+    assert env.path is not None
+    wants = requirements.declared(source)
+    tmp = env.path.with_name(f".{env.path.name}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    uv = _uv()
+    python = _python(tmp)
+    try:
+        _uv_run([uv, "venv", "-q", "--python", sys.executable, str(tmp)], source.root, echo)
+        # Requirements first, the project over them: a lock file that pins the project's
+        # own older version must not decide which version the docs describe.
+        files = [a for f in wants.files for a in ("-r", str(f))]
+        _uv_run([uv, "pip", "install", "--python", str(python), *files,
+                 *extra_packages(source)], source.root, echo)
+        extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
+        _uv_run([uv, "pip", "install", "--python", str(python), f"{source.root}{extras}"],
+                source.root, echo)
+        (tmp / MARKER).write_text(env.why + "\n", encoding="utf-8")
+        if env.path.exists():  # made meanwhile by another release: keep that one
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.replace(tmp, env.path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return env
+
+
+def install_project(env: DocsEnv, what: Path, root: Path, echo: Echo | None = None) -> None:
+    """The wheel this release built (or the work tree) over the cached environment."""
+    if not env.isolated:
+        return
+    _uv_run([_uv(), "pip", "install", "--python", str(env.python), "--no-deps",
+             "--reinstall", str(what)], root, echo)
+
+
+def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None) -> None:
+    import shlex
+
+    if echo:
+        echo("$ " + shlex.join(cmd))
+    env = {**os.environ}
+    env.pop("VIRTUAL_ENV", None)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise DocsError(f"cannot make the docs environment: {uv_error(proc.stderr, cwd)}",
+                        "fix the docs requirements, or set docs_isolation = false "
+                        "(or --skip-docs)")
+
+
+def uv_error(stderr: str, root: Path) -> str:
+    """uv's own error, made one line: the failing file and line, and the cause."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("Using ", "Resolved "))]
+    picked = [line for line in lines if line.startswith(("error:", "×", "╰─▶", "Caused by:"))
+              or re.match(r"^\S.*\.txt:\d+", line)]
+    text = " ".join(line.removeprefix("error:").strip(" ×╰─▶") for line in picked or lines[-3:])
+    text = re.sub(r"\s+", " ", text.replace(f"{root}{os.sep}", "").replace(str(root), "."))
+    return text.strip()[:300] or "uv failed"
+
+
+@dataclass(frozen=True)
+class Missing:
+    module: str
+    by: str
+    kind: str = ""
+
+    @property
+    def package(self) -> str:
+        top = self.module.split(".")[0]
+        if self.module in PACKAGES or top in PACKAGES:
+            return PACKAGES.get(self.module) or PACKAGES[top]
+        if self.kind == "mkdocs plugin":
+            return f"mkdocs-{self.module}-plugin"
+        if top == "sphinxcontrib" and "." in self.module:
+            return "sphinxcontrib-" + self.module.split(".")[1].replace("_", "-")
+        return top.replace("_", "-")
+
+
+def probe(env: DocsEnv, source: DocsSource) -> list[Missing]:
+    """Load the docs' config in ``env`` and import what it names; raise if the config fails."""
+    # Run as -c, like `python -m sphinx`: the docs folder first on sys.path, not ours.
+    script = Path(__file__).with_name("probe.py").read_text(encoding="utf-8")
+    proc = subprocess.run([str(env.python), "-c", script, source.builder, str(source.config)],
+                          cwd=source.dir, capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    _, marker, payload = proc.stdout.rpartition("@@probe@@")
+    if not marker:
+        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DocsError(f"cannot load {source.relative()} in {env.describe()}: {detail}",
+                        "fix it, or --skip-docs")
+    result = json.loads(payload)
+    error = result.get("error")
+    if error:
+        where = Path(error["file"])
+        shown = source.relative(where) if where.is_absolute() else where.as_posix()
+        line = f", line {error['line']}" if error.get("line") else ""
+        raise DocsError(f"{source.relative()} fails: {error['message']} ({shown}{line})",
+                        "fix it, or --skip-docs")
+    return [Missing(m["module"], m["by"], m.get("kind", "")) for m in result["missing"]]
+
+
+def missing_problem(missing: Missing, env: DocsEnv, source: DocsSource) -> str:
+    """The pre-flight line for a module the docs need and the environment lacks."""
+    package = missing.package
+    if env.isolated:
+        where = env.why.split(" (from ")[0].split(", ")[0]
+        declare = f"declare {package} in {where}" if where.endswith(".txt") else \
+            f"declare {package} in the docs requirements"
+        fix = f"{declare} (pip install {package})"
+    elif env.why.startswith("docs_isolation"):
+        fix = f"pip install {package}"
+    else:
+        fix = f"pip install {package}, or declare it in docs/requirements.txt"
+    return (f"the docs need {missing.module} ({missing.by} in {source.relative()}), which "
+            f"{env.describe()} does not have: {fix}; or release with --skip-docs")
