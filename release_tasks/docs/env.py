@@ -11,19 +11,22 @@ or sets ``docs_isolation = false``, builds in the running environment, as before
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from release_tasks.core.errors import DocsError
 from release_tasks.docs import requirements
 from release_tasks.docs.find import DocsSource
+from release_tasks.docs.output import short_paths
 
 BUILDER_PACKAGES = {"sphinx": "sphinx", "mkdocs": "mkdocs"}
 # conf.py files that still `import pkg_resources` need a setuptools that has it.
@@ -121,14 +124,16 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
     python = _python(tmp)
     try:
         _uv_run([uv, "venv", "-q", "--python", sys.executable, str(tmp)], source.root, echo)
-        # Requirements first, the project over them: a lock file that pins the project's
-        # own older version must not decide which version the docs describe.
-        files = [a for f in wants.files for a in ("-r", str(f))]
-        _uv_run([uv, "pip", "install", "--python", str(python), *files,
-                 *extra_packages(source)], source.root, echo)
-        extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
-        _uv_run([uv, "pip", "install", "--python", str(python), f"{source.root}{extras}"],
-                source.root, echo)
+        with _clean_copy(source.root) as copy:
+            # Requirements first, the project over them: a lock file that pins the
+            # project's own older version must not decide which version the docs describe.
+            files = [a for f in wants.files
+                     for a in ("-r", str(copy / f.relative_to(source.root)))]
+            _uv_run([uv, "pip", "install", "--python", str(python), *files,
+                     *extra_packages(source)], copy, echo, source.root)
+            extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
+            _uv_run([uv, "pip", "install", "--python", str(python), f"{copy}{extras}"],
+                    copy, echo, source.root)
         (tmp / MARKER).write_text(env.why + "\n", encoding="utf-8")
         if env.path.exists():  # made meanwhile by another release: keep that one
             shutil.rmtree(tmp, ignore_errors=True)
@@ -140,6 +145,20 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
     return env
 
 
+@contextlib.contextmanager
+def _clean_copy(root: Path) -> Iterator[Path]:
+    """A clone of the committed tree (with its tags), so that installing the project
+    (``-e .`` lines, ``.[docs]``) never writes egg-info or build/ into the work tree."""
+    with tempfile.TemporaryDirectory(prefix="release-tasks-docs-") as tmp:
+        copy = Path(tmp) / root.name
+        proc = subprocess.run(["git", "clone", "-q", "--shared", str(root), str(copy)],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:  # not a git checkout (or no commit yet): use it as it is
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", "build", "dist"))
+        yield copy
+
+
 def install_project(env: DocsEnv, what: Path, root: Path, echo: Echo | None = None) -> None:
     """The wheel this release built (or the work tree) over the cached environment."""
     if not env.isolated:
@@ -148,7 +167,7 @@ def install_project(env: DocsEnv, what: Path, root: Path, echo: Echo | None = No
              "--reinstall", str(what)], root, echo)
 
 
-def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None) -> None:
+def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = None) -> None:
     import shlex
 
     if echo:
@@ -157,7 +176,10 @@ def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None) -> None:
     env.pop("VIRTUAL_ENV", None)
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
-        raise DocsError(f"cannot make the docs environment: {uv_error(proc.stderr, cwd)}",
+        detail = uv_error(proc.stderr, cwd)
+        if root is not None:
+            detail = detail.replace(f"{root}{os.sep}", "")
+        raise DocsError(f"cannot make the docs environment: {detail}",
                         "fix the docs requirements, or set docs_isolation = false "
                         "(or --skip-docs)")
 
@@ -211,7 +233,15 @@ def probe(env: DocsEnv, source: DocsSource) -> list[Missing]:
         line = f", line {error['line']}" if error.get("line") else ""
         raise DocsError(f"{source.relative()} fails: {error['message']} ({shown}{line})",
                         "fix it, or --skip-docs")
+    broken = result.get("broken") or []
+    if broken:
+        first = broken[0]
+        raise DocsError(f"the docs' {first['by']} ({first['module']}) fails to import in "
+                        f"{env.describe()}: {short_paths(first['message'])[:240]}",
+                        "pin versions that work together in the docs requirements, "
+                        "or --skip-docs")
     return [Missing(m["module"], m["by"], m.get("kind", "")) for m in result["missing"]]
+
 
 
 def missing_problem(missing: Missing, env: DocsEnv, source: DocsSource) -> str:

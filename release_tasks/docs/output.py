@@ -27,8 +27,14 @@ def cause(output: str, root: Path) -> str:
     return _relative(text, root).strip()
 
 
+def short_paths(text: str) -> str:
+    """``.../site-packages/mkdocs/plugins.py`` → ``mkdocs/plugins.py``."""
+    return re.sub(r"(?:/|[A-Za-z]:\\)\S*?[/\\]site-packages[/\\]", "", text)
+
+
 def _relative(text: str, root: Path) -> str:
-    return text.replace(f"{root}{os.sep}", "")
+    """Paths relative to the project, and to site-packages for installed code."""
+    return short_paths(text).replace(f"{root}{os.sep}", "")
 
 
 def _from_traceback(lines: list[str], root: Path) -> str | None:

@@ -25,15 +25,31 @@ SPHINX_THEMES = {"alabaster", "basic", "classic", "sphinxdoc", "scrolls", "agogo
 MKDOCS_PLUGINS = {"search"}
 
 
-def _importable(module: str) -> str | None:
+BROKEN: list[dict[str, Any]] = []  # installed, but fails to import: a problem too
+
+
+def _importable(module: str, by: str = "") -> str | None:
     """None when ``module`` imports; else the name of the module that is missing."""
     try:
         importlib.import_module(module)
     except ModuleNotFoundError as e:
         return e.name or module
-    except Exception:
-        return None
+    except Exception as e:  # installed but broken: say how
+        BROKEN.append({"module": module, "by": by, "message": f"{type(e).__name__}: {e}"})
     return None
+
+
+def _load(group: str, name: str, by: str) -> None:
+    """Load the entry point that provides ``name``: a plugin can be installed yet broken
+    (say, a dependency that needs a newer MkDocs than the one pinned)."""
+    for ep in entry_points(group=group):
+        if ep.name == name:
+            try:
+                ep.load()
+            except Exception as e:
+                BROKEN.append({"module": ep.value.split(":")[0], "by": by,
+                               "message": f"{type(e).__name__}: {e}"})
+            return
 
 
 def _error(exc: BaseException, config: str) -> dict[str, Any]:
@@ -68,7 +84,7 @@ def sphinx(config: str) -> dict[str, Any]:
     missing = []
     extensions = [str(x) for x in namespace.get("extensions") or ()]
     for ext in extensions:
-        name = _importable(ext)
+        name = _importable(ext, f"extension {ext}")
         if name:
             missing.append({"module": name, "by": f"extension {ext}"})
     theme = namespace.get("html_theme")
@@ -97,6 +113,8 @@ def mkdocs(config: str) -> dict[str, Any]:
     name = theme.get("name") if isinstance(theme, dict) else theme
     if isinstance(name, str) and name not in _names("mkdocs.themes"):
         missing.append({"module": name, "by": f"theme {name}", "kind": "mkdocs theme"})
+    elif isinstance(name, str):
+        _load("mkdocs.themes", name, f"theme {name}")
     plugins = data.get("plugins") or []
     names = [next(iter(p)) if isinstance(p, dict) else str(p) for p in plugins] \
         if isinstance(plugins, list) else [str(p) for p in plugins]
@@ -105,13 +123,15 @@ def mkdocs(config: str) -> dict[str, Any]:
         if plugin not in known:
             missing.append({"module": plugin, "by": f"plugin {plugin}",
                             "kind": "mkdocs plugin"})
+        else:
+            _load("mkdocs.plugins", plugin, f"plugin {plugin}")
     extensions = data.get("markdown_extensions") or []
     md = _names("markdown.extensions")
     for ext in extensions:
         ext_name = str(next(iter(ext)) if isinstance(ext, dict) else ext)
         if ext_name in md:
             continue
-        module = _importable(ext_name.split(":")[0])
+        module = _importable(ext_name.split(":")[0], f"markdown extension {ext_name}")
         if module:
             missing.append({"module": module, "by": f"markdown extension {ext_name}"})
     return {"missing": missing}
@@ -123,6 +143,7 @@ def main() -> None:
         result = sphinx(config) if builder == "sphinx" else mkdocs(config)
     except ModuleNotFoundError as e:  # the builder itself is not installed
         result = {"missing": [{"module": e.name, "by": builder}]}
+    result["broken"] = BROKEN
     sys.stdout.flush()
     print("\n@@probe@@" + json.dumps(result))
 
