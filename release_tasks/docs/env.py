@@ -128,7 +128,7 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
             # Requirements first, the project over them: a lock file that pins the
             # project's own older version must not decide which version the docs describe.
             files = [a for f in wants.files
-                     for a in ("-r", str(copy / f.relative_to(source.root)))]
+                     for a in ("-r", f.relative_to(source.root).as_posix())]
             _uv_run([uv, "pip", "install", "--python", str(python), *files,
                      *extra_packages(source)], copy, echo, source.root)
             extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
@@ -185,12 +185,27 @@ def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = No
 
 
 def uv_error(stderr: str, root: Path) -> str:
-    """uv's own error, made one line: the failing file and line, and the cause."""
-    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in stderr.splitlines()]
-    lines = [line for line in lines if line and not line.startswith(("Using ", "Resolved "))]
-    picked = [line for line in lines if line.startswith(("error:", "×", "╰─▶", "Caused by:"))
-              or re.match(r"^\S.*\.txt:\d+", line)]
-    text = " ".join(line.removeprefix("error:").strip(" ×╰─▶") for line in picked or lines[-3:])
+    """uv's own error, made one line: the cause, and the requirements file's line."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line.strip()
+             and not line.startswith(("Using ", "Resolved "))]
+    picked = [line.strip() for line in lines if line.strip().startswith(
+        ("error:", "cause:", "×", "╰─▶", "Caused by:"))]
+    text = ": ".join(line.removeprefix("error:").removeprefix("cause:").strip(" ×╰─▶")
+                    for line in picked or [x.strip() for x in lines[-3:]])
+    where = re.search(r"in `([^`]+)` at position (\d+)", text)
+    if where:  # uv counts characters; people count lines
+        path = root / where.group(1)
+        try:
+            content = path.read_text(encoding="utf-8")
+        except OSError:
+            content = ""
+        offset = int(where.group(2))
+        number = content[:offset].count("\n") + 1
+        bad = content[offset:].split("\n", 1)[0] if content else ""
+        bad = content.splitlines()[number - 1] if content and not bad.strip() else bad
+        text = text.replace(where.group(0), f"in {where.group(1)}, line {number}")
+        text = f"{text} (the line: {bad.strip()})" if bad.strip() else text
     text = re.sub(r"\s+", " ", text.replace(f"{root}{os.sep}", "").replace(str(root), "."))
     return text.strip()[:300] or "uv failed"
 
