@@ -29,10 +29,10 @@ from release_tasks.docs.find import DocsSource
 from release_tasks.docs.output import short_paths
 
 BUILDER_PACKAGES = {"sphinx": "sphinx", "mkdocs": "mkdocs"}
-# conf.py files that still `import pkg_resources` need a setuptools that has it.
 OLD_SETUPTOOLS = "setuptools<81"
 # Module names whose package is not the module name with dashes.
-PACKAGES = {"yaml": "pyyaml", "PIL": "pillow", "material": "mkdocs-material",
+PACKAGES = {"pkg_resources": OLD_SETUPTOOLS, "yaml": "pyyaml", "PIL": "pillow",
+            "material": "mkdocs-material",
             "pymdownx": "pymdown-extensions", "mkdocstrings": "mkdocstrings[python]",
             "include-markdown": "mkdocs-include-markdown-plugin",
             "macros": "mkdocs-macros-plugin", "redirects": "mkdocs-redirects",
@@ -75,11 +75,17 @@ def cache_root() -> Path:
     return Path(user_cache_dir("release_tasks")) / "docs-envs"
 
 
-def extra_packages(source: DocsSource) -> list[str]:
-    """The builder, and the quirks real docs need that Read the Docs papers over."""
+def extra_packages(source: DocsSource, wants: requirements.Declared) -> list[str]:
+    """The builder, and a setuptools that still has ``pkg_resources``.
+
+    Read the Docs' environments come with such a setuptools, and many docs rely on it
+    without knowing: conf.py files and extensions (sphinx-tabs, old MkDocs plugins) that
+    ``import pkg_resources``. Left out when the requirements choose a setuptools.
+    """
     packages = [BUILDER_PACKAGES[source.builder]]
-    if source.builder == "sphinx" and "pkg_resources" in source.config.read_text(
-            encoding="utf-8", errors="replace"):
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in wants.files
+             if f.is_file()]
+    if not any(re.search(r"^\s*setuptools\b", t, re.M | re.I) for t in texts):
         packages.append(OLD_SETUPTOOLS)
     return packages
 
@@ -92,7 +98,7 @@ def choose(source: DocsSource, isolation: bool = True) -> DocsEnv:
     wants = requirements.declared(source)
     if not wants:
         return DocsEnv(running, False, "the project declares no docs requirements")
-    key = requirements.cache_key(source, wants, extra_packages(source))
+    key = requirements.cache_key(source, wants, extra_packages(source, wants))
     path = cache_root() / f"{source.root.name}-{key}"
     return DocsEnv(_python(path), True, wants.where, path, key)
 
@@ -130,7 +136,7 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
             files = [a for f in wants.files
                      for a in ("-r", f.relative_to(source.root).as_posix())]
             _uv_run([uv, "pip", "install", "--python", str(python), *files,
-                     *extra_packages(source)], copy, echo, source.root)
+                     *extra_packages(source, wants)], copy, echo, source.root)
             extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
             _uv_run([uv, "pip", "install", "--python", str(python), f"{copy}{extras}"],
                     copy, echo, source.root)
@@ -261,7 +267,9 @@ def probe(env: DocsEnv, source: DocsSource) -> list[Missing]:
 
 def missing_problem(missing: Missing, env: DocsEnv, source: DocsSource) -> str:
     """The pre-flight line for a module the docs need and the environment lacks."""
-    package = missing.package
+    import shlex
+
+    package = shlex.quote(missing.package)
     if env.isolated:
         where = env.why.split(" (from ")[0].split(", ")[0]
         declare = f"declare {package} in {where}" if where.endswith(".txt") else \

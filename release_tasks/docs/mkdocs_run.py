@@ -46,6 +46,8 @@ def main() -> int:
         if "configuration" in type(e).__name__.lower():
             log.error(message)
             print("Aborted with a configuration error!", file=sys.stderr)
+        elif str(message).startswith("Aborted"):  # strict mode: the warnings say why
+            print(message, file=sys.stderr)
         else:
             print(f"ERROR   -  {message}", file=sys.stderr)
         return 1

@@ -42,14 +42,21 @@ def _from_traceback(lines: list[str], root: Path) -> str | None:
     if not frames:
         return None
     last = frames[-1][0]
+    # The message is the first line after the last frame that is not indented deeper than
+    # it (Sphinx 9 indents its whole traceback; Python's own starts messages at column 0).
+    depth = _indent(lines[last])
     message = next((line.strip() for line in lines[last + 1:]
-                    if not line.startswith((" ", "\t")) and not line.startswith(_NOISE)), None)
+                    if _indent(line) <= depth and not line.strip().startswith(_NOISE)), None)
     if message is None:
         return None
     own = [m for _, m in frames if Path(m.group(1)).is_relative_to(root)
            and "site-packages" not in m.group(1)]
     frame = (own or [frames[-1][1]])[-1]
     return f"{message} ({_relative(frame.group(1), root)}, line {frame.group(2)})"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def _from_heading(lines: list[str]) -> str | None:
