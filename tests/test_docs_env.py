@@ -97,12 +97,14 @@ def test_dry_run_says_which_environment_builds_the_docs_and_why(project, fab, do
     run = fab(proj, "release", "--dry-run", env=env)
     assert run.code == 0, run.out
     assert "making the docs environment from docs/requirements.txt" in run.out
-    assert "in the project's docs environment from docs/requirements.txt (cached)" in run.out
+    assert "in the project's docs environment from docs/requirements.txt (made now, cached " \
+        "for next time)" in run.out
     made = list((Path(docs_envs) / "release_tasks" / "docs-envs").glob("proj-*"))
     assert len(made) == 1 and (made[0] / "bin" / "python").exists()
     # The second time it is found in the cache: nothing is made.
     again = fab(proj, "release", "--dry-run", env=env)
     assert "making the docs environment" not in again.out, again.out
+    assert "from docs/requirements.txt (cached)" in again.out
 
     proj.write("pyproject.toml", proj.read("pyproject.toml") + "docs_isolation = false\n")
     proj.commit("Docs in the running environment")

@@ -12,6 +12,7 @@ or sets ``docs_isolation = false``, builds in the running environment, as before
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -53,6 +54,7 @@ class DocsEnv:
     why: str
     path: Path | None = None  # the environment's folder, when isolated
     key: str = ""
+    made_now: bool = False
 
     @property
     def cached(self) -> bool:
@@ -61,7 +63,8 @@ class DocsEnv:
     def describe(self) -> str:
         if not self.isolated:
             return f"the running environment ({self.why})"
-        state = "cached" if self.cached else "new"
+        state = "made now, cached for next time" if self.made_now else (
+            "cached" if self.cached else "to be made")
         return f"the project's docs environment from {self.why} ({state})"
 
 
@@ -148,7 +151,7 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return env
+    return dataclasses.replace(env, made_now=True)
 
 
 @contextlib.contextmanager
@@ -165,12 +168,17 @@ def _clean_copy(root: Path) -> Iterator[Path]:
         yield copy
 
 
-def install_project(env: DocsEnv, what: Path, root: Path, echo: Echo | None = None) -> None:
-    """The wheel this release built (or the work tree) over the cached environment."""
+def install_project(env: DocsEnv, what: Path, name: str, root: Path,
+                    echo: Echo | None = None) -> None:
+    """The wheel this release built (or the work tree) over the cached environment.
+
+    ``--reinstall-package`` rather than ``--reinstall``: the latter refreshes every cached
+    package and so asks the index again for each one.
+    """
     if not env.isolated:
         return
     _uv_run([_uv(), "pip", "install", "--python", str(env.python), "--no-deps",
-             "--reinstall", str(what)], root, echo)
+             "--reinstall-package", name, str(what)], root, echo)
 
 
 def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = None) -> None:

@@ -51,8 +51,10 @@ class BuildDocs(Step):
             return
         if env.isolated and not env.cached:
             rel.ui.info(f"  making the docs environment from {env.why} (once; cached after)")
-        if report.guard(docs_env.ensure, env, source, rel.ui.detail) is None:
+        env = report.guard(docs_env.ensure, env, source, rel.ui.detail)
+        if env is None:
             return
+        rel.docs_env = env  # the plan then says it was made now
         missing = report.guard(docs_env.probe, env, source)
         for m in missing or ():
             report.error(docs_env.missing_problem(m, env, source))
@@ -71,7 +73,7 @@ class BuildDocs(Step):
             docs_env.ensure(env, source, rel.ui.detail)
             project = self._wheel(rel, step) or src
             step.update(f"installing {project.name} into the docs environment")
-            docs_env.install_project(env, project, rel.root, rel.ui.detail)
+            docs_env.install_project(env, project, rel.name, rel.root, rel.ui.detail)
         config = src / source.config.relative_to(rel.root)
         strict = rel.config.docs_strict or source.fail_on_warning
         out = sphinx.build_dir(rel.root)
