@@ -82,6 +82,18 @@ def test_docs_builder_picks_mkdocs_where_both_exist_and_the_cache_key_follows_th
     assert requirements.cache_key(source, wants, ["mkdocs"]) != key
 
 
+def test_a_readthedocs_mkdocs_section_picks_mkdocs_and_its_strictness(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/conf.py").write_text("")  # an old Sphinx setup left behind
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
+    (tmp_path / ".readthedocs.yml").write_text("version: 2\nmkdocs:\n  fail_on_warning: true\n")
+
+    source = find.find(tmp_path)
+
+    assert (source.builder, source.relative(), source.fail_on_warning) == (
+        "mkdocs", "mkdocs.yml", True)
+
+
 # --- the sample project ------------------------------------------------------------------------
 
 def test_dry_run_says_which_environment_builds_the_docs_and_why(project, fab, docs_envs):

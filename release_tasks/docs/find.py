@@ -73,6 +73,8 @@ def find(root: Path, docs_dir: str | None = None, builder: str | None = None) ->
                         "set docs_builder to sphinx or mkdocs")
     rtd_path, rtd = read_readthedocs(root)
     kinds = (builder,) if builder else BUILDERS
+    if not builder and "mkdocs" in rtd and "sphinx" not in rtd:
+        kinds = ("mkdocs", "sphinx")  # Read the Docs builds this one with MkDocs
     if docs_dir:
         return _configured(root, docs_dir, kinds, rtd)
     for kind in kinds:

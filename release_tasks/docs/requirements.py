@@ -8,11 +8,13 @@ read the same places so that a release builds the docs the way their authors do.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from release_tasks.core.config import read_toml
 from release_tasks.docs.find import DocsSource
@@ -69,6 +71,21 @@ def declared(source: DocsSource) -> Declared:
     return Declared(tuple(files), tuple(extras), ", ".join(names))
 
 
+def _setup_cfg(root: Path) -> Any:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    with contextlib.suppress(configparser.Error):  # a broken one is reported elsewhere
+        parser.read(root / "setup.cfg", encoding="utf-8")
+    return parser
+
+
+def _setup_cfg_requires(root: Path) -> str:
+    if not (root / "setup.cfg").is_file():
+        return ""
+    return _setup_cfg(root).get("options", "install_requires", fallback="")
+
+
 def project_extras(root: Path) -> dict[str, list[str]]:
     """The project's extras and their requirements, from pyproject.toml or setup.cfg."""
     pyproject = root / "pyproject.toml"
@@ -76,15 +93,8 @@ def project_extras(root: Path) -> dict[str, list[str]]:
         extras = read_toml(pyproject).get("project", {}).get("optional-dependencies")
         if isinstance(extras, dict):
             return {str(k): [str(r) for r in v] for k, v in extras.items()}
-    setup_cfg = root / "setup.cfg"
-    if setup_cfg.is_file():
-        import configparser
-
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(setup_cfg, encoding="utf-8")
-        except configparser.Error:
-            return {}
+    if (root / "setup.cfg").is_file():
+        parser = _setup_cfg(root)
         if parser.has_section("options.extras_require"):
             return {k: [line.strip() for line in v.splitlines() if line.strip()]
                     for k, v in parser.items("options.extras_require")}
@@ -117,10 +127,13 @@ def cache_key(source: DocsSource, wants: Declared, extra_packages: list[str]) ->
     for path in wants.files:
         for file in _included(path.resolve(), seen):
             digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    # The project's own dependencies are in the environment too (the wheel goes over them
+    # without its dependencies): a new one must make a new environment.
     pyproject = source.root / "pyproject.toml"
     if pyproject.is_file():
         project = read_toml(pyproject).get("project", {})
         digest.update(repr(project.get("dependencies")).encode())
+    digest.update(repr(_setup_cfg_requires(source.root)).encode())
     extras = project_extras(source.root)
     for extra in wants.extras:
         digest.update(repr(extras.get(extra)).encode())
