@@ -162,7 +162,7 @@ def upload(c, repository=None, dry_run=False):
 @task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
 @_boundary
 def build_docs(c, dry_run=False):
-    """Build the Sphinx HTML docs with the current version."""
+    """Build the HTML docs (Sphinx or MkDocs) with the current version."""
     from release_tasks.core import pipeline
     from release_tasks.core.release import Options
 

@@ -40,6 +40,10 @@ class Config:
     docs_strict: bool = False
     # Whether `latest` moves to a pre-release's docs too (by default only final releases).
     docs_latest_prereleases: bool = False
+    # "sphinx" or "mkdocs" when detection picks the wrong one (default: detected).
+    docs_builder: str | None = None
+    # false: build the docs in the running environment, not the project's own.
+    docs_isolation: bool = True
     slack_channel: str | None = None
     slack_username: str | None = None
     slack_icon_emoji: str | None = None
@@ -109,7 +113,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
                       "quote the value")
 
 
-_CHOICES = {"build_installer": ("auto", "uv", "pip")}
+_CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}
 
 
 def _check_keys(values: Mapping[str, Any], where: str) -> None:

@@ -76,6 +76,8 @@ class Release:
         self.dist_dir = root / "dist"
         self.dists: list[Path] = []
         self.dist_before: set[str] | None = None  # dist/ before the build, for the undo
+        # Set when the build step ends (built or failed): the docs wait for its wheel.
+        self.dists_done = threading.Event()
         self.docs_html: Path | None = None
         self.docs_location: str | None = None
         self.uploaded: list[str] = []
@@ -157,10 +159,18 @@ class Release:
                                      self.config.network_timeout)
 
     @functools.cached_property
-    def docs_dir(self) -> Path | None:
-        from release_tasks.docs import sphinx
+    def docs_source(self) -> Any:
+        """The docs (Sphinx or MkDocs) and their config file; None when there are none."""
+        from release_tasks.docs import find
 
-        return sphinx.find_dir(self.root, self.config.docs_dir)
+        return find.find(self.root, self.config.docs_dir, self.config.docs_builder)
+
+    @functools.cached_property
+    def docs_env(self) -> Any:
+        """Which environment builds the docs, and why (not made yet)."""
+        from release_tasks.docs import env
+
+        return env.choose(self.docs_source, self.config.docs_isolation)
 
     @property
     def docs_target(self) -> str:

@@ -19,23 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from release_tasks.core.errors import DocsError
+from release_tasks.docs.output import cause
 from release_tasks.publish.index import data_dir
-
-CANDIDATES = ("docs", "doc", "docs/source", "doc/source", "documentation")
-
-
-def find_dir(root: Path, configured: str | None = None) -> Path | None:
-    """The folder holding ``conf.py``, or None when the project has no Sphinx docs."""
-    if configured:
-        path = root / configured
-        if not (path / "conf.py").is_file():
-            raise DocsError(f"docs_dir {configured} has no conf.py",
-                            "point docs_dir at the folder holding conf.py")
-        return path
-    for candidate in CANDIDATES:
-        if (root / candidate / "conf.py").is_file():
-            return root / candidate
-    return None
 
 
 def default_target() -> str:
@@ -51,8 +36,9 @@ def build_dir(root: Path) -> Path:
 
 
 def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
-          cwd: Path | None = None, echo: Callable[[str], None] | None = None) -> Path:
-    """Run sphinx-build (HTML, parallel) into ``outdir``; returns ``outdir``.
+          cwd: Path | None = None, echo: Callable[[str], None] | None = None,
+          python: Path | None = None) -> Path:
+    """Run sphinx-build (HTML, parallel) into ``outdir`` with ``python``; returns ``outdir``.
 
     Always a full build: a cached environment skips unchanged pages and so their
     warnings, and ``docs_strict`` must see every warning every time. ``-D version/release``
@@ -64,8 +50,8 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
         if old.exists():
             shutil.rmtree(old)
     outdir.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-d", str(doctrees),
-           "-D", f"version={version}", "-D", f"release={version}"]
+    cmd = [str(python or sys.executable), "-m", "sphinx", "-b", "html", "-q",
+           "-d", str(doctrees), "-D", f"version={version}", "-D", f"release={version}"]
     if strict:
         cmd += ["-W", "--keep-going"]
     parallel = ["-j", "auto"]
@@ -76,16 +62,13 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
         # itself parallel-safe makes Sphinx warn, and -W would fail the release for it.
         proc = _sphinx([*cmd, str(docs_dir), str(outdir)], version, cwd or docs_dir, echo)
     if proc.returncode != 0:
-        lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
-        detail = next((line for line in lines if "ERROR" in line or "WARNING" in line
-                       or "Error" in line), lines[-1] if lines else f"exit {proc.returncode}")
-        # Paths relative to the project: the build may run in a temporary export of the tag.
-        detail = detail.replace(f"{cwd or docs_dir}{os.sep}", "")
+        root = cwd or docs_dir
+        detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
         if strict and "WARNING" in detail:
-            detail += " (docs_strict = true makes warnings errors)"
+            detail += " (docs_strict or fail_on_warning makes warnings errors)"
         shown = docs_dir.relative_to(cwd) if cwd and docs_dir.is_relative_to(cwd) else docs_dir
         flags = "-W --keep-going " if strict else ""
-        raise DocsError(f"sphinx-build failed: {detail.strip()[:240]}",
+        raise DocsError(f"sphinx-build failed: {detail[:300]}",
                         f"run `python -m sphinx -b html {flags}{shown} /tmp/html` to see it all")
     if not (outdir / "index.html").is_file():
         raise DocsError("sphinx-build produced no index.html",

@@ -46,13 +46,26 @@ class Build(Step):
         rel.background[self.name] = thread
 
     def run(self, rel: Release, step: Any) -> None:
-        from release_tasks.build import proof
-        from release_tasks.build.builder import build
-
         # twine (requests, docutils, readme_renderer) takes a while to import: import it
         # on this core while the backend builds on the other.
         importer = threading.Thread(target=_import_twine_check, daemon=True)
         importer.start()
+        try:
+            self._build(rel, step)
+        finally:
+            rel.dists_done.set()  # build_docs, running alongside, waits for the wheel
+        step.update("twine check")
+        importer.join()
+        from release_tasks.build.builder import check
+
+        check(rel.dists)
+        step.note = ", ".join(p.name for p in rel.dists)
+
+    def _build(self, rel: Release, step: Any) -> None:
+        """The sdist and wheel, proven to carry the new version, or nothing new in dist/."""
+        from release_tasks.build import proof
+        from release_tasks.build.builder import build
+
         early = rel.background.pop(self.name, None)
         if early is not None:
             step.update("waiting for the build environment")
@@ -77,12 +90,6 @@ class Build(Step):
             proof.remove_new(rel.dist_dir, rel.dist_before)
             rel.dists = []
             raise
-        step.update("twine check")
-        importer.join()
-        from release_tasks.build.builder import check
-
-        check(rel.dists)
-        step.note = ", ".join(p.name for p in rel.dists)
 
     def undo(self, rel: Release) -> str | None:
         from release_tasks.build import proof

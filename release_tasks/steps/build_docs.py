@@ -1,13 +1,12 @@
-"""build_docs: the docs of the tagged tree."""
+"""build_docs: the docs of the tagged tree, in the project's own docs environment."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from release_tasks.core.engine import Step
-from release_tasks.core.errors import (
-    DocsError,
-)
+from release_tasks.core.errors import DocsError
 from release_tasks.core.release import Release, Report
 
 
@@ -19,8 +18,8 @@ class BuildDocs(Step):
         if "docs" in rel.options.skip:
             return "--skip-docs"
         try:
-            if rel.docs_dir is None:
-                return "no Sphinx docs (no conf.py in docs/ or doc/)"
+            if rel.docs_source is None:
+                return "no Sphinx docs (no conf.py in docs/ or doc/) and no mkdocs.yml"
         except DocsError:
             return None  # reported by check()
         return None
@@ -28,25 +27,74 @@ class BuildDocs(Step):
     def describe(self, rel: Release) -> str:
         from release_tasks.docs import sphinx
 
-        source = rel.docs_dir.relative_to(rel.root).as_posix() if rel.docs_dir else "?"
+        source = rel.docs_source
+        if source is None:
+            return "?"
         out = sphinx.build_dir(rel.root).relative_to(rel.root).as_posix()
-        return f"sphinx-build {source}/ → {out}/ (version {rel.version})"
+        if source.builder == "sphinx":
+            what = f"sphinx-build {source.relative(source.dir)}/"
+        else:
+            what = f"mkdocs build -f {source.relative()}"
+        return f"{what} → {out}/ (version {rel.version}) in {rel.docs_env.describe()}"
 
     def check(self, rel: Release, report: Report) -> None:
-        report.guard(lambda: rel.docs_dir)
+        """Make (or find) the docs environment and load the docs' config in it.
+
+        A theme or extension the environment lacks fails the release here, before any
+        commit, instead of at build_docs after the tag.
+        """
+        from release_tasks.docs import env as docs_env
+
+        source = report.guard(lambda: rel.docs_source)
+        env = report.guard(lambda: rel.docs_env) if source is not None else None
+        if source is None or env is None:
+            return
+        if env.isolated and not env.cached:
+            rel.ui.info(f"  making the docs environment from {env.why} (once; cached after)")
+        env = report.guard(docs_env.ensure, env, source, rel.ui.detail)
+        if env is None:
+            return
+        rel.docs_env = env  # the plan then says it was made now
+        missing = report.guard(docs_env.probe, env, source)
+        for m in missing or ():
+            report.error(docs_env.missing_problem(m, env, source))
 
     def run(self, rel: Release, step: Any) -> None:
-        from release_tasks.docs import sphinx
+        from release_tasks.docs import env as docs_env
+        from release_tasks.docs import mkdocs, sphinx
 
-        assert rel.docs_dir is not None
-        relative = rel.docs_dir.relative_to(rel.root)
+        source, env = rel.docs_source, rel.docs_env
+        assert source is not None
         # In a release the docs come from the tag, like the dists; `fab build_docs` on its
         # own builds the work tree, which is what someone previewing their docs wants.
         src = rel.export() if rel.journal is not None else rel.root
-        rel.docs_html = sphinx.build(src / relative, rel.version, sphinx.build_dir(rel.root),
-                                     strict=rel.config.docs_strict, cwd=src,
-                                     echo=rel.ui.detail)
+        if env.isolated:
+            step.update("docs environment")
+            docs_env.ensure(env, source, rel.ui.detail)
+            project = self._wheel(rel, step) or src
+            step.update(f"installing {project.name} into the docs environment")
+            docs_env.install_project(env, project, rel.name, rel.root, rel.ui.detail)
+        config = src / source.config.relative_to(rel.root)
+        strict = rel.config.docs_strict or source.fail_on_warning
+        out = sphinx.build_dir(rel.root)
+        step.update(f"{source.builder} {rel.version}")
+        if source.builder == "sphinx":
+            rel.docs_html = sphinx.build(config.parent, rel.version, out, strict=strict,
+                                         cwd=src, echo=rel.ui.detail, python=env.python)
+        else:
+            rel.docs_html = mkdocs.build(config, rel.version, out, strict=strict, cwd=src,
+                                         echo=rel.ui.detail, python=env.python)
         if rel.journal is not None:
             rel.journal.docs_html = str(rel.docs_html)
             rel.journal.save()
         step.note = f"{sum(1 for _ in rel.docs_html.rglob('*.html'))} pages"
+
+    @staticmethod
+    def _wheel(rel: Release, step: Any) -> Path | None:
+        """The wheel this release builds: waited for while the build step runs beside us."""
+        if rel.journal is not None and "build" not in rel.journal.done:
+            step.update("waiting for the wheel")
+            rel.dists_done.wait()
+            if not rel.dists:
+                raise DocsError("no wheel to document: the build did not finish", "")
+        return next((p for p in rel.dists if p.suffix == ".whl"), None)

@@ -1,0 +1,291 @@
+"""The environment the docs are built in: the project's own, made with uv, or this one.
+
+A project that declares what its docs need (see :mod:`release_tasks.docs.requirements`)
+gets an isolated environment with exactly that, the builder, and the project itself, as
+Read the Docs would make it. It is cached under the user cache folder by a hash of those
+requirements and the Python version, so only the first release waits for it; each release
+then installs its own freshly built wheel over it (``--no-deps``), so autodoc and
+``importlib.metadata`` see the version being released. A project that declares nothing,
+or sets ``docs_isolation = false``, builds in the running environment, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_tasks.core.errors import DocsError
+from release_tasks.docs import requirements
+from release_tasks.docs.find import DocsSource
+from release_tasks.docs.output import short_paths
+
+BUILDER_PACKAGES = {"sphinx": "sphinx", "mkdocs": "mkdocs"}
+OLD_SETUPTOOLS = "setuptools<81"
+# Module names whose package is not the module name with dashes.
+PACKAGES = {"pkg_resources": OLD_SETUPTOOLS, "yaml": "pyyaml", "PIL": "pillow",
+            "material": "mkdocs-material",
+            "pymdownx": "pymdown-extensions", "mkdocstrings": "mkdocstrings[python]",
+            "include-markdown": "mkdocs-include-markdown-plugin",
+            "macros": "mkdocs-macros-plugin", "redirects": "mkdocs-redirects",
+            "gen-files": "mkdocs-gen-files", "literate-nav": "mkdocs-literate-nav",
+            "section-index": "mkdocs-section-index", "minify": "mkdocs-minify-plugin",
+            "awesome-pages": "mkdocs-awesome-pages-plugin", "bs4": "beautifulsoup4",
+            "git-revision-date-localized": "mkdocs-git-revision-date-localized-plugin"}
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DocsEnv:
+    """Where the builder runs, and why that one (for the plan and the messages)."""
+
+    python: Path
+    isolated: bool
+    why: str
+    path: Path | None = None  # the environment's folder, when isolated
+    key: str = ""
+    made_now: bool = False
+
+    @property
+    def cached(self) -> bool:
+        return self.path is not None and (self.path / MARKER).is_file()
+
+    def describe(self) -> str:
+        if not self.isolated:
+            return f"the running environment ({self.why})"
+        state = "made now, cached for next time" if self.made_now else (
+            "cached" if self.cached else "to be made")
+        return f"the project's docs environment from {self.why} ({state})"
+
+
+MARKER = "release-tasks-complete"
+
+
+def cache_root() -> Path:
+    """``~/.cache/release_tasks/docs-envs`` (honours XDG_CACHE_HOME)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("release_tasks")) / "docs-envs"
+
+
+def extra_packages(source: DocsSource, wants: requirements.Declared) -> list[str]:
+    """The builder, and a setuptools that still has ``pkg_resources``.
+
+    Read the Docs' environments come with such a setuptools, and many docs rely on it
+    without knowing: conf.py files and extensions (sphinx-tabs, old MkDocs plugins) that
+    ``import pkg_resources``. Left out when the requirements choose a setuptools.
+    """
+    packages = [BUILDER_PACKAGES[source.builder]]
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in wants.files
+             if f.is_file()]
+    if not any(re.search(r"^\s*setuptools\b", t, re.M | re.I) for t in texts):
+        packages.append(OLD_SETUPTOOLS)
+    return packages
+
+
+def choose(source: DocsSource, isolation: bool = True) -> DocsEnv:
+    """Which environment builds these docs; nothing is made yet."""
+    running = Path(sys.executable)
+    if not isolation:
+        return DocsEnv(running, False, "docs_isolation = false")
+    wants = requirements.declared(source)
+    if not wants:
+        return DocsEnv(running, False, "the project declares no docs requirements")
+    key = requirements.cache_key(source, wants, extra_packages(source, wants))
+    path = cache_root() / f"{source.root.name}-{key}"
+    return DocsEnv(_python(path), True, wants.where, path, key)
+
+
+def _python(path: Path) -> Path:
+    return path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _uv() -> str:
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        raise DocsError("uv is needed to make the docs environment, and it is not installed",
+                        "pip install uv, or set docs_isolation = false to build in this "
+                        "environment") from None
+    return str(find_uv_bin())
+
+
+def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEnv:
+    """Make the environment unless the cache has it: requirements, then the project."""
+    if not env.isolated or env.cached:
+        return env
+    assert env.path is not None
+    wants = requirements.declared(source)
+    tmp = env.path.with_name(f".{env.path.name}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    uv = _uv()
+    python = _python(tmp)
+    try:
+        _uv_run([uv, "venv", "-q", "--python", sys.executable, str(tmp)], source.root, echo)
+        with _clean_copy(source.root) as copy:
+            # Requirements first, the project over them: a lock file that pins the
+            # project's own older version must not decide which version the docs describe.
+            files = [a for f in wants.files
+                     for a in ("-r", f.relative_to(source.root).as_posix())]
+            _uv_run([uv, "pip", "install", "--python", str(python), *files,
+                     *extra_packages(source, wants)], copy, echo, source.root)
+            extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
+            _uv_run([uv, "pip", "install", "--python", str(python), f"{copy}{extras}"],
+                    copy, echo, source.root)
+        (tmp / MARKER).write_text(env.why + "\n", encoding="utf-8")
+        if env.path.exists():  # made meanwhile by another release: keep that one
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.replace(tmp, env.path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dataclasses.replace(env, made_now=True)
+
+
+@contextlib.contextmanager
+def _clean_copy(root: Path) -> Iterator[Path]:
+    """A clone of the committed tree (with its tags), so that installing the project
+    (``-e .`` lines, ``.[docs]``) never writes egg-info or build/ into the work tree."""
+    with tempfile.TemporaryDirectory(prefix="release-tasks-docs-") as tmp:
+        copy = Path(tmp) / root.name
+        proc = subprocess.run(["git", "clone", "-q", "--shared", str(root), str(copy)],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:  # not a git checkout (or no commit yet): use it as it is
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", "build", "dist"))
+        yield copy
+
+
+def install_project(env: DocsEnv, what: Path, name: str, root: Path,
+                    echo: Echo | None = None) -> None:
+    """The wheel this release built (or the work tree) over the cached environment.
+
+    ``--reinstall-package`` rather than ``--reinstall``: the latter refreshes every cached
+    package and so asks the index again for each one.
+    """
+    if not env.isolated:
+        return
+    _uv_run([_uv(), "pip", "install", "--python", str(env.python), "--no-deps",
+             "--reinstall-package", name, str(what)], root, echo)
+
+
+def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = None) -> None:
+    import shlex
+
+    if echo:
+        echo("$ " + shlex.join(cmd))
+    env = {**os.environ}
+    env.pop("VIRTUAL_ENV", None)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        detail = uv_error(proc.stderr, cwd)
+        if root is not None:
+            detail = detail.replace(f"{root}{os.sep}", "")
+        raise DocsError(f"cannot make the docs environment: {detail}",
+                        "fix the docs requirements, or set docs_isolation = false "
+                        "(or --skip-docs)")
+
+
+def uv_error(stderr: str, root: Path) -> str:
+    """uv's own error, made one line: the cause, and the requirements file's line."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line.strip()
+             and not line.startswith(("Using ", "Resolved "))]
+    picked = [line.strip() for line in lines if line.strip().startswith(
+        ("error:", "cause:", "×", "╰─▶", "Caused by:"))]
+    text = ": ".join(line.removeprefix("error:").removeprefix("cause:").strip(" ×╰─▶")
+                    for line in picked or [x.strip() for x in lines[-3:]])
+    where = re.search(r"in `([^`]+)` at position (\d+)", text)
+    if where:  # uv counts characters; people count lines
+        path = root / where.group(1)
+        try:
+            content = path.read_text(encoding="utf-8")
+        except OSError:
+            content = ""
+        offset = int(where.group(2))
+        number = content[:offset].count("\n") + 1
+        bad = content[offset:].split("\n", 1)[0] if content else ""
+        bad = content.splitlines()[number - 1] if content and not bad.strip() else bad
+        text = text.replace(where.group(0), f"in {where.group(1)}, line {number}")
+        text = f"{text} (the line: {bad.strip()})" if bad.strip() else text
+    text = re.sub(r"\s+", " ", text.replace(f"{root}{os.sep}", "").replace(str(root), "."))
+    return text.strip()[:300] or "uv failed"
+
+
+@dataclass(frozen=True)
+class Missing:
+    module: str
+    by: str
+    kind: str = ""
+
+    @property
+    def package(self) -> str:
+        top = self.module.split(".")[0]
+        if self.module in PACKAGES or top in PACKAGES:
+            return PACKAGES.get(self.module) or PACKAGES[top]
+        if self.kind == "mkdocs plugin":
+            return f"mkdocs-{self.module}-plugin"
+        if top == "sphinxcontrib" and "." in self.module:
+            return "sphinxcontrib-" + self.module.split(".")[1].replace("_", "-")
+        return top.replace("_", "-")
+
+
+def probe(env: DocsEnv, source: DocsSource) -> list[Missing]:
+    """Load the docs' config in ``env`` and import what it names; raise if the config fails."""
+    # Run as -c, like `python -m sphinx`: the docs folder first on sys.path, not ours.
+    script = Path(__file__).with_name("probe.py").read_text(encoding="utf-8")
+    proc = subprocess.run([str(env.python), "-c", script, source.builder, str(source.config)],
+                          cwd=source.dir, capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    _, marker, payload = proc.stdout.rpartition("@@probe@@")
+    if not marker:
+        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DocsError(f"cannot load {source.relative()} in {env.describe()}: {detail}",
+                        "fix it, or --skip-docs")
+    result = json.loads(payload)
+    error = result.get("error")
+    if error:
+        where = Path(error["file"])
+        shown = source.relative(where) if where.is_absolute() else where.as_posix()
+        line = f", line {error['line']}" if error.get("line") else ""
+        raise DocsError(f"{source.relative()} fails: {error['message']} ({shown}{line})",
+                        "fix it, or --skip-docs")
+    broken = result.get("broken") or []
+    if broken:
+        first = broken[0]
+        raise DocsError(f"the docs' {first['by']} ({first['module']}) fails to import in "
+                        f"{env.describe()}: {short_paths(first['message'])[:240]}",
+                        "pin versions that work together in the docs requirements, "
+                        "or --skip-docs")
+    return [Missing(m["module"], m["by"], m.get("kind", "")) for m in result["missing"]]
+
+
+
+def missing_problem(missing: Missing, env: DocsEnv, source: DocsSource) -> str:
+    """The pre-flight line for a module the docs need and the environment lacks."""
+    import shlex
+
+    package = shlex.quote(missing.package)
+    if env.isolated:
+        where = env.why.split(" (from ")[0].split(", ")[0]
+        declare = f"declare {package} in {where}" if where.endswith(".txt") else \
+            f"declare {package} in the docs requirements"
+        fix = f"{declare} (pip install {package})"
+    elif env.why.startswith("docs_isolation"):
+        fix = f"pip install {package}"
+    else:
+        fix = f"pip install {package}, or declare it in docs/requirements.txt"
+    return (f"the docs need {missing.module} ({missing.by} in {source.relative()}), which "
+            f"{env.describe()} does not have: {fix}; or release with --skip-docs")

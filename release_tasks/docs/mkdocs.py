@@ -1,0 +1,51 @@
+"""Building MkDocs docs, the way ``mkdocs build`` does, in the docs environment.
+
+``--strict`` only when the project asks for it (``docs_strict``, or Read the Docs'
+``mkdocs.fail_on_warning``; a ``strict: true`` in mkdocs.yml applies by itself), as a
+warning-free build is the project's rule to set, not ours. The site goes where Sphinx's
+HTML goes, so shipping, ``latest`` and the summary's link treat both alike.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from release_tasks.core.errors import DocsError
+from release_tasks.docs.output import cause
+
+
+def build(config: Path, version: str, outdir: Path, strict: bool = False,
+          cwd: Path | None = None, echo: Callable[[str], None] | None = None,
+          python: Path | None = None) -> Path:
+    """Build the site of ``config`` (mkdocs.yml) into ``outdir``; returns ``outdir``."""
+    if outdir.exists():
+        shutil.rmtree(outdir)
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    # Run as -c, like `python -m mkdocs`: our own folder must not shadow `mkdocs`.
+    runner = Path(__file__).with_name("mkdocs_run.py").read_text(encoding="utf-8")
+    cmd = [str(python or sys.executable), "-c", runner, str(config), str(outdir), version]
+    if strict:
+        cmd.append("--strict")
+    if echo:
+        echo("$ " + shlex.join([*cmd[:1], "-c", "<mkdocs_run.py>", *cmd[3:]]))
+    root = cwd or config.parent
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=config.parent,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=False)
+    if proc.returncode != 0:
+        detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
+        if "strict" in proc.stderr and "WARNING" in detail:
+            detail += " (strict mode makes warnings errors)"
+        flag = " --strict" if strict else ""
+        shown = config.relative_to(root) if config.is_relative_to(root) else config
+        raise DocsError(f"mkdocs build failed: {detail[:300]}",
+                        f"run `mkdocs build{flag} -f {shown}` to see it all")
+    if not (outdir / "index.html").is_file():
+        raise DocsError("mkdocs build produced no index.html",
+                        "check the docs' nav and docs_dir in mkdocs.yml")
+    return outdir
