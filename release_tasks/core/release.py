@@ -168,9 +168,9 @@ class Release:
     @functools.cached_property
     def docs_env(self) -> Any:
         """Which environment builds the docs, and why (not made yet)."""
-        from release_tasks.docs import env
+        from release_tasks.docs import environment
 
-        return env.choose(self.docs_source, self.config.docs_isolation)
+        return environment.choose(self.docs_source, self.config.docs_isolation)
 
     @property
     def docs_target(self) -> str:

@@ -25,21 +25,19 @@ SPHINX_THEMES = {"alabaster", "basic", "classic", "sphinxdoc", "scrolls", "agogo
 MKDOCS_PLUGINS = {"search"}
 
 
-BROKEN: list[dict[str, Any]] = []  # installed, but fails to import: a problem too
-
-
-def _importable(module: str, by: str = "") -> str | None:
-    """None when ``module`` imports; else the name of the module that is missing."""
+def _importable(module: str, broken: list[dict[str, Any]], by: str = "") -> str | None:
+    """None when ``module`` imports; else the name of the module that is missing. One that
+    is installed but fails to import goes into ``broken``: a problem too."""
     try:
         importlib.import_module(module)
     except ModuleNotFoundError as e:
         return e.name or module
     except Exception as e:  # installed but broken: say how
-        BROKEN.append({"module": module, "by": by, "message": f"{type(e).__name__}: {e}"})
+        broken.append({"module": module, "by": by, "message": f"{type(e).__name__}: {e}"})
     return None
 
 
-def _load(group: str, name: str, by: str) -> None:
+def _load(group: str, name: str, by: str, broken: list[dict[str, Any]]) -> None:
     """Load the entry point that provides ``name``: a plugin can be installed yet broken
     (say, a dependency that needs a newer MkDocs than the one pinned)."""
     for ep in entry_points(group=group):
@@ -47,7 +45,7 @@ def _load(group: str, name: str, by: str) -> None:
             try:
                 ep.load()
             except Exception as e:
-                BROKEN.append({"module": ep.value.split(":")[0], "by": by,
+                broken.append({"module": ep.value.split(":")[0], "by": by,
                                "message": f"{type(e).__name__}: {e}"})
             return
 
@@ -66,7 +64,7 @@ def _names(group: str) -> set[str]:
     return {ep.name for ep in entry_points(group=group)}
 
 
-def sphinx(config: str) -> dict[str, Any]:
+def sphinx(config: str, broken: list[dict[str, Any]]) -> dict[str, Any]:
     """Execute conf.py like Sphinx (its folder current, ``tags`` defined), then import."""
     from sphinx.util.tags import Tags
 
@@ -79,12 +77,12 @@ def sphinx(config: str) -> dict[str, Any]:
         exec(code, namespace)
     except ModuleNotFoundError as e:
         return {"missing": [{"module": e.name, "by": "conf.py"}]}
-    except BaseException as e:
+    except (Exception, SystemExit) as e:  # whatever the config raises is its error
         return {"error": _error(e, config)}
     missing = []
     extensions = [str(x) for x in namespace.get("extensions") or ()]
     for ext in extensions:
-        name = _importable(ext, f"extension {ext}")
+        name = _importable(ext, broken, f"extension {ext}")
         if name:
             missing.append({"module": name, "by": f"extension {ext}"})
     theme = namespace.get("html_theme")
@@ -94,19 +92,19 @@ def sphinx(config: str) -> dict[str, Any]:
         paths = [os.path.join(here, str(p)) for p in namespace.get("html_theme_path") or ()]
         on_path = any(os.path.isdir(os.path.join(p, theme)) for p in paths)
         # An extension may register the theme itself (pallets_sphinx_themes does).
-        if not on_path and _importable(theme) and not third_party:
+        if not on_path and _importable(theme, broken) and not third_party:
             missing.append({"module": theme, "by": f"html_theme {theme}"})
     return {"missing": missing}
 
 
-def mkdocs(config: str) -> dict[str, Any]:
+def mkdocs(config: str, broken: list[dict[str, Any]]) -> dict[str, Any]:
     """Read mkdocs.yml with MkDocs' own loader (``!ENV``, ``INHERIT``), then import."""
     from mkdocs.utils import yaml_load
 
     try:
         with open(config, "rb") as f:
             data = yaml_load(f) or {}
-    except BaseException as e:
+    except (Exception, SystemExit) as e:  # whatever the config raises is its error
         return {"error": _error(e, config)}
     missing = []
     theme = data.get("theme")
@@ -114,7 +112,7 @@ def mkdocs(config: str) -> dict[str, Any]:
     if isinstance(name, str) and name not in _names("mkdocs.themes"):
         missing.append({"module": name, "by": f"theme {name}", "kind": "mkdocs theme"})
     elif isinstance(name, str):
-        _load("mkdocs.themes", name, f"theme {name}")
+        _load("mkdocs.themes", name, f"theme {name}", broken)
     plugins = data.get("plugins") or []
     names = [next(iter(p)) if isinstance(p, dict) else str(p) for p in plugins] \
         if isinstance(plugins, list) else [str(p) for p in plugins]
@@ -124,14 +122,15 @@ def mkdocs(config: str) -> dict[str, Any]:
             missing.append({"module": plugin, "by": f"plugin {plugin}",
                             "kind": "mkdocs plugin"})
         else:
-            _load("mkdocs.plugins", plugin, f"plugin {plugin}")
+            _load("mkdocs.plugins", plugin, f"plugin {plugin}", broken)
     extensions = data.get("markdown_extensions") or []
     md = _names("markdown.extensions")
     for ext in extensions:
         ext_name = str(next(iter(ext)) if isinstance(ext, dict) else ext)
         if ext_name in md:
             continue
-        module = _importable(ext_name.split(":")[0], f"markdown extension {ext_name}")
+        module = _importable(ext_name.split(":")[0], broken,
+                             f"markdown extension {ext_name}")
         if module:
             missing.append({"module": module, "by": f"markdown extension {ext_name}"})
     return {"missing": missing}
@@ -139,11 +138,12 @@ def mkdocs(config: str) -> dict[str, Any]:
 
 def main() -> None:
     builder, config = sys.argv[1], sys.argv[2]
+    broken: list[dict[str, Any]] = []  # installed, but fails to import: a problem too
     try:
-        result = sphinx(config) if builder == "sphinx" else mkdocs(config)
+        result = sphinx(config, broken) if builder == "sphinx" else mkdocs(config, broken)
     except ModuleNotFoundError as e:  # the builder itself is not installed
         result = {"missing": [{"module": e.name, "by": builder}]}
-    result["broken"] = BROKEN
+    result["broken"] = broken
     sys.stdout.flush()
     print("\n@@probe@@" + json.dumps(result))
 

@@ -43,7 +43,7 @@ class BuildDocs(Step):
         A theme or extension the environment lacks fails the release here, before any
         commit, instead of at build_docs after the tag.
         """
-        from release_tasks.docs import env as docs_env
+        from release_tasks.docs import environment
 
         source = report.guard(lambda: rel.docs_source)
         env = report.guard(lambda: rel.docs_env) if source is not None else None
@@ -51,17 +51,16 @@ class BuildDocs(Step):
             return
         if env.isolated and not env.cached:
             rel.ui.info(f"  making the docs environment from {env.why} (once; cached after)")
-        env = report.guard(docs_env.ensure, env, source, rel.ui.detail)
+        env = report.guard(environment.ensure, env, source, rel.ui.detail)
         if env is None:
             return
         rel.docs_env = env  # the plan then says it was made now
-        missing = report.guard(docs_env.probe, env, source)
+        missing = report.guard(environment.probe, env, source)
         for m in missing or ():
-            report.error(docs_env.missing_problem(m, env, source))
+            report.error(environment.missing_problem(m, env, source))
 
     def run(self, rel: Release, step: Any) -> None:
-        from release_tasks.docs import env as docs_env
-        from release_tasks.docs import mkdocs, sphinx
+        from release_tasks.docs import environment, mkdocs, sphinx
 
         source, env = rel.docs_source, rel.docs_env
         assert source is not None
@@ -70,10 +69,10 @@ class BuildDocs(Step):
         src = rel.export() if rel.journal is not None else rel.root
         if env.isolated:
             step.update("docs environment")
-            docs_env.ensure(env, source, rel.ui.detail)
+            environment.ensure(env, source, rel.ui.detail)
             project = self._wheel(rel, step) or src
             step.update(f"installing {project.name} into the docs environment")
-            docs_env.install_project(env, project, rel.name, rel.root, rel.ui.detail)
+            environment.install_project(env, project, rel.name, rel.root, rel.ui.detail)
         config = src / source.config.relative_to(rel.root)
         strict = rel.config.docs_strict or source.fail_on_warning
         out = sphinx.build_dir(rel.root)
