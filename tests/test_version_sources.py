@@ -113,6 +113,12 @@ def test_every_file_carrying_the_version_is_bumped_together(tmp_path):
                         '[project]\nname = "fl"\ndynamic = ["version"]\n',
       "src/fl/__init__.py": '"""Flit."""\n__version__ = "1.0.0"\n'},
      "src/fl/__init__.py __version__", ("src/fl/__init__.py", '__version__ = "1.0.1"')),
+    ({"pyproject.toml": '[build-system]\nbuild-backend = "flit_core.buildapi"\n'
+                        '[project]\nname = "ar"\ndynamic = ["version"]\n',
+      "ar/__init__.py": "from ._version import __version__\n",
+      "ar/_version.py": '__version__ = "1.0.0"\n'},
+     "ar/__init__.py → ar/_version.py __version__",
+     ("ar/_version.py", '__version__ = "1.0.1"')),
     ({"setup.cfg": "[metadata]\nname = sc\nversion = attr: sc.about.__version__\n",
       "sc/__init__.py": "", "sc/about.py": "__version__ = '1.0.0'\n"},
      "setup.cfg version = attr: → sc/about.py __version__",
