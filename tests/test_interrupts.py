@@ -61,10 +61,13 @@ class Case:
         self.tmp = tmp
         self.marker = tmp / f"{phase}.reached"
         self.pypi = pypi
-        self.proxy = FlakyProxy(pypi.url, status=500, stall=600) if phase == "upload" else None
+        self.proxy = FlakyProxy(pypi.url, status=500, stall=600) \
+            if phase in ("upload", "docs_ship") else None
         self.webhook = Receiver(answers=[600]) if phase == "notify" else None
         index = self.proxy.url if self.proxy else pypi.url
-        self.proj = project("modern", tool_cfg=f'repository = "{index}"\n')
+        self.site = tmp / "site"  # docs_target: the docs ship while the upload hangs
+        self.proj = project("modern", tool_cfg=f'repository = "{index}"\n'
+                            f'docs_target = "{self.site}/{{name}}/{{version}}"\n')
         self.proj.write("_backend/slow_backend.py", SLOW_BACKEND)
         self.proj.write("pyproject.toml", self.proj.read("pyproject.toml").replace(
             'build-backend = "setuptools.build_meta"',
@@ -133,8 +136,10 @@ class Case:
 
 
 def start(case: Case, how: str) -> subprocess.Popen:
-    args = [FAB, "release", "--yes", "--skip-docs", "--notes", "- Fixed it."] \
-        if case.phase != "editor" else [FAB, "release", "--yes", "--skip-docs"]
+    args = [FAB, "release", "--yes", "--notes", "- Fixed it."] \
+        if case.phase != "editor" else [FAB, "release", "--yes"]
+    if case.phase != "docs_ship":
+        args.append("--skip-docs")
     env = {**os.environ, **case.env}
     if how != "pty":
         return subprocess.Popen(args, cwd=case.proj.path, env=env, stdin=subprocess.DEVNULL,
@@ -203,11 +208,14 @@ def state_of(case: Case) -> str:
                 and changelog.count(f"## {VERSION}") == 1
                 and case.pypi.files() == EXPECTED
                 and proj.git("status", "--porcelain") == case.before["status"]
-                and proj.git("rev-list", "--count", f"{case.before['head']}..HEAD") == "2")
+                and proj.git("rev-list", "--count", f"{case.before['head']}..HEAD") == "2"
+                and (case.phase != "docs_ship"
+                     or (case.site / "modernpkg" / VERSION / "index.html").is_file()))
     return "released once" if released else "neither"
 
 
-PHASES = ["editor", "history_commit", "bump_commit", "tag", "build", "upload", "notify"]
+PHASES = ["editor", "history_commit", "bump_commit", "tag", "build", "upload", "docs_ship",
+          "notify"]
 SIGNALS = ["sigint", "sigkill", "pty"]
 
 

@@ -181,26 +181,28 @@ def _run_stage(rel: Release, stage: list[Step]) -> list[tuple[Step, BaseExceptio
             return [(stage[0], e)]
         return []
     errors: dict[str, BaseException] = {}
+    # Completion is told by events, not Thread.is_alive(): on Python 3.11 a join() cut
+    # short by Ctrl-C can mark a thread that is still running as stopped (bpo-45274).
+    ended = {s.name: threading.Event() for s in stage}
 
     def target(s: Step) -> None:
         try:
             run_one(s)
         except BaseException as e:
             errors[s.name] = e
+        finally:
+            ended[s.name].set()
 
-    threads = [threading.Thread(target=target, args=(s,), name=f"step-{s.name}", daemon=True)
-               for s in stage]
-    for thread in threads:
-        thread.start()
+    for s in stage:
+        threading.Thread(target=target, args=(s,), name=f"step-{s.name}", daemon=True).start()
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.1)
+        for event in ended.values():
+            while not event.wait(0.1):
+                pass
     except KeyboardInterrupt as stop:
-        for thread in threads:
-            thread.join(1.0)
-        return [(s, stop) for s, thread in zip(stage, threads, strict=True)
-                if thread.is_alive() or s.name in errors]
+        for event in ended.values():
+            event.wait(1.0)
+        return [(s, stop) for s in stage if not ended[s.name].is_set() or s.name in errors]
     return [(s, errors[s.name]) for s in stage if s.name in errors]
 
 
