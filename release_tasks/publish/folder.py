@@ -2,7 +2,7 @@
 that pip installs from with ``--index-url file:///path/simple``.
 
 Layout: ``simple/<project>/<file>`` with an ``index.html`` per project and at the top, and
-``.sha256/<project>/<file>`` beside ``simple/`` recording each file's hash when it was
+``.sha256/<project>/<file>.sha256`` beside ``simple/`` recording each file's hash when it was
 added (outside ``simple/``: what pip and people browse holds only the index itself).
 The recorded hash is what the pages and the "same content?" rule use, so an upload reads
 only the files it adds, never every file already released (an index of years of releases
@@ -29,8 +29,8 @@ from release_tasks.publish.index import Repository, sha256
 
 
 def _record(path: Path) -> Path:
-    """``<index>/.sha256/<project>/<file>`` for ``<index>/simple/<project>/<file>``."""
-    return path.parent.parent.parent / ".sha256" / path.parent.name / path.name
+    """``<index>/.sha256/<project>/<file>.sha256`` for ``<index>/simple/<project>/<file>``."""
+    return path.parent.parent.parent / ".sha256" / path.parent.name / f"{path.name}.sha256"
 
 
 def recorded_sha256(path: Path) -> str | None:
