@@ -56,3 +56,29 @@ def test_no_history_file_names_the_setting_and_the_flag(tmp_path):
         discovery.find(tmp_path)
     assert "no history file found" in str(err.value)
     assert "history_file" in err.value.hint and "--skip-history" in err.value.hint
+
+
+def test_no_history_file_but_notes_given_releases_with_the_notes_in_the_tag(project, fab):
+    proj = project("modern")
+    proj.git("rm", "-q", "CHANGELOG.md")
+    proj.commit("No history file here")
+
+    run = fab(proj, "release", "--yes", "--skip-docs", "--notes", "- A real note.")
+
+    assert run.code == 0, run.out
+    assert "no history file; the --notes go into the tag message" in run.out
+    assert proj.tags() == ["1.4.3"]
+    assert "- A real note." in proj.git("tag", "-l", "--format=%(contents)", "1.4.3")
+    assert not (proj.path / "CHANGELOG.md").exists()
+
+
+def test_no_history_file_and_no_notes_names_the_fixes(project, fab):
+    proj = project("modern")
+    proj.git("rm", "-q", "CHANGELOG.md")
+    proj.commit("No history file here")
+
+    run = fab(proj, "release", "--yes", "--skip-docs")
+
+    assert run.code == 1
+    assert "no history file found" in run.out
+    assert "history_file" in run.out and "--skip-history" in run.out

@@ -74,7 +74,15 @@ class EditHistory(CommitStep):
     name = "edit_history"
 
     def skip_reason(self, rel: Release) -> str | None:
-        return "--skip-history" if "history" in rel.options.skip else None
+        if "history" in rel.options.skip:
+            return "--skip-history"
+        if self._has_notes(rel):
+            try:
+                _target(rel)
+            except HistoryError:
+                # Nowhere to write them: the notes still go into the tag and the message.
+                return "no history file; the --notes go into the tag message and Slack"
+        return None
 
     def _notes(self, rel: Release) -> str | None:
         if rel.options.notes is not None:

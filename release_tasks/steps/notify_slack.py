@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from release_tasks.core.engine import Step
@@ -75,7 +76,14 @@ class Notify(Step):
         try:
             return formats.release_notes(rel.root, rel.history_path, rel.version)
         except (HistoryError, OSError):
-            return "", "md"
+            # No history file: the notes given on the command line, if any.
+            given = rel.options.notes
+            if given is None and rel.options.notes_file:
+                try:
+                    given = Path(rel.options.notes_file).read_text(encoding="utf-8")
+                except OSError:
+                    given = None
+            return (given or "").strip(), "md"
 
     def _docs_url(self, rel: Release) -> str | None:
         from release_tasks.docs import sphinx
