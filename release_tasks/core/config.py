@@ -133,17 +133,26 @@ def _normalise(values: Mapping[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def read_setup_cfg(root: Path) -> dict[str, Any]:
+def setup_cfg(root: Path, strict: bool = False) -> configparser.ConfigParser | None:
+    """The project's setup.cfg, parsed; None when there is none (or, unless ``strict``,
+    when it does not parse: then the metadata it would give is simply not there)."""
     path = root / "setup.cfg"
     if not path.is_file():
-        return {}
+        return None
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")
     except configparser.Error as e:
+        if not strict:
+            return None
         first = str(e).splitlines()[0]
         raise ConfigError(f"setup.cfg is malformed: {first}", "fix the file's INI syntax") from None
-    if not parser.has_section("release_tasks"):
+    return parser
+
+
+def read_setup_cfg(root: Path) -> dict[str, Any]:
+    parser = setup_cfg(root, strict=True)
+    if parser is None or not parser.has_section("release_tasks"):
         return {}
     return _normalise(dict(parser.items("release_tasks")), "setup.cfg [release_tasks]")
 

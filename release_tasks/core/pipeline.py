@@ -143,16 +143,7 @@ def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     for s, why in skipped:
         if s.name not in ("dev_bump", "push"):
             ui.skipped(s.name, why)
-    try:
-        execute(rel, steps, journal)
-    finally:
-        rel.cleanup()
-        ui.close()
-    journal.finished = True
-    journal.save()
-    notes_path(root, rel.version).unlink(missing_ok=True)
-    summary(rel, time.monotonic() - started)
-    return rel
+    return _finish(rel, steps, journal, started)
 
 
 def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
@@ -212,13 +203,19 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     report_findings(ui, report)
     journal.failed = None
     journal.save()
+    return _finish(rel, todo, journal, started)
+
+
+def _finish(rel: Release, steps: list[Step], journal: Journal, started: float) -> Release:
+    """Run the steps; once they all went through, the release is finished: say so."""
     try:
-        execute(rel, todo, journal)
+        execute(rel, steps, journal)
     finally:
         rel.cleanup()
-        ui.close()
+        rel.ui.close()
     journal.finished = True
     journal.save()
+    notes_path(rel.root, rel.version).unlink(missing_ok=True)
     summary(rel, time.monotonic() - started)
     return rel
 

@@ -8,11 +8,10 @@ does), and as a last resort the build backend itself (PEP 517
 
 from __future__ import annotations
 
-import configparser
 import re
 from pathlib import Path
 
-from release_tasks.core.config import read_toml
+from release_tasks.core.config import read_toml, setup_cfg
 from release_tasks.core.errors import ConfigError
 
 _SETUP_PY_NAME = re.compile(
@@ -33,15 +32,8 @@ def _from_pyproject(root: Path) -> str | None:
 
 
 def _from_setup_cfg(root: Path) -> str | None:
-    setup_cfg = root / "setup.cfg"
-    if not setup_cfg.is_file():
-        return None
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(setup_cfg, encoding="utf-8")
-    except configparser.Error:
-        return None
-    if parser.has_option("metadata", "name"):
+    parser = setup_cfg(root)
+    if parser is not None and parser.has_option("metadata", "name"):
         return parser.get("metadata", "name").strip() or None
     return None
 

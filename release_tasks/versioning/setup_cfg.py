@@ -3,24 +3,17 @@ literal ``version = 1.2.3`` under ``[metadata]``."""
 
 from __future__ import annotations
 
-import configparser
 from pathlib import Path
 
+from release_tasks.core.config import setup_cfg
 from release_tasks.versioning.base import Found, Place
 from release_tasks.versioning.files import FileSource
 from release_tasks.versioning.pyfile import module_file, read_assignment
 
 
 def _version_option(root: Path) -> str | None:
-    path = root / "setup.cfg"
-    if not path.is_file():
-        return None
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error:
-        return None
-    if not parser.has_option("metadata", "version"):
+    parser = setup_cfg(root)
+    if parser is None or not parser.has_option("metadata", "version"):
         return None
     return parser.get("metadata", "version").strip()
 

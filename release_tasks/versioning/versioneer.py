@@ -6,9 +6,9 @@ Its ``_version.py`` reads the tag from git, or from the ``$Format$`` keywords th
 
 from __future__ import annotations
 
-import configparser
 from pathlib import Path
 
+from release_tasks.core.config import setup_cfg
 from release_tasks.versioning.gittags import GitTagSource, pyproject
 
 
@@ -18,15 +18,8 @@ class Versioneer(GitTagSource):
     def detect(self, root: Path) -> bool:
         if "versioneer" in pyproject(root).get("tool", {}):
             return True
-        setup_cfg = root / "setup.cfg"
-        if not setup_cfg.is_file():
-            return False
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(setup_cfg, encoding="utf-8")
-        except configparser.Error:
-            return False
-        return parser.has_section("versioneer")
+        parser = setup_cfg(root)
+        return parser is not None and parser.has_section("versioneer")
 
 
 SOURCE = Versioneer()
