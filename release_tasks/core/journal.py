@@ -17,19 +17,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from release_tasks.core.digest import sha256
 from release_tasks.vcs import git
 
 _LOCK = threading.RLock()
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def state_dir(root: Path) -> Path:
@@ -104,7 +95,7 @@ class Journal:
         """The files this release built, with their hashes: --resume uploads only these."""
         with _LOCK:
             self.dists = [str(p) for p in paths]
-            self.dist_hashes = {str(p): _sha256(p) for p in paths}
+            self.dist_hashes = {str(p): sha256(p) for p in paths}
             self.save()
 
     def built_files(self) -> list[Path] | None:
@@ -113,7 +104,7 @@ class Journal:
             return None
         paths = [Path(p) for p in self.dists]
         for path in paths:
-            if not path.is_file() or self.dist_hashes.get(str(path)) != _sha256(path):
+            if not path.is_file() or self.dist_hashes.get(str(path)) != sha256(path):
                 return None
         return paths
 

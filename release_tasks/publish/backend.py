@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from release_tasks.core.digest import sha256
 from release_tasks.core.errors import ReleaseError, UploadError
-from release_tasks.publish.index import Repository, sha256
+from release_tasks.publish.index import Repository, sanitize_url
 
 Progress = Callable[[str], None] | None
 
@@ -115,6 +116,32 @@ class Backend(Protocol):
         ...
 
     def pip_install(self, name: str, version: str) -> str | None: ...
+
+
+class RepositoryBackend:
+    """What every backend says of itself, from its resolved repository."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+
+    @property
+    def display(self) -> str:
+        return self.repo.display
+
+    @property
+    def where(self) -> str:
+        return f"on {self.display}"
+
+    @property
+    def simple_url(self) -> str | None:
+        return self.repo.simple_url
+
+    def pip_install(self, name: str, version: str) -> str | None:
+        """The command that installs the release, when we know where pip finds it (a bare
+        ``pip install`` would ask the public PyPI: never suggest that)."""
+        if self.simple_url is None:
+            return None
+        return f"pip install --index-url {sanitize_url(self.simple_url)} {name}=={version}"
 
 
 def same_content(backend: Backend, path: Path, listed: Listed) -> bool:

@@ -23,9 +23,17 @@ import os
 import tempfile
 from pathlib import Path
 
+from release_tasks.core.digest import sha256
 from release_tasks.core.errors import UploadError
-from release_tasks.publish.backend import Listed, Progress, Release, Report, check_not_released
-from release_tasks.publish.index import Repository, sha256
+from release_tasks.publish.backend import (
+    Listed,
+    Progress,
+    Release,
+    Report,
+    RepositoryBackend,
+    check_not_released,
+)
+from release_tasks.publish.index import Repository
 
 
 def _record(path: Path) -> Path:
@@ -53,7 +61,7 @@ def _atomic_write(path: Path, text: str) -> None:
             tmp.unlink()
 
 
-class FolderBackend:
+class FolderBackend(RepositoryBackend):
     """A folder index on this machine; see the module docstring."""
 
     kind = "file"
@@ -62,24 +70,6 @@ class FolderBackend:
     @staticmethod
     def applies(repo: Repository) -> bool:
         return repo.kind == "file"
-
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
-
-    @property
-    def display(self) -> str:
-        return self.repo.display
-
-    @property
-    def where(self) -> str:
-        return f"on {self.display}"
-
-    @property
-    def simple_url(self) -> str | None:
-        return self.repo.simple_url
-
-    def pip_install(self, name: str, version: str) -> str | None:
-        return f"pip install --index-url {self.repo.simple_url} {name}=={version}"
 
     def __enter__(self) -> FolderBackend:
         return self

@@ -25,7 +25,14 @@ from urllib.parse import urljoin, urlsplit
 
 from release_tasks.core import redact
 from release_tasks.core.errors import IndexUnreachable, UploadError
-from release_tasks.publish.backend import Listed, Progress, Release, Report, check_not_released
+from release_tasks.publish.backend import (
+    Listed,
+    Progress,
+    Release,
+    Report,
+    RepositoryBackend,
+    check_not_released,
+)
 from release_tasks.publish.index import Repository, sanitize_url
 
 TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes read
@@ -72,7 +79,7 @@ def make_session(repo: Repository) -> Any:
     return session
 
 
-class HttpBackend:
+class HttpBackend(RepositoryBackend):
     """An index reached over HTTP; see the module docstring."""
 
     kind = "http"
@@ -85,7 +92,7 @@ class HttpBackend:
     simple_paths: tuple[str, ...] = ("simple/", "+simple/")
 
     def __init__(self, repo: Repository) -> None:
-        self.repo = repo
+        super().__init__(repo)
         self.timeout: tuple[float, float] = TIMEOUT  # set from network_timeout
         self._simple = repo.simple_url
         self._session: Any = None
@@ -94,23 +101,8 @@ class HttpBackend:
     # --- what it is ---------------------------------------------------------------------
 
     @property
-    def display(self) -> str:
-        return self.repo.display
-
-    @property
-    def where(self) -> str:
-        return f"on {self.display}"
-
-    @property
     def simple_url(self) -> str | None:
-        return self._simple
-
-    def pip_install(self, name: str, version: str) -> str | None:
-        """The command that installs the release, when we know where pip finds it (a bare
-        ``pip install`` would ask the public PyPI: never suggest that)."""
-        if self._simple is None:
-            return None
-        return f"pip install --index-url {sanitize_url(self._simple)} {name}=={version}"
+        return self._simple  # found by the probe when the repository did not say
 
     # --- one session per use --------------------------------------------------------------
 

@@ -11,7 +11,6 @@ How files get there, and what is already there, is the business of the backends
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -109,9 +108,3 @@ def _slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from release_tasks.core.errors import UploadError
-from release_tasks.publish.backend import Listed, Progress, Release, Report, UploadResult, upload
+from release_tasks.publish.backend import (
+    Listed,
+    Progress,
+    Release,
+    Report,
+    RepositoryBackend,
+    UploadResult,
+    upload,
+)
 from release_tasks.publish.index import Repository
 from release_tasks.ssh import connection, session
 from release_tasks.ssh.connection import PinnedKeys
@@ -36,7 +44,7 @@ def upload_dists(repo: Repository, dists: list[Path], progress: Progress,
     return upload(ScpBackend(repo, pinned), "", dists, progress)
 
 
-class ScpBackend:
+class ScpBackend(RepositoryBackend):
     """A folder over SFTP; see the module docstring."""
 
     kind = "scp"
@@ -47,7 +55,7 @@ class ScpBackend:
         return repo.kind == "scp"
 
     def __init__(self, repo: Repository, pinned: PinnedKeys | None = None) -> None:
-        self.repo = repo
+        super().__init__(repo)
         self.pinned = pinned
         self.target = connection.parse(repo.upload_url, "repository")
         self._conn: Any = None
@@ -55,21 +63,8 @@ class ScpBackend:
         self._label = self.target.host
 
     @property
-    def display(self) -> str:
-        return self.repo.display
-
-    @property
     def where(self) -> str:
         return f"in {self.target.path} on {self._label}"
-
-    @property
-    def simple_url(self) -> str | None:
-        return self.repo.simple_url
-
-    def pip_install(self, name: str, version: str) -> str | None:
-        if self.repo.simple_url is None:
-            return None
-        return f"pip install --index-url {self.repo.simple_url} {name}=={version}"
 
     def __enter__(self) -> ScpBackend:
         if self._conn is None:
