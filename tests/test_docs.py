@@ -84,6 +84,13 @@ def test_strict_docs_build_with_an_extension_that_does_not_declare_parallel_safe
     proj.write("docs/conf.py", "import os, sys\nsys.path.insert(0, os.path.abspath('_ext'))\n"
                + proj.read("docs/conf.py").replace("extensions = []",
                                                    'extensions = ["oldext"]'))
+    # Enough pages for -j (a handful builds serially: nothing to warn about).
+    from release_tasks.docs.sphinx import PARALLEL_FROM
+
+    for n in range(PARALLEL_FROM):
+        proj.write(f"docs/page{n}.rst", f"Page {n}\n=======\n")
+    proj.write("docs/index.rst", proj.read("docs/index.rst") + "\n.. toctree::\n   :glob:\n\n"
+               "   page*\n")
     proj.commit("An old-style extension")
 
     run = fab(proj, "build_docs")

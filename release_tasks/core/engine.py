@@ -277,5 +277,6 @@ def confirm(rel: Release, question: str) -> None:
 
 
 def raise_if_problems(report: Report) -> None:
+    report.settle()
     if report.errors:
         raise PreflightFailed(report.errors)

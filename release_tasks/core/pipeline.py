@@ -51,6 +51,7 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
         preflight(rel, steps, report)
         slack_warning(rel, report)
         report.guard(check_git_setup, rel, report)
+    report.settle()
     return steps, skipped
 
 
@@ -108,6 +109,14 @@ def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
 def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     started = time.monotonic()
     rel = Release(root, config, ui, options)
+    try:
+        return _run_release(rel, started)
+    finally:
+        rel.cleanup()  # what the checks started, if the release stopped before its steps
+
+
+def _run_release(rel: Release, started: float) -> Release:
+    root, ui, options = rel.root, rel.ui, rel.options
     rel.fresh = True
     report = Report()
     pending = _unfinished(root)
@@ -310,6 +319,14 @@ def _single(root: Path, config: Config, ui: Ui, name: str, options: Options,
         raise error
     if rel.has_version:
         step.check_alone(rel, report)
+    try:
+        return _run_single(rel, step, report)
+    finally:
+        rel.cleanup()
+
+
+def _run_single(rel: Release, step: Step, report: Report) -> Release:
+    ui, options, name = rel.ui, rel.options, step.name
     if options.dry_run:
         if rel.has_version:
             ui.info(f"{name}: {step.describe(rel)}")
@@ -326,10 +343,7 @@ def _single(root: Path, config: Config, ui: Ui, name: str, options: Options,
         with ui.step(name, step.describe(rel)) as handle:
             step.run(rel, handle)
         return rel
-    try:
-        execute(rel, [step], single=True)
-    finally:
-        rel.cleanup()
+    execute(rel, [step], single=True)
     return rel
 
 

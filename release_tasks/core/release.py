@@ -40,6 +40,17 @@ class Report:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
+    # Checks started in the background (a probe process, say), finished by settle().
+    pending: list[Any] = field(default_factory=list)
+
+    def later(self, finish: Any) -> None:
+        """``finish()`` completes a check that runs beside the others; it is called (and
+        what it raises reported) by :meth:`settle`, before anything is decided."""
+        self.pending.append(finish)
+
+    def settle(self) -> None:
+        while self.pending:
+            self.guard(self.pending.pop(0))
 
     def error(self, text: str) -> None:
         if text not in self.errors:
@@ -99,6 +110,8 @@ class Release:
         self._scratch: Path | None = None
         # Work started early by Step.prepare, by name; the step's run() waits for it.
         self.background: dict[str, threading.Thread] = {}
+        # The docs builder's Python, started during the checks (docs.worker.Warm).
+        self.docs_warm: Any = None
         self._export_lock = threading.Lock()
         # SSH host keys trusted (ssh_trust_unknown_hosts) during this release only, so the
         # upload talks to the host its pre-flight checked: see ssh.connection.PinnedKeys.
@@ -225,6 +238,9 @@ class Release:
             return self._export
 
     def cleanup(self) -> None:
+        warm, self.docs_warm = self.docs_warm, None
+        if warm is not None:
+            warm.close()
         with self._export_lock:
             if self._scratch is not None:
                 shutil.rmtree(self._scratch, ignore_errors=True)

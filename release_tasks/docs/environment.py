@@ -244,11 +244,28 @@ class Missing:
 
 def probe(env: DocsEnv, source: DocsSource) -> list[Missing]:
     """Load the docs' config in ``env`` and import what it names; raise if the config fails."""
+    return start_probe(env, source)()
+
+
+def start_probe(env: DocsEnv, source: DocsSource) -> Callable[[], list[Missing]]:
+    """:func:`probe`, started: the probe runs beside whatever comes next; calling what this
+    returns waits for it and gives (or raises) what :func:`probe` would."""
     # Run as -c, like `python -m sphinx`: the docs folder first on sys.path, not ours.
     script = Path(__file__).with_name("probe.py").read_text(encoding="utf-8")
-    proc = subprocess.run([str(env.python), "-c", script, source.builder, str(source.config)],
-                          cwd=source.dir, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = subprocess.Popen([str(env.python), "-c", script, source.builder, str(source.config)],
+                            cwd=source.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+    def result() -> list[Missing]:
+        stdout, stderr = proc.communicate()
+        return _probe_result(subprocess.CompletedProcess(proc.args, proc.returncode, stdout,
+                                                         stderr), env, source)
+
+    return result
+
+
+def _probe_result(proc: subprocess.CompletedProcess[str], env: DocsEnv,
+                  source: DocsSource) -> list[Missing]:
     _, marker, payload = proc.stdout.rpartition("@@probe@@")
     if not marker:
         detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]

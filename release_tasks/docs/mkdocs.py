@@ -18,12 +18,14 @@ from pathlib import Path
 
 from release_tasks.core.errors import DocsError
 from release_tasks.docs.output import cause
+from release_tasks.docs.worker import Warm
 
 
 def build(config: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None) -> Path:
-    """Build the site of ``config`` (mkdocs.yml) into ``outdir``; returns ``outdir``."""
+          python: Path | None = None, warm: Warm | None = None) -> Path:
+    """Build the site of ``config`` (mkdocs.yml) into ``outdir`` (in ``warm``, when it has
+    been started); returns ``outdir``."""
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -35,8 +37,10 @@ def build(config: Path, version: str, outdir: Path, strict: bool = False,
     if echo:
         echo("$ " + shlex.join([*cmd[:1], "-c", "<mkdocs_run.py>", *cmd[3:]]))
     root = cwd or config.parent
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=config.parent,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=False)
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    proc = warm.run(cmd, config.parent, env) if warm is not None else subprocess.run(
+        cmd, capture_output=True, text=True, cwd=config.parent, env={**os.environ, **env},
+        check=False)
     if proc.returncode != 0:
         detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
         if "strict" in proc.stderr and "WARNING" in detail:

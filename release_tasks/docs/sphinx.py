@@ -20,7 +20,13 @@ from pathlib import Path
 
 from release_tasks.core.errors import DocsError
 from release_tasks.docs.output import cause
+from release_tasks.docs.worker import Warm
 from release_tasks.publish.index import data_dir
+
+# Source files from which a parallel build pays (Sphinx itself reads in parallel only
+# from six documents on).
+PARALLEL_FROM = 20
+SOURCE_SUFFIXES = (".rst", ".md", ".txt", ".ipynb")
 
 
 def default_target() -> str:
@@ -37,8 +43,9 @@ def build_dir(root: Path) -> Path:
 
 def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None) -> Path:
-    """Run sphinx-build (HTML, parallel) into ``outdir`` with ``python``; returns ``outdir``.
+          python: Path | None = None, warm: Warm | None = None) -> Path:
+    """Run sphinx-build (HTML) into ``outdir`` with ``python`` (in ``warm``, when it has
+    been started); returns ``outdir``.
 
     Always a full build: a cached environment skips unchanged pages and so their
     warnings, and ``docs_strict`` must see every warning every time. ``-D version/release``
@@ -54,9 +61,9 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
            "-d", str(doctrees), "-D", f"version={version}", "-D", f"release={version}"]
     if strict:
         cmd += ["-W", "--keep-going"]
-    parallel = ["-j", "auto"]
+    parallel = ["-j", "auto"] if _many_sources(docs_dir) else []
     proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], version, cwd or docs_dir,
-                   echo)
+                   echo, warm)
     if proc.returncode != 0 and strict and _only_parallel_warnings(proc):
         # `-j auto` is our choice, not the project's: an extension that does not declare
         # itself parallel-safe makes Sphinx warn, and -W would fail the release for it.
@@ -76,12 +83,27 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
     return outdir
 
 
-def _sphinx(cmd: list[str], version: str, cwd: Path,
-            echo: Callable[[str], None] | None) -> subprocess.CompletedProcess[str]:
+def _many_sources(docs_dir: Path) -> bool:
+    """Worth ``-j auto``? Reading in parallel forks workers and merges what they read:
+    for a handful of pages that costs more than it saves."""
+    found = 0
+    for _, dirs, files in os.walk(docs_dir):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_build"))]
+        found += sum(1 for f in files if f.endswith(SOURCE_SUFFIXES))
+        if found >= PARALLEL_FROM:
+            return True
+    return False
+
+
+def _sphinx(cmd: list[str], version: str, cwd: Path, echo: Callable[[str], None] | None,
+            warm: Warm | None = None) -> subprocess.CompletedProcess[str]:
     if echo:
         echo("$ " + shlex.join(cmd))
+    env = {"SPHINX_RELEASE": version}
+    if warm is not None:
+        return warm.run(cmd, cwd, env)
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, "SPHINX_RELEASE": version}, check=False)
+                          env={**os.environ, **env}, check=False)
 
 
 _PARALLEL_WARNINGS = ("safe for parallel", "doing serial")

@@ -55,8 +55,21 @@ class BuildDocs(Step):
         if env is None:
             return
         rel.docs_env = env  # the plan then says it was made now
-        missing = report.guard(environment.probe, env, source)
-        for m in missing or ():
+        if not rel.options.dry_run and rel.docs_warm is None:
+            from release_tasks.docs.worker import Warm
+
+            # Sphinx imports beside the remaining checks, the editor and the tag.
+            rel.docs_warm = Warm(env.python, source.builder, source.dir,
+                                 templates=environment.cache_root().parent / "templates")
+        finish = report.guard(environment.start_probe, env, source)
+        if finish is not None:
+            report.later(lambda: self._missing(finish(), env, source, report))
+
+    @staticmethod
+    def _missing(missing: list[Any], env: Any, source: Any, report: Report) -> None:
+        from release_tasks.docs import environment
+
+        for m in missing:
             report.error(environment.missing_problem(m, env, source))
 
     def run(self, rel: Release, step: Any) -> None:
@@ -77,12 +90,19 @@ class BuildDocs(Step):
         strict = rel.config.docs_strict or source.fail_on_warning
         out = sphinx.build_dir(rel.root)
         step.update(f"{source.builder} {rel.version}")
-        if source.builder == "sphinx":
-            rel.docs_html = sphinx.build(config.parent, rel.version, out, strict=strict,
-                                         cwd=src, echo=rel.ui.detail, python=env.python)
-        else:
-            rel.docs_html = mkdocs.build(config, rel.version, out, strict=strict, cwd=src,
-                                         echo=rel.ui.detail, python=env.python)
+        warm, rel.docs_warm = rel.docs_warm, None
+        try:
+            if source.builder == "sphinx":
+                rel.docs_html = sphinx.build(config.parent, rel.version, out, strict=strict,
+                                             cwd=src, echo=rel.ui.detail, python=env.python,
+                                             warm=warm)
+            else:
+                rel.docs_html = mkdocs.build(config, rel.version, out, strict=strict,
+                                             cwd=src, echo=rel.ui.detail, python=env.python,
+                                             warm=warm)
+        finally:
+            if warm is not None:
+                warm.close()
         if rel.journal is not None:
             rel.journal.docs_html = str(rel.docs_html)
             rel.journal.save()
