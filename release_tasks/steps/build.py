@@ -36,6 +36,11 @@ class Build(Step):
         temporary files in its own cache, so an interrupted release leaves nothing."""
         from release_tasks.build import builder, envcache
 
+        # twine (requests, docutils, readme_renderer) takes a while to import: import it
+        # while the history is edited and committed, for the check and the upload.
+        importer = threading.Thread(target=_import_twine, name="import-twine", daemon=True)
+        importer.start()
+        rel.background[IMPORTER] = importer
         config = rel.config
         if not config.build_isolation or config.fresh_env or \
                 envcache.installer(config.build_installer) != "uv":
@@ -46,10 +51,10 @@ class Build(Step):
         rel.background[self.name] = thread
 
     def run(self, rel: Release, step: Any) -> None:
-        # twine (requests, docutils, readme_renderer) takes a while to import: import it
-        # on this core while the backend builds on the other.
-        importer = threading.Thread(target=_import_twine_check, daemon=True)
-        importer.start()
+        importer = rel.background.pop(IMPORTER, None)
+        if importer is None:  # run on its own: import twine while the backend builds
+            importer = threading.Thread(target=_import_twine, daemon=True)
+            importer.start()
         try:
             self._build(rel, step)
         finally:
@@ -102,5 +107,10 @@ class Build(Step):
         return "removed the built files" if removed else None
 
 
-def _import_twine_check() -> None:
+IMPORTER = "import-twine"
+
+
+def _import_twine() -> None:
     import twine.commands.check  # noqa: F401
+    import twine.package  # noqa: F401
+    import twine.repository  # noqa: F401
