@@ -1,4 +1,4 @@
-"""The docs builder started early (docs.worker.Warm): real Sphinx processes, real files."""
+"""The docs builder started early (core.worker.Warm): real Sphinx processes, real files."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import psutil
 
+from release_tasks.core.worker import Warm
 from release_tasks.docs import sphinx
-from release_tasks.docs.worker import Warm
 
 PYTHON = Path(sys.executable)
 AUTODOC = ('import os, sys\nsys.path.insert(0, os.path.abspath(".."))\n'
@@ -28,7 +28,8 @@ def autodoc_project(project):
 def test_the_builder_documents_the_code_as_it_is_at_the_build_not_at_its_start(
         project, tmp_path):
     proj = autodoc_project(project)
-    warm = Warm(PYTHON, "sphinx", proj.path / "docs", templates=tmp_path / "templates")
+    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True,
+                templates=tmp_path / "templates")
     # What the tag changes after the builder started: the code it documents.
     proj.write("modernpkg/__init__.py", '"""Written after the builder started."""\n'
                '__version__ = "1.5.0"\n')
@@ -50,7 +51,8 @@ def test_compiled_templates_are_reused_and_the_pages_are_the_same(project, tmp_p
     proj = autodoc_project(project)
     pages = []
     for n in range(2):
-        warm = Warm(PYTHON, "sphinx", proj.path / "docs", templates=tmp_path / "templates")
+        warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True,
+                templates=tmp_path / "templates")
         out = sphinx.build(proj.path / "docs", "1.5.0", tmp_path / f"html{n}", cwd=proj.path,
                            python=PYTHON, warm=warm)
         pages.append((out / "index.html").read_text(encoding="utf-8"))
@@ -58,6 +60,10 @@ def test_compiled_templates_are_reused_and_the_pages_are_the_same(project, tmp_p
             cached = sorted((tmp_path / "templates").iterdir())
             stamps = [p.stat().st_mtime_ns for p in cached]
     assert pages[0] == pages[1]
+    # So are the static files rendered from templates (basic.css_t, through from_string).
+    for name in ("basic.css", "documentation_options.js"):
+        assert (tmp_path / "html0" / "_static" / name).read_bytes() == \
+            (tmp_path / "html1" / "_static" / name).read_bytes()
     # The second build read the compiled templates and wrote none anew.
     assert sorted((tmp_path / "templates").iterdir()) == cached
     assert [p.stat().st_mtime_ns for p in cached] == stamps
@@ -65,11 +71,14 @@ def test_compiled_templates_are_reused_and_the_pages_are_the_same(project, tmp_p
     cold = sphinx.build(proj.path / "docs", "1.5.0", tmp_path / "cold", cwd=proj.path,
                         python=PYTHON)
     assert (cold / "index.html").read_text(encoding="utf-8") == pages[0]
+    for name in ("basic.css", "documentation_options.js"):
+        assert (cold / "_static" / name).read_bytes() == \
+            (tmp_path / "html1" / "_static" / name).read_bytes()
 
 
 def test_a_builder_that_died_is_replaced_by_a_process_of_its_own(project, tmp_path):
     proj = autodoc_project(project)
-    warm = Warm(PYTHON, "sphinx", proj.path / "docs")
+    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
     warm.proc.kill()
     warm.proc.wait()
 
@@ -82,7 +91,7 @@ def test_a_builder_that_died_is_replaced_by_a_process_of_its_own(project, tmp_pa
 
 def test_a_builder_not_needed_ends_when_closed(project):
     proj = autodoc_project(project)
-    warm = Warm(PYTHON, "sphinx", proj.path / "docs")
+    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
     pid = warm.proc.pid
 
     warm.close()
@@ -94,7 +103,7 @@ def test_a_builder_not_needed_ends_when_closed(project):
 def test_a_failing_build_in_the_builder_is_the_same_one_line_error(project, tmp_path):
     proj = autodoc_project(project)
     proj.write("docs/conf.py", AUTODOC + "raise RuntimeError('conf says no')\n")
-    warm = Warm(PYTHON, "sphinx", proj.path / "docs")
+    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
 
     try:
         sphinx.build(proj.path / "docs", "1.5.0", tmp_path / "html", cwd=proj.path,

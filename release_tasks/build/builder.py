@@ -21,6 +21,7 @@ from typing import Any
 
 from release_tasks.core.errors import BuildError
 from release_tasks.core.project import normalize
+from release_tasks.core.worker import Warm
 
 
 def is_dist_of(filename: str, name: str, version: str) -> bool:
@@ -77,11 +78,13 @@ def build_system(src: Path) -> dict[str, Any]:
 def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
           isolation: bool = True, echo: Callable[[str], None] | None = None,
           installer_choice: str = "auto", fresh_env: bool = False,
-          env: dict[str, str] | None = None) -> list[Path]:
+          env: dict[str, str] | None = None, warm: Warm | None = None) -> list[Path]:
     """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
 
     ``env``: variables the version source wants the backend to see (the pretend-version
-    variables of setuptools_scm, pdm, ...).
+    variables of setuptools_scm, pdm, ...). ``warm``: the build environment's Python,
+    started by :func:`prepare_environment`, which runs the hooks if it is that
+    environment's.
 
     The PEP 517 hooks run in one process (see hooks.py for why that saves seconds), in a
     cached isolated environment. Everything temporary goes under ``scratch`` (the backend
@@ -120,7 +123,8 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
                      f"in {env.path}")
             python = str(env.python)
             env_vars.update(env.environ())
-        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo)
+        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo, warm)
+        warm = None  # one command each: a retry starts afresh
         if "missing" not in result:
             break
         if not isolation:
@@ -149,23 +153,31 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     return placed
 
 
-def prepare_environment(root: Path, installer_choice: str = "auto") -> None:
+def prepare_environment(root: Path, installer_choice: str = "auto") -> Warm | None:
     """Make the isolated environment the work tree's build-system table asks for, ahead of
-    the build (a background start; failures are left for the build itself to report)."""
+    the build (a background start; failures are left for the build itself to report), and
+    start its Python with the backend imported (see :mod:`release_tasks.core.worker`):
+    what remains for the build is building. Not for a backend inside the project
+    (``backend-path``): that one must come from the tag."""
     from release_tasks.build import envcache
 
     try:
         table = build_system(root)
         requires = list(table["requires"])
         parts = ["build", table["build-backend"]]
-        envcache.environment([*requires, *envcache.learned(requires, parts)],
-                             key_parts=parts, installer_choice=installer_choice)
+        env = envcache.environment([*requires, *envcache.learned(requires, parts)],
+                                   key_parts=parts, installer_choice=installer_choice)
+        if table.get("backend-path"):
+            return None
+        return Warm(env.python, [table["build-backend"].partition(":")[0]], env.path,
+                    env={**os.environ, **env.environ()})
     except Exception:  # the build reports it properly, with its hint
-        return
+        return None
 
 
 def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp: Path,
-               env_vars: dict[str, str], echo: Callable[[str], None] | None) -> dict[str, Any]:
+               env_vars: dict[str, str], echo: Callable[[str], None] | None,
+               warm: Warm | None = None) -> dict[str, Any]:
     result_file = tmp / "result.json"
     result_file.unlink(missing_ok=True)
     cmd = [python, str(Path(__file__).with_name("hooks.py")),
@@ -173,8 +185,11 @@ def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp
            str(staging), str(result_file), str(tmp / "sdist")]
     if echo:
         echo("$ " + shlex.join(cmd))
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env_vars, cwd=src,
-                          check=False, stdin=subprocess.DEVNULL)
+    if warm is not None:
+        proc = warm.run(cmd, src, environ=env_vars)
+    else:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env_vars, cwd=src,
+                              check=False, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
         detail = next((x for x in reversed(lines) if "Error" in x or "ERROR" in x),

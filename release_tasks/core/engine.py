@@ -45,6 +45,11 @@ class Step:
     def check(self, rel: Release, report: Report) -> None:
         """Add problems to ``report``; must not change anything."""
 
+    def begin(self, rel: Release, report: Report) -> None:
+        """Start, as the release starts, checks that need no version (the docs' probe,
+        say): they run beside the version's own work. Changes nothing, like check(); what
+        it starts, :meth:`Report.settle` finishes."""
+
     def prepare(self, rel: Release) -> None:
         """Start, in the background, work that needs nothing an earlier step makes (say,
         an environment), once the release is confirmed; :meth:`run` waits for it."""

@@ -38,6 +38,8 @@ from release_tasks.vcs import git
 
 def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
     """Work out the versions and run every check; nothing changes."""
+    for s in release_steps():
+        s.begin(rel, report)
     check_repository(rel, report)
     scheme = report.guard(lambda: rel.scheme)
     if scheme is not None:

@@ -110,8 +110,10 @@ class Release:
         self._scratch: Path | None = None
         # Work started early by Step.prepare, by name; the step's run() waits for it.
         self.background: dict[str, threading.Thread] = {}
-        # The docs builder's Python, started during the checks (docs.worker.Warm).
+        # The docs builder's Python, started during the checks (core.worker.Warm).
         self.docs_warm: Any = None
+        self.build_warm: Any = None  # the build environment's, with the backend imported
+        self.begun: set[str] = set()  # steps whose checks Step.begin started early
         self._export_lock = threading.Lock()
         # SSH host keys trusted (ssh_trust_unknown_hosts) during this release only, so the
         # upload talks to the host its pre-flight checked: see ssh.connection.PinnedKeys.
@@ -238,9 +240,10 @@ class Release:
             return self._export
 
     def cleanup(self) -> None:
-        warm, self.docs_warm = self.docs_warm, None
-        if warm is not None:
-            warm.close()
+        for warm in (self.docs_warm, self.build_warm):
+            if warm is not None:
+                warm.close()
+        self.docs_warm = self.build_warm = None
         with self._export_lock:
             if self._scratch is not None:
                 shutil.rmtree(self._scratch, ignore_errors=True)

@@ -17,8 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from release_tasks.core.errors import DocsError
+from release_tasks.core.worker import Warm
 from release_tasks.docs.output import cause
-from release_tasks.docs.worker import Warm
+
+# What a Python started early for the build imports (core.worker).
+PRELOAD = ["mkdocs.commands.build", "mkdocs.config", "mkdocs.plugins"]
 
 
 def build(config: Path, version: str, outdir: Path, strict: bool = False,

@@ -19,10 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from release_tasks.core.errors import DocsError
+from release_tasks.core.worker import Warm
 from release_tasks.docs.output import cause
-from release_tasks.docs.worker import Warm
 from release_tasks.publish.index import data_dir
 
+# What a Python started early for the build imports (docs.worker): not sphinx.cmd.build,
+# whose functions before Sphinx 8 take ``sys.argv[1:]`` at import as their default.
+PRELOAD = ["sphinx.application", "sphinx.builders.html", "sphinx.environment",
+           "sphinx.util.tags"]
 # Source files from which a parallel build pays (Sphinx itself reads in parallel only
 # from six documents on).
 PARALLEL_FROM = 20

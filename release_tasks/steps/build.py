@@ -32,8 +32,9 @@ class Build(Step):
 
     def prepare(self, rel: Release) -> None:
         """Make (or find) the isolated build environment while the history is edited: its
-        requirements are known before the tag exists. Only with uv, which keeps its
-        temporary files in its own cache, so an interrupted release leaves nothing."""
+        requirements are known before the tag exists; then start its Python with the
+        backend imported. Only with uv, which keeps its temporary files in its own cache,
+        so an interrupted release leaves nothing."""
         from release_tasks.build import builder, envcache
 
         # twine (requests, docutils, readme_renderer) takes a while to import: import it
@@ -45,8 +46,10 @@ class Build(Step):
         if not config.build_isolation or config.fresh_env or \
                 envcache.installer(config.build_installer) != "uv":
             return
-        thread = threading.Thread(target=builder.prepare_environment, name="build-env",
-                                  args=(rel.root, config.build_installer), daemon=True)
+        def prepare() -> None:
+            rel.build_warm = builder.prepare_environment(rel.root, config.build_installer)
+
+        thread = threading.Thread(target=prepare, name="build-env", daemon=True)
         thread.start()
         rel.background[self.name] = thread
 
@@ -80,11 +83,17 @@ class Build(Step):
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
         rel.dist_before = proof.snapshot(rel.dist_dir)
         try:
-            rel.dists = build(src, rel.name, rel.version, rel.dist_dir,
-                              rel.scratch() / "build", rel.config.build_isolation,
-                              echo=rel.ui.detail, installer_choice=rel.config.build_installer,
-                              fresh_env=rel.config.fresh_env,
-                              env=rel.scheme.build_env(rel.name, rel.version))
+            warm, rel.build_warm = rel.build_warm, None
+            try:
+                rel.dists = build(src, rel.name, rel.version, rel.dist_dir,
+                                  rel.scratch() / "build", rel.config.build_isolation,
+                                  echo=rel.ui.detail,
+                                  installer_choice=rel.config.build_installer,
+                                  fresh_env=rel.config.fresh_env,
+                                  env=rel.scheme.build_env(rel.name, rel.version), warm=warm)
+            finally:
+                if warm is not None:
+                    warm.close()
             # Recorded (with their sha256: --resume uploads only these) before the checks,
             # so a rollback after any later failure removes them.
             if rel.journal is not None:
@@ -111,6 +120,6 @@ IMPORTER = "import-twine"
 
 
 def _import_twine() -> None:
-    import twine.commands.check  # noqa: F401
-    import twine.package  # noqa: F401
+    import twine.commands.check
+    import twine.package
     import twine.repository  # noqa: F401

@@ -37,6 +37,12 @@ class BuildDocs(Step):
             what = f"mkdocs build -f {source.relative()}"
         return f"{what} → {out}/ (version {rel.version}) in {rel.docs_env.describe()}"
 
+    def begin(self, rel: Release, report: Report) -> None:
+        """The docs need no version to be found and probed: start at once."""
+        if self.skip_reason(rel) is None:
+            self.check(rel, report)
+            rel.begun.add(self.name)
+
     def check(self, rel: Release, report: Report) -> None:
         """Make (or find) the docs environment and load the docs' config in it.
 
@@ -45,6 +51,8 @@ class BuildDocs(Step):
         """
         from release_tasks.docs import environment
 
+        if self.name in rel.begun:
+            return
         source = report.guard(lambda: rel.docs_source)
         env = report.guard(lambda: rel.docs_env) if source is not None else None
         if source is None or env is None:
@@ -56,11 +64,8 @@ class BuildDocs(Step):
             return
         rel.docs_env = env  # the plan then says it was made now
         if not rel.options.dry_run and rel.docs_warm is None:
-            from release_tasks.docs.worker import Warm
-
             # Sphinx imports beside the remaining checks, the editor and the tag.
-            rel.docs_warm = Warm(env.python, source.builder, source.dir,
-                                 templates=environment.cache_root().parent / "templates")
+            rel.docs_warm = _warm(env, source)
         finish = report.guard(environment.start_probe, env, source)
         if finish is not None:
             report.later(lambda: self._missing(finish(), env, source, report))
@@ -117,3 +122,14 @@ class BuildDocs(Step):
             if not rel.dists:
                 raise DocsError("no wheel to document: the build did not finish", "")
         return next((p for p in rel.dists if p.suffix == ".whl"), None)
+
+
+def _warm(env: Any, source: Any) -> Any:
+    """The docs environment's Python, started now, the builder imported (core.worker)."""
+    from release_tasks.core.worker import Warm
+    from release_tasks.docs import environment, mkdocs, sphinx
+
+    if source.builder == "sphinx":
+        return Warm(env.python, sphinx.PRELOAD, source.dir, sphinx=True,
+                    templates=environment.cache_root().parent / "templates")
+    return Warm(env.python, mkdocs.PRELOAD, source.dir)

@@ -6,6 +6,7 @@ folder, so every call names the repository it works on.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from pathlib import Path
@@ -64,8 +65,10 @@ def find_root(start: Path) -> Path:
     return Path(proc.stdout.strip())
 
 
+@functools.lru_cache(maxsize=64)
 def git_dir(root: Path) -> Path:
-    """The repository's private folder (``.git``, or the worktree's own git dir)."""
+    """The repository's private folder (``.git``, or the worktree's own git dir); asked
+    for by the lock, the journal and the kept notes, and never moving: asked git once."""
     path = Path(run_git(root, "rev-parse", "--git-dir"))
     return path if path.is_absolute() else root / path
 

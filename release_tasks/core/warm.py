@@ -1,0 +1,152 @@
+"""Run by another environment's Python (the docs environment, the build environment),
+started before it is needed: it imports what the coming command spends most of its start
+on (Sphinx, MkDocs, a build backend), then waits on stdin for the one command it is to
+run, as ``python -m MODULE ARGS``, ``python -c CODE ARGS`` or ``python SCRIPT ARGS`` would.
+
+    python -c <this file> '{"preload": [...], "sphinx": true, "templates": DIR}'
+
+The command is one JSON line: ``{"module": NAME}`` or ``{"code": TEXT}`` (and ``file``
+for a script), with ``argv``, ``cwd``, ``path0`` (``sys.path[0]``, as that form of the
+command sets it), and ``env`` (variables to add) or ``environ`` (the whole environment).
+End of input without a line (the release stopped before that step) ends the process
+quietly. Nothing of the project is imported before the command: its modules must be the
+tagged ones. This file imports nothing from release_tasks (those environments do not
+have it).
+
+``sphinx`` also imports what every Sphinx application loads first (its builtin extensions
+and themes). With ``templates``, Sphinx's HTML templates are compiled once and kept in that
+folder (Jinja's own bytecode cache, checked against each template's source): compiling
+them is most of what a small Sphinx build spends after its imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import runpy
+import sys
+import tempfile
+
+START = sys.path[0]  # "" as started with -c
+
+
+def preload(modules: list[str], sphinx: bool) -> None:
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:  # the command itself meets it, and reports it as it should
+            return
+    if sphinx:
+        application = sys.modules.get("sphinx.application")
+        for module in getattr(application, "builtin_extensions", ()):
+            try:
+                importlib.import_module(module)
+            except Exception:
+                continue
+
+
+def cache_templates(directory: str) -> None:
+    """Give the Jinja environment of Sphinx's template loader a bytecode cache."""
+    try:
+        from jinja2 import FileSystemBytecodeCache
+        from sphinx.jinja2glue import BuiltinTemplateLoader
+    except Exception:
+        return
+    os.makedirs(directory, exist_ok=True)
+    cache = FileSystemBytecodeCache(directory)
+    original = BuiltinTemplateLoader.init
+
+    def init(self: BuiltinTemplateLoader, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        environment = getattr(self, "environment", None)
+        if environment is not None and getattr(environment, "bytecode_cache", 1) is None:
+            environment.bytecode_cache = cache
+            # The static files' templates (basic.css_t...) go through from_string.
+            environment.from_string = _cached_from_string(environment, cache)
+
+    BuiltinTemplateLoader.init = init  # type: ignore[method-assign]
+    try:  # what other renderers (sphinx.util.template) render, likewise
+        from sphinx.util.template import BaseRenderer
+    except Exception:
+        return
+    base_init = BaseRenderer.__init__
+
+    def renderer_init(self: BaseRenderer, *args: object, **kwargs: object) -> None:
+        base_init(self, *args, **kwargs)
+        environment = getattr(self, "env", None)
+        if environment is not None and hasattr(environment, "from_string"):
+            environment.from_string = _cached_from_string(environment, cache)
+
+    BaseRenderer.__init__ = renderer_init  # type: ignore[method-assign]
+
+
+def _cached_from_string(environment: object, cache: object) -> object:
+    """``environment.from_string``, compiled code kept in ``cache`` under the source's
+    own checksum (Jinja caches only templates that have a name)."""
+    original = environment.from_string  # type: ignore[attr-defined]
+
+    def from_string(source: object, globals: object = None,
+                    template_class: object = None) -> object:
+        if template_class is not None or not isinstance(source, str):
+            return original(source, globals, template_class)
+        try:
+            name = "from_string:" + cache.get_source_checksum(source)  # type: ignore
+            bucket = cache.get_bucket(environment, name, None, source)  # type: ignore
+            if bucket.code is None:
+                bucket.code = environment.compile(source)  # type: ignore[attr-defined]
+                cache.set_bucket(bucket)  # type: ignore[attr-defined]
+            return environment.template_class.from_code(  # type: ignore[attr-defined]
+                environment, bucket.code, environment.make_globals(globals), None)  # type: ignore
+        except Exception:  # another Jinja: as it would have been
+            return original(source, globals, template_class)
+
+    return from_string
+
+
+def run(command: dict[str, object]) -> int:
+    cwd = str(command["cwd"])
+    os.chdir(cwd)
+    if command.get("environ") is not None:
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in dict(command["environ"]).items()})
+    os.environ.update({str(k): str(v) for k, v in dict(command.get("env") or {}).items()})
+    sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    tempfile.tempdir = None  # TMPDIR as the command has it, not as it was at our start
+    # What `python -c` put first (the current folder, ""), now what the command's own
+    # form puts there; entries a preloaded module added before it (poetry-core's vendored
+    # packages) stay.
+    where = sys.path.index(START) if START in sys.path else 0
+    sys.path[where] = str(command.get("path0") or cwd)
+    importlib.invalidate_caches()  # the project may have been installed since we started
+    argv = [str(a) for a in list(command.get("argv") or [])]  # type: ignore[call-overload]
+    try:
+        if "module" in command:
+            sys.argv = [str(command["module"]), *argv]
+            runpy.run_module(str(command["module"]), run_name="__main__", alter_sys=True)
+        else:
+            script = command.get("file")  # `python SCRIPT`: argv[0] and __file__ are it
+            sys.argv = [str(script or "-c"), *argv]
+            scope = {"__name__": "__main__", **({"__file__": str(script)} if script else {})}
+            exec(compile(str(command["code"]), str(script or "<string>"), "exec"), scope)
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        print(e.code, file=sys.stderr)
+        return 1
+    return 0
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    preload(list(spec.get("preload") or []), bool(spec.get("sphinx")))
+    if spec.get("templates"):
+        cache_templates(str(spec["templates"]))
+    line = sys.stdin.readline()
+    if not line.strip():
+        return
+    sys.exit(run(json.loads(line)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""A Python of another environment started early: its interpreter up and the heavy
+imports done (Sphinx, MkDocs, a build backend) while the release is still being checked,
+edited and tagged, so that the step, when its turn comes, spends its time on its work.
+
+The process (``warm.py``) runs one command and ends; until then it only waits on its stdin,
+so it also ends by itself when we do, however we stop. If it is gone when the command
+comes, or the command is not one it can run, the command runs as a process of its own, as
+it would have without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+
+class Warm:
+    """One Python, ``preload`` imported, waiting for one command."""
+
+    def __init__(self, python: Path, preload: list[str], cwd: Path, *, sphinx: bool = False,
+                 templates: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+        """``sphinx``: also import Sphinx's builtin extensions; ``templates``: where its
+        compiled templates are kept; ``env``: the process's environment (ours by default)."""
+        self.python = Path(python)
+        script = Path(__file__).with_name("warm.py").read_text(encoding="utf-8")
+        spec = {"preload": preload, "sphinx": sphinx,
+                "templates": str(templates) if templates is not None else None}
+        self.proc: subprocess.Popen[str] | None = subprocess.Popen(
+            [str(python), "-c", script, json.dumps(spec)], cwd=cwd, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(env) if env is not None else None)
+
+    def run(self, cmd: list[str], cwd: Path, env: Mapping[str, str] | None = None, *,
+            environ: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """``cmd`` (``[python, "-m", module, ...]``, ``[python, "-c", code, ...]`` or
+        ``[python, script, ...]``) in ``cwd``, with ``env`` added to our environment or with
+        ``environ`` as the whole of it; run here if this Python can, else as a process of
+        its own. Like ``subprocess.run`` with its output captured."""
+        proc, self.proc = self.proc, None
+        request = self._request(cmd, cwd)
+        if proc is not None and request is not None and proc.poll() is None:
+            request.update(env=dict(env or {}),
+                           environ=dict(environ) if environ is not None else None)
+            try:
+                out, err = proc.communicate(json.dumps(request) + "\n")
+                return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+            except OSError:  # it died on the way: run the command afresh
+                _end(proc)
+        elif proc is not None:
+            _end(proc)
+        base = dict(environ) if environ is not None else dict(os.environ)
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
+                              env={**base, **(env or {})}, check=False,
+                              stdin=subprocess.DEVNULL)
+
+    def _request(self, cmd: list[str], cwd: Path) -> dict | None:
+        if len(cmd) < 2 or Path(cmd[0]) != self.python:
+            return None
+        if cmd[1] in ("-m", "-c") and len(cmd) >= 3:
+            key = "module" if cmd[1] == "-m" else "code"
+            return {key: cmd[2], "argv": cmd[3:], "cwd": str(cwd)}
+        if cmd[1].startswith("-") or not Path(cmd[1]).is_file():
+            return None
+        script = Path(cmd[1])  # as `python SCRIPT` runs it: its folder first on sys.path
+        return {"code": script.read_text(encoding="utf-8"), "file": str(script),
+                "argv": cmd[2:], "cwd": str(cwd), "path0": str(script.parent)}
+
+    def close(self) -> None:
+        """Not needed after all: end it, and reap it."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            _end(proc)
+
+
+def _end(proc: subprocess.Popen[str]) -> None:
+    """It has done nothing yet but import: stopping it at once loses nothing."""
+    proc.kill()
+    proc.communicate()
