@@ -37,11 +37,6 @@ class Build(Step):
         so an interrupted release leaves nothing."""
         from release_tasks.build import builder, envcache
 
-        # twine (requests, docutils, readme_renderer) takes a while to import: import it
-        # while the history is edited and committed, for the check and the upload.
-        importer = threading.Thread(target=_import_twine, name="import-twine", daemon=True)
-        importer.start()
-        rel.background[IMPORTER] = importer
         config = rel.config
         if not config.build_isolation or config.fresh_env or \
                 envcache.installer(config.build_installer) != "uv":
@@ -54,10 +49,11 @@ class Build(Step):
         rel.background[self.name] = thread
 
     def run(self, rel: Release, step: Any) -> None:
-        importer = rel.background.pop(IMPORTER, None)
-        if importer is None:  # run on its own: import twine while the backend builds
-            importer = threading.Thread(target=_import_twine, daemon=True)
-            importer.start()
+        # twine's check (docutils, readme_renderer) takes a while to import: import it
+        # here, idle while the backend builds on another core, not while the history is
+        # edited, where it would take the interpreter from the commits.
+        importer = threading.Thread(target=_import_twine, name="import-twine", daemon=True)
+        importer.start()
         try:
             self._build(rel, step)
         finally:
@@ -114,9 +110,6 @@ class Build(Step):
         if rel.dist_before is None:
             proof.remove_new(rel.dist_dir, None)
         return "removed the built files" if removed else None
-
-
-IMPORTER = "import-twine"
 
 
 def _import_twine() -> None:
