@@ -150,3 +150,72 @@ def test_sphinx_reads_in_parallel_only_when_there_are_many_pages(project, tmp_pa
     assert (out / f"page{sphinx.PARALLEL_FROM - 1}.html").is_file()
     assert "-j" not in commands[0].split()
     assert "-j auto" in commands[1]
+
+
+CHECK = """\
+import os, sys
+sys.path.insert(0, "/nowhere")
+os.environ["RT_LEAK"] = "1"
+import colorsys
+print("checked", sys.argv[1:], os.getcwd())
+print("to stderr", file=sys.stderr)
+sys.exit(3)
+"""
+AFTER = """\
+import os, sys
+print("/nowhere" in sys.path, os.environ.get("RT_LEAK"), "colorsys" in sys.modules)
+"""
+
+
+def test_a_check_runs_in_a_fork_and_leaves_the_builder_as_it_was(tmp_path):
+    warm = Warm(PYTHON, [], tmp_path)
+    pid = warm.proc.pid
+
+    answers = [warm.check(CHECK, ["a", "b"], tmp_path)() for _ in range(2)]
+    after = warm.run([str(PYTHON), "-c", AFTER], tmp_path)
+
+    for done in answers:
+        assert done.returncode == 3
+        assert done.stdout == f"checked ['a', 'b'] {tmp_path}\n"
+        assert done.stderr == "to stderr\n"
+    # Nothing the checks did is left in the process that then ran the command.
+    assert after.returncode == 0 and after.stdout == "False None False\n", after
+    assert not psutil.pid_exists(pid)
+
+
+def test_the_docs_probe_without_its_builder_runs_as_a_process_of_its_own(project):
+    from release_tasks.docs import environment, find
+
+    proj = project("modern")
+    proj.write("docs/conf.py", proj.read("docs/conf.py").replace(
+        "alabaster", "no_such_theme"))
+    source = find.find(proj.path, None, None)
+    env = environment.choose(source, None)
+    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
+    warm.proc.kill()
+    warm.proc.wait()
+
+    missing = environment.start_probe(env, source, warm)()
+
+    assert [(m.module, m.by) for m in missing] == [("no_such_theme", "html_theme no_such_theme")]
+    warm.close()
+
+
+def test_the_docs_probe_in_the_builder_finds_what_a_process_of_its_own_finds(project):
+    from release_tasks.docs import environment, find
+
+    proj = project("modern")
+    proj.write("docs/conf.py", proj.read("docs/conf.py").replace(
+        "extensions = []", 'extensions = ["sphinx.ext.autodoc", "sphinxcontrib.nope"]'))
+    source = find.find(proj.path, None, None)
+    env = environment.choose(source, None)
+    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
+    pid = warm.proc.pid
+
+    forked = environment.start_probe(env, source, warm)()
+    alone = environment.probe(env, source)
+
+    assert [(m.module, m.by) for m in forked] == [(m.module, m.by) for m in alone] == [
+        ("sphinxcontrib.nope", "extension sphinxcontrib.nope")]
+    assert psutil.pid_exists(pid)  # still waiting for its build
+    warm.close()

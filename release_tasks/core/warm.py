@@ -9,9 +9,10 @@ The command is one JSON line: ``{"module": NAME}`` or ``{"code": TEXT}`` (and ``
 for a script), with ``argv``, ``cwd``, ``path0`` (``sys.path[0]``, as that form of the
 command sets it), and ``env`` (variables to add) or ``environ`` (the whole environment).
 End of input without a line (the release stopped before that step) ends the process
-quietly. Nothing of the project is imported before the command: its modules must be the
-tagged ones. This file imports nothing from release_tasks (those environments do not
-have it).
+quietly. Before it, ``{"check": CODE}`` commands (a pre-flight probe) run in forks of
+this process and are answered on stdout, one line each (see :func:`check`). Nothing of
+the project is imported before the command: its modules must be the tagged ones. This
+file imports nothing from release_tasks (those environments do not have it).
 
 ``sphinx`` also imports what every Sphinx application loads first (its builtin extensions
 and themes). With ``templates``, Sphinx's HTML templates are compiled once and kept in that
@@ -21,12 +22,15 @@ them is most of what a small Sphinx build spends after its imports.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import os
 import runpy
 import sys
 import tempfile
+import traceback
 
 START = sys.path[0]  # "" as started with -c
 
@@ -137,15 +141,60 @@ def run(command: dict[str, object]) -> int:
     return 0
 
 
+def check(command: dict[str, object]) -> None:
+    """``{"check": CODE, "argv": [...], "cwd": DIR}``: run CODE as ``python -c`` would, in
+    a fork of this process (the imports done; whatever it imports or changes goes with the
+    fork), and answer with one line on stdout: ``@@warm@@`` and JSON with its exit code,
+    stdout and stderr. Then wait for the next command."""
+    read, write = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the fork: run, answer through the pipe, end without cleaning up
+        os.close(read)
+        out, err, code = io.StringIO(), io.StringIO(), 0
+        try:
+            os.chdir(str(command["cwd"]))
+            sys.path[sys.path.index(START) if START in sys.path else 0] = str(command["cwd"])
+            sys.argv = ["-c", *[str(a) for a in command.get("argv") or []]]  # type: ignore
+            sys.dont_write_bytecode = True
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                exec(compile(str(command["check"]), "<string>", "exec"), {"__name__": "__main__"})
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:
+            err.write(traceback.format_exc())
+            code = 1
+        data = json.dumps({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
+        view = memoryview(data.encode())
+        while view:
+            view = view[os.write(write, view):]
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 65536):
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    answer = b"".join(chunks).decode() or json.dumps(
+        {"code": 1, "stdout": "", "stderr": "the check ended without an answer"})
+    sys.stdout.write("@@warm@@" + answer + "\n")
+    sys.stdout.flush()
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     preload(list(spec.get("preload") or []), bool(spec.get("sphinx")))
     if spec.get("templates"):
         cache_templates(str(spec["templates"]))
-    line = sys.stdin.readline()
-    if not line.strip():
-        return
-    sys.exit(run(json.loads(line)))
+    while True:
+        line = sys.stdin.readline()
+        if not line.strip():
+            return
+        command = json.loads(line)
+        if "check" not in command:
+            sys.exit(run(command))
+        check(command)
 
 
 if __name__ == "__main__":

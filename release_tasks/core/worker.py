@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
@@ -55,6 +55,38 @@ class Warm:
         return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
                               env={**base, **(env or {})}, check=False,
                               stdin=subprocess.DEVNULL)
+
+    def check(self, code: str, argv: list[str], cwd: Path,
+              ) -> Callable[[], subprocess.CompletedProcess[str] | None] | None:
+        """``python -c code *argv`` in ``cwd``, run in a fork of this Python (its imports
+        done, nothing it does kept), beside whatever we do next. None when that cannot be
+        (no fork on this system, or the process is gone); else calling the result waits for
+        the answer (None if the process died meanwhile)."""
+        proc = self.proc
+        if proc is None or proc.poll() is not None or not hasattr(os, "fork"):
+            return None
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(json.dumps({"check": code, "argv": argv, "cwd": str(cwd)}) + "\n")
+            proc.stdin.flush()
+        except OSError:
+            return None
+
+        def answer() -> subprocess.CompletedProcess[str] | None:
+            # Read from the pipe itself, not through its buffered reader: what follows
+            # belongs to the command, which communicate() reads from the pipe too.
+            assert proc.stdout is not None
+            fd, data = proc.stdout.fileno(), b""
+            while (at := data.find(b"@@warm@@")) < 0 or not data.endswith(b"\n"):
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return None
+                data += chunk
+            found = json.loads(data[at + len(b"@@warm@@"):].decode())
+            return subprocess.CompletedProcess(argv, found["code"], found["stdout"],
+                                               found["stderr"])
+
+        return answer
 
     def _request(self, cmd: list[str], cwd: Path) -> dict | None:
         if len(cmd) < 2 or Path(cmd[0]) != self.python:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release_tasks.core.errors import DocsError
+from release_tasks.core.worker import Warm
 from release_tasks.docs import requirements
 from release_tasks.docs.find import DocsSource
 from release_tasks.docs.output import short_paths
@@ -247,11 +248,23 @@ def probe(env: DocsEnv, source: DocsSource) -> list[Missing]:
     return start_probe(env, source)()
 
 
-def start_probe(env: DocsEnv, source: DocsSource) -> Callable[[], list[Missing]]:
+def start_probe(env: DocsEnv, source: DocsSource,
+                warm: Warm | None = None) -> Callable[[], list[Missing]]:
     """:func:`probe`, started: the probe runs beside whatever comes next; calling what this
-    returns waits for it and gives (or raises) what :func:`probe` would."""
+    returns waits for it and gives (or raises) what :func:`probe` would. With ``warm`` (the
+    docs builder started early), in a fork of it: its interpreter and Sphinx are loaded."""
     # Run as -c, like `python -m sphinx`: the docs folder first on sys.path, not ours.
     script = Path(__file__).with_name("probe.py").read_text(encoding="utf-8")
+    argv = [source.builder, str(source.config)]
+    forked = warm.check(script, argv, source.dir) if warm is not None else None
+    if forked is not None:
+        def answer() -> list[Missing]:
+            done = forked()
+            if done is None:  # the builder died: a process of its own, then
+                return probe(env, source)
+            return _probe_result(done, env, source)
+
+        return answer
     proc = subprocess.Popen([str(env.python), "-c", script, source.builder, str(source.config)],
                             cwd=source.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})

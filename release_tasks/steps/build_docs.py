@@ -66,7 +66,7 @@ class BuildDocs(Step):
         if not rel.options.dry_run and rel.docs_warm is None:
             # Sphinx imports beside the remaining checks, the editor and the tag.
             rel.docs_warm = _warm(env, source)
-        finish = report.guard(environment.start_probe, env, source)
+        finish = report.guard(environment.start_probe, env, source, rel.docs_warm)
         if finish is not None:
             report.later(lambda: self._missing(finish(), env, source, report))
 
