@@ -97,6 +97,8 @@ class Release:
         self.history_backup: str | None = None
         self.history_paths: list[str] = []  # what edit_history changed (fragments too)
         self.part_reason: str | None = None  # why --part auto chose the part it did
+        # The last release's tag and the commits since, for the history section (edit_history)
+        self.history_since: tuple[str | None, list[Any]] | None = None
         self.notes_written: str | None = None  # typed in the editor during this release
         self.commits: dict[str, str] = {}  # step name -> the commit it made
         # step name -> (HEAD before its commit, the commit's subject): see CommitStep

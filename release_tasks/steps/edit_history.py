@@ -104,12 +104,15 @@ class EditHistory(CommitStep):
         from release_tasks.changelog import commits
         from release_tasks.changelog.base import Entry
 
-        scheme = rel.scheme
-        expected = scheme.tag_name(rel.current) if rel.current else None
-        tag = commits.last_tag(rel.root, expected, rel.tag)
-        message = getattr(getattr(scheme, "bv", None), "message", None)
-        # Never tagged: the whole history is no draft of one release's notes.
-        found = commits.since(rel.root, tag, commits.templates(message)) if tag else []
+        if rel.history_since is None:  # asked once: the check and the run see one history
+            scheme = rel.scheme
+            expected = scheme.tag_name(rel.current) if rel.current else None
+            last = commits.last_tag(rel.root, expected, rel.tag)
+            message = getattr(getattr(scheme, "bv", None), "message", None)
+            # Never tagged: the whole history is no draft of one release's notes.
+            rel.history_since = (last, commits.since(rel.root, last, commits.templates(message))
+                                 if last else [])
+        tag, found = rel.history_since
         previous = re.sub(r"^[^\d]*", "", tag) if tag else None
         return Entry(version=rel.version, date=rel.date, tag=rel.tag, notes=notes,
                      previous_tag=tag, previous_version=previous, commits=found)
