@@ -42,13 +42,14 @@ class Tag(Step):
 
     def run(self, rel: Release, step: Any) -> None:
         git.tag(rel.root, rel.tag, self.message(rel), rel.scheme.sign_tags)
-        record_commit(rel, "tag", git.head(rel.root))
+        head = git.head(rel.root)
+        record_commit(rel, "tag", head)
         if rel.journal is not None:
             rel.journal.tag_created = True
-            rel.journal.release_head = git.head(rel.root)
+            rel.journal.release_head = head
             rel.journal.save()
         rel.tag_created = True
-        step.note = f"{rel.tag} on {git.head(rel.root)[:10]}"
+        step.note = f"{rel.tag} on {head[:10]}"
 
     def undo(self, rel: Release) -> str | None:
         created = rel.tag_created or (rel.journal is not None and rel.journal.tag_created)

@@ -16,9 +16,10 @@ def command(root: Path) -> str:
     return git.editor(root)
 
 
-def problem(root: Path) -> str | None:
-    """Why the editor cannot be started, or None when it can."""
-    cmd = command(root)
+def problem(root: Path, cmd: str | None = None) -> str | None:
+    """Why the editor (``cmd``, else the one git would run) cannot be started, or None
+    when it can."""
+    cmd = command(root) if cmd is None else cmd
     if not cmd or cmd == ":":
         return "no editor is configured (VISUAL, EDITOR or git's core.editor)"
     try:
@@ -37,7 +38,7 @@ def edit(root: Path, path: Path) -> None:
     passed as an argument, never pasted into the command line.
     """
     cmd = command(root)
-    reason = problem(root)
+    reason = problem(root, cmd)
     if reason:
         raise EditorError(reason, "set EDITOR, or pass --notes/--notes-file")
     proc = subprocess.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root, check=False)
