@@ -183,39 +183,46 @@ def test_a_check_runs_in_a_fork_and_leaves_the_builder_as_it_was(tmp_path):
     assert not psutil.pid_exists(pid)
 
 
-def test_the_docs_probe_without_its_builder_runs_as_a_process_of_its_own(project):
+def probing(project, old: str, new: str):
+    """A project whose conf.py names something missing, its docs source and environment,
+    and its docs builder started."""
     from release_tasks.docs import environment, find
 
     proj = project("modern")
-    proj.write("docs/conf.py", proj.read("docs/conf.py").replace(
-        "alabaster", "no_such_theme"))
+    proj.write("docs/conf.py", proj.read("docs/conf.py").replace(old, new))
     source = find.find(proj.path, None, None)
-    env = environment.choose(source, None)
     warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
+    return environment.choose(source, None), source, warm
+
+
+def found(missing) -> list[tuple[str, str]]:
+    return [(m.module, m.by) for m in missing]
+
+
+def test_the_docs_probe_without_its_builder_runs_as_a_process_of_its_own(project):
+    from release_tasks.docs import environment
+
+    env, source, warm = probing(project, "alabaster", "no_such_theme")
     warm.proc.kill()
     warm.proc.wait()
 
     missing = environment.start_probe(env, source, warm)()
 
-    assert [(m.module, m.by) for m in missing] == [("no_such_theme", "html_theme no_such_theme")]
+    assert found(missing) == [("no_such_theme", "html_theme no_such_theme")]
     warm.close()
 
 
 def test_the_docs_probe_in_the_builder_finds_what_a_process_of_its_own_finds(project):
-    from release_tasks.docs import environment, find
+    from release_tasks.docs import environment
 
-    proj = project("modern")
-    proj.write("docs/conf.py", proj.read("docs/conf.py").replace(
-        "extensions = []", 'extensions = ["sphinx.ext.autodoc", "sphinxcontrib.nope"]'))
-    source = find.find(proj.path, None, None)
-    env = environment.choose(source, None)
-    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
+    env, source, warm = probing(project, "extensions = []",
+                                'extensions = ["sphinx.ext.autodoc", "sphinxcontrib.nope"]')
     pid = warm.proc.pid
 
     forked = environment.start_probe(env, source, warm)()
     alone = environment.probe(env, source)
 
-    assert [(m.module, m.by) for m in forked] == [(m.module, m.by) for m in alone] == [
-        ("sphinxcontrib.nope", "extension sphinxcontrib.nope")]
+    assert found(forked) == found(alone) == [("sphinxcontrib.nope",
+                                              "extension sphinxcontrib.nope")]
     assert psutil.pid_exists(pid)  # still waiting for its build
     warm.close()
