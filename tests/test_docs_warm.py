@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import psutil
+import pytest
 
 from release_tasks.core.worker import Warm
 from release_tasks.docs import sphinx
@@ -226,3 +227,19 @@ def test_the_docs_probe_in_the_builder_finds_what_a_process_of_its_own_finds(pro
                                               "extension sphinxcontrib.nope")]
     assert psutil.pid_exists(pid)  # still waiting for its build
     warm.close()
+
+
+@pytest.mark.parametrize("where", ["file", "/proc/self"])
+def test_a_template_cache_that_cannot_be_written_is_no_failure(project, tmp_path, where):
+    """A file where the folder should be; a folder no one can write in, even root."""
+    proj = autodoc_project(project)
+    cache = Path(where) if where.startswith("/") else tmp_path / where
+    if not where.startswith("/"):
+        cache.write_text("not a folder")
+    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True, templates=cache)
+
+    out = sphinx.build(proj.path / "docs", "1.5.0", tmp_path / "html", cwd=proj.path,
+                       python=PYTHON, warm=warm)
+
+    assert "Written before the builder started." in (out / "index.html").read_text()
+    assert warm.proc is None

@@ -57,8 +57,17 @@ def cache_templates(directory: str) -> None:
         from sphinx.jinja2glue import BuiltinTemplateLoader
     except Exception:
         return
-    os.makedirs(directory, exist_ok=True)
-    cache = FileSystemBytecodeCache(directory)
+    class Cache(FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket: object) -> None:
+            # A cache that cannot be written is no cache, not a failure.
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)  # type: ignore[arg-type]
+
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return
+    cache = Cache(directory)
     original = BuiltinTemplateLoader.init
 
     def init(self: BuiltinTemplateLoader, *args: object, **kwargs: object) -> None:
@@ -184,9 +193,12 @@ def check(command: dict[str, object]) -> None:
 
 def main() -> None:
     spec = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
-    preload(list(spec.get("preload") or []), bool(spec.get("sphinx")))
-    if spec.get("templates"):
-        cache_templates(str(spec["templates"]))
+    try:  # whatever goes wrong here, the command still runs (and meets it itself)
+        preload(list(spec.get("preload") or []), bool(spec.get("sphinx")))
+        if spec.get("templates"):
+            cache_templates(str(spec["templates"]))
+    except Exception:
+        pass
     while True:
         line = sys.stdin.readline()
         if not line.strip():
