@@ -243,3 +243,22 @@ def test_a_template_cache_that_cannot_be_written_is_no_failure(project, tmp_path
 
     assert "Written before the builder started." in (out / "index.html").read_text()
     assert warm.proc is None
+
+
+def test_only_a_run_that_builds_starts_the_docs_builder(project, fab, home, pypi, tmp_path):
+    """`fab check` and a dry run build nothing: no builder (it would make its template
+    cache once started); a release does."""
+    import time
+
+    proj = project("modern", tool_cfg=f'repository = "{pypi.url}"\n'
+                   f'docs_target = "{tmp_path}/site/{{version}}"\n')
+    templates = home / ".cache" / "release_tasks" / "templates"
+
+    for args in (["check"], ["release", "--dry-run", "--notes", "x"]):
+        assert fab(proj, *args).code == 0
+    time.sleep(1.5)  # what a builder started by them would have had to make the folder
+    assert not templates.exists()
+
+    run = fab(proj, "release", "--yes", "--notes", "Faster.", "--skip-notify")
+    assert run.code == 0, run.out
+    assert list(templates.glob("__jinja2_*.cache"))

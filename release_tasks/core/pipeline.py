@@ -120,6 +120,7 @@ def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
 def _run_release(rel: Release, started: float) -> Release:
     root, ui, options = rel.root, rel.ui, rel.options
     rel.fresh = True
+    rel.will_run = not options.dry_run
     report = Report()
     pending = _unfinished(root)
     if pending is not None:
@@ -291,6 +292,7 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
 def _single(root: Path, config: Config, ui: Ui, name: str, options: Options,
             version: str | None, next_version: bool) -> Release:
     rel = Release(root, config, ui, options)
+    rel.will_run = not options.dry_run
     step = STEPS[name]
     report = Report()
     if name in ("edit_history", "bump", "tag"):

@@ -107,6 +107,9 @@ class Release:
         self.tag_created = False
         # A new release (not a resume, not a step alone): its version must be new everywhere.
         self.fresh = False
+        # The steps run after the checks (not a dry run, not `fab check`): what they will
+        # need may be started during the checks (the docs builder).
+        self.will_run = False
         self.journal: Journal | None = None
         self._export: Path | None = None
         self._scratch: Path | None = None

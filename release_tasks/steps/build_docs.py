@@ -63,7 +63,7 @@ class BuildDocs(Step):
         if env is None:
             return
         rel.docs_env = env  # the plan then says it was made now
-        if not rel.options.dry_run and rel.docs_warm is None:
+        if rel.will_run and rel.docs_warm is None:
             # Sphinx imports beside the remaining checks, the editor and the tag.
             rel.docs_warm = _warm(env, source)
         finish = report.guard(environment.start_probe, env, source, rel.docs_warm)
