@@ -13,12 +13,12 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from release_tasks.core import worker
 from release_tasks.core.errors import BuildError
 from release_tasks.core.project import normalize
 from release_tasks.core.worker import Warm
@@ -185,11 +185,7 @@ def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp
            str(staging), str(result_file), str(tmp / "sdist")]
     if echo:
         echo("$ " + shlex.join(cmd))
-    if warm is not None:
-        proc = warm.run(cmd, src, environ=env_vars)
-    else:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env_vars, cwd=src,
-                              check=False, stdin=subprocess.DEVNULL)
+    proc = worker.run(cmd, src, environ=env_vars, warm=warm)
     if proc.returncode != 0:
         lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
         detail = next((x for x in reversed(lines) if "Error" in x or "ERROR" in x),

@@ -35,6 +35,13 @@ import traceback
 START = sys.path[0]  # "" as started with -c
 
 
+def first_on_path(folder: str) -> None:
+    """What `python -c` put first on sys.path (the current folder, ""), now ``folder``, as
+    the command's own form puts it there; entries a preloaded module added before it
+    (poetry-core's vendored packages) stay."""
+    sys.path[sys.path.index(START) if START in sys.path else 0] = folder
+
+
 def preload(modules: list[str], sphinx: bool) -> None:
     for module in modules:
         try:
@@ -57,6 +64,7 @@ def cache_templates(directory: str) -> None:
         from sphinx.jinja2glue import BuiltinTemplateLoader
     except Exception:
         return
+
     class Cache(FileSystemBytecodeCache):
         def dump_bytecode(self, bucket: object) -> None:
             # A cache that cannot be written is no cache, not a failure.
@@ -79,19 +87,6 @@ def cache_templates(directory: str) -> None:
             environment.from_string = _cached_from_string(environment, cache)
 
     BuiltinTemplateLoader.init = init  # type: ignore[method-assign]
-    try:  # what other renderers (sphinx.util.template) render, likewise
-        from sphinx.util.template import BaseRenderer
-    except Exception:
-        return
-    base_init = BaseRenderer.__init__
-
-    def renderer_init(self: BaseRenderer, *args: object, **kwargs: object) -> None:
-        base_init(self, *args, **kwargs)
-        environment = getattr(self, "env", None)
-        if environment is not None and hasattr(environment, "from_string"):
-            environment.from_string = _cached_from_string(environment, cache)
-
-    BaseRenderer.__init__ = renderer_init  # type: ignore[method-assign]
 
 
 def _cached_from_string(environment: object, cache: object) -> object:
@@ -126,11 +121,7 @@ def run(command: dict[str, object]) -> int:
     os.environ.update({str(k): str(v) for k, v in dict(command.get("env") or {}).items()})
     sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
     tempfile.tempdir = None  # TMPDIR as the command has it, not as it was at our start
-    # What `python -c` put first (the current folder, ""), now what the command's own
-    # form puts there; entries a preloaded module added before it (poetry-core's vendored
-    # packages) stay.
-    where = sys.path.index(START) if START in sys.path else 0
-    sys.path[where] = str(command.get("path0") or cwd)
+    first_on_path(str(command.get("path0") or cwd))
     importlib.invalidate_caches()  # the project may have been installed since we started
     argv = [str(a) for a in list(command.get("argv") or [])]  # type: ignore[call-overload]
     try:
@@ -164,7 +155,7 @@ def check(command: dict[str, object]) -> None:
         out, err, code = io.StringIO(), io.StringIO(), 0
         try:
             os.chdir(str(command["cwd"]))
-            sys.path[sys.path.index(START) if START in sys.path else 0] = str(command["cwd"])
+            first_on_path(str(command["cwd"]))
             sys.argv = ["-c", *[str(a) for a in command.get("argv") or []]]  # type: ignore
             sys.dont_write_bytecode = True
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -51,10 +51,7 @@ class Warm:
                 _end(proc)
         elif proc is not None:
             _end(proc)
-        base = dict(environ) if environ is not None else dict(os.environ)
-        return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
-                              env={**base, **(env or {})}, check=False,
-                              stdin=subprocess.DEVNULL)
+        return run(cmd, cwd, env, environ=environ)
 
     def check(self, code: str, argv: list[str], cwd: Path,
               ) -> Callable[[], subprocess.CompletedProcess[str] | None] | None:
@@ -105,6 +102,18 @@ class Warm:
         proc, self.proc = self.proc, None
         if proc is not None:
             _end(proc)
+
+
+def run(cmd: list[str], cwd: Path, env: Mapping[str, str] | None = None, *,
+        environ: Mapping[str, str] | None = None,
+        warm: Warm | None = None) -> subprocess.CompletedProcess[str]:
+    """``cmd`` in ``warm`` when one was started for it, else as a process of its own: ``env``
+    added to our environment, or ``environ`` as the whole of it; output captured."""
+    if warm is not None:
+        return warm.run(cmd, cwd, env, environ=environ)
+    base = dict(environ) if environ is not None else dict(os.environ)
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
+                          env={**base, **(env or {})}, check=False, stdin=subprocess.DEVNULL)
 
 
 def _end(proc: subprocess.Popen[str]) -> None:

@@ -8,14 +8,13 @@ HTML goes, so shipping, ``latest`` and the summary's link treat both alike.
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from release_tasks.core import worker
 from release_tasks.core.errors import DocsError
 from release_tasks.core.worker import Warm
 from release_tasks.docs.output import cause
@@ -40,10 +39,7 @@ def build(config: Path, version: str, outdir: Path, strict: bool = False,
     if echo:
         echo("$ " + shlex.join([*cmd[:1], "-c", "<mkdocs_run.py>", *cmd[3:]]))
     root = cwd or config.parent
-    env = {"PYTHONDONTWRITEBYTECODE": "1"}
-    proc = warm.run(cmd, config.parent, env) if warm is not None else subprocess.run(
-        cmd, capture_output=True, text=True, cwd=config.parent, env={**os.environ, **env},
-        check=False)
+    proc = worker.run(cmd, config.parent, {"PYTHONDONTWRITEBYTECODE": "1"}, warm=warm)
     if proc.returncode != 0:
         detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
         if "strict" in proc.stderr and "WARNING" in detail:

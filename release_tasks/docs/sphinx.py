@@ -18,12 +18,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from release_tasks.core import worker
 from release_tasks.core.errors import DocsError
 from release_tasks.core.worker import Warm
 from release_tasks.docs.output import cause
 from release_tasks.publish.index import data_dir
 
-# What a Python started early for the build imports (docs.worker): not sphinx.cmd.build,
+# What a Python started early for the build imports (core.worker): not sphinx.cmd.build,
 # whose functions before Sphinx 8 take ``sys.argv[1:]`` at import as their default.
 PRELOAD = ["sphinx.application", "sphinx.builders.html", "sphinx.environment",
            "sphinx.util.tags"]
@@ -103,11 +104,7 @@ def _sphinx(cmd: list[str], version: str, cwd: Path, echo: Callable[[str], None]
             warm: Warm | None = None) -> subprocess.CompletedProcess[str]:
     if echo:
         echo("$ " + shlex.join(cmd))
-    env = {"SPHINX_RELEASE": version}
-    if warm is not None:
-        return warm.run(cmd, cwd, env)
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **env}, check=False)
+    return worker.run(cmd, cwd, {"SPHINX_RELEASE": version}, warm=warm)
 
 
 _PARALLEL_WARNINGS = ("safe for parallel", "doing serial")
