@@ -121,8 +121,14 @@ class Backend(Protocol):
 class RepositoryBackend:
     """What every backend says of itself, from its resolved repository."""
 
+    kind = ""  # the Repository.kind it serves
+
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
+
+    @classmethod
+    def applies(cls, repo: Repository) -> bool:
+        return repo.kind == cls.kind
 
     @property
     def display(self) -> str:

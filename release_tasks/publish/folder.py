@@ -33,7 +33,6 @@ from release_tasks.publish.backend import (
     RepositoryBackend,
     check_not_released,
 )
-from release_tasks.publish.index import Repository
 
 
 def _record(path: Path) -> Path:
@@ -66,10 +65,6 @@ class FolderBackend(RepositoryBackend):
 
     kind = "file"
     verifies = True
-
-    @staticmethod
-    def applies(repo: Repository) -> bool:
-        return repo.kind == "file"
 
     def __enter__(self) -> FolderBackend:
         return self

@@ -93,10 +93,6 @@ class HttpBackend(RepositoryBackend):
 
     kind = "http"
     verifies = True
-
-    @staticmethod
-    def applies(repo: Repository) -> bool:
-        return repo.kind == "http"
     # Where an index keeps its simple pages, relative to the upload URL, in probe order.
     simple_paths: tuple[str, ...] = ("simple/", "+simple/")
 

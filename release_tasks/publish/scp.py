@@ -50,10 +50,6 @@ class ScpBackend(RepositoryBackend):
     kind = "scp"
     verifies = False  # no index reads it back: the upload itself compared every file
 
-    @staticmethod
-    def applies(repo: Repository) -> bool:
-        return repo.kind == "scp"
-
     def __init__(self, repo: Repository, pinned: PinnedKeys | None = None) -> None:
         super().__init__(repo)
         self.pinned = pinned
