@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .servers import forward
+
 
 class Gate:
     """Forwards to ``upstream``; ``user``/``password`` (when set) must come as Basic auth.
@@ -50,18 +52,7 @@ class Gate:
                 return False
 
             def _forward(self, body: bytes | None = None) -> None:
-                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                r = conn.getresponse()
-                data = r.read()
-                self.send_response(r.status)
-                for k, v in r.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                forward(self, up, body)
 
             def do_GET(self) -> None:
                 if not self._allowed():

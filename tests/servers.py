@@ -182,6 +182,23 @@ class Receiver:
         self.httpd.server_close()
 
 
+def forward(handler: http.server.BaseHTTPRequestHandler, up: urllib.parse.SplitResult,
+            body: bytes | None = None) -> None:
+    """Send ``handler``'s request on to ``up`` and its answer back, as a proxy does."""
+    conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+    headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
+    conn.request(handler.command, handler.path, body=body, headers=headers)
+    r = conn.getresponse()
+    data = r.read()
+    handler.send_response(r.status)
+    for k, v in r.getheaders():
+        if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+            handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 class FlakyProxy:
     """A real HTTP proxy in front of a real index: uploads (POST) answer ``status`` while
     ``failing`` is true (0: the connection drops without an answer); reads always pass
@@ -199,18 +216,7 @@ class FlakyProxy:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def _forward(self, body: bytes | None = None) -> None:
-                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                r = conn.getresponse()
-                data = r.read()
-                self.send_response(r.status)
-                for k, v in r.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                forward(self, up, body)
 
             def do_GET(self) -> None:
                 self._forward()

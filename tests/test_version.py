@@ -9,15 +9,7 @@ import pytest
 from release_tasks import versioning
 from release_tasks.core.errors import ConfigError, VersionError
 
-
-def repo(tmp_path, files: dict[str, str]):
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp_path, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
-    subprocess.run(["git", "commit", "-qm", "x"], cwd=tmp_path, check=True)
-    return tmp_path
+from .test_version_sources import repo
 
 
 def test_bumpversion_cfg_with_its_own_parts(tmp_path):
