@@ -2,12 +2,13 @@
 
 Each case starts a real ``fab release`` and stops it at a known point inside one phase (a
 slow editor, a slow post-commit hook on each release commit, a slow hook while the tag is
-written, a slow build backend, an index that takes the upload and never answers, a Slack
-stand-in that never answers). Then, as a user would: ``fab release --resume`` and
-``fab rollback``. After the resume the repository must be in exactly one of two states:
-as before the release, or released once (one tag, one upload of each file, one history
-section); after the rollback, as before (the index keeps what it got: indexes never
-delete).
+written, a slow build backend in its own process and a slow setup.py in the build
+environment's Python started early, a slow conf.py in the docs Python started early, an
+index that takes the upload and never answers, a Slack stand-in that never answers).
+Then, as a user would: ``fab release --resume`` and ``fab rollback``. After the resume
+the repository must be in exactly one of two states: as before the release, or released
+once (one tag, one upload of each file, one history section); after the rollback, as
+before (the index keeps what it got: indexes never delete).
 """
 
 from __future__ import annotations
@@ -45,6 +46,25 @@ def build_sdist(*args, **kwargs):
     return _meta.build_sdist(*args, **kwargs)
 """
 
+SLOW_SETUP = """\
+import os, time
+from setuptools import setup
+
+marker = os.environ.get("SLOW_BUILD_MARKER")
+if marker and not os.path.exists(marker):
+    open(marker, "w").write("building")
+    time.sleep(120)
+setup()
+"""
+# The build sets SPHINX_RELEASE; the pre-flight probe, which runs conf.py too, does not.
+SLOW_CONF = """
+import os as _os, time as _time
+_marker = _os.environ.get("SLOW_DOCS_MARKER")
+if _marker and _os.environ.get("SPHINX_RELEASE") and not _os.path.exists(_marker):
+    open(_marker, "w").write("building")
+    _time.sleep(120)
+"""
+
 
 def script(path: Path, body: str, shebang: str = "#!/bin/sh") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,11 +88,20 @@ class Case:
         self.site = tmp / "site"  # docs_target: the docs ship while the upload hangs
         self.proj = project("modern", tool_cfg=f'repository = "{index}"\n'
                             f'docs_target = "{self.site}/{{name}}/{{version}}"\n')
-        self.proj.write("_backend/slow_backend.py", SLOW_BACKEND)
-        self.proj.write("pyproject.toml", self.proj.read("pyproject.toml").replace(
-            'build-backend = "setuptools.build_meta"',
-            'build-backend = "slow_backend"\nbackend-path = ["_backend"]'))
-        self.proj.commit("A build backend that can be slowed down")
+        if phase == "warm_build":
+            # The default isolated build: the hooks run in the build environment's Python
+            # started while the history was edited (setup.py sleeps in there).
+            self.proj.write("setup.py", SLOW_SETUP)
+            self.proj.write("pyproject.toml", self.proj.read("pyproject.toml").replace(
+                "build_isolation = false\n", ""))
+        else:
+            self.proj.write("_backend/slow_backend.py", SLOW_BACKEND)
+            self.proj.write("pyproject.toml", self.proj.read("pyproject.toml").replace(
+                'build-backend = "setuptools.build_meta"',
+                'build-backend = "slow_backend"\nbackend-path = ["_backend"]'))
+        if phase == "docs_build":  # Sphinx, in the docs Python started during the checks
+            self.proj.write("docs/conf.py", self.proj.read("docs/conf.py") + SLOW_CONF)
+        self.proj.commit("A build that can be slowed down")
         self.proj.write("scratch.txt", "my own notes, never committed\n")
         self.editor = script(tmp / "editor.py", f"""\
             import sys
@@ -107,8 +136,10 @@ class Case:
                 touch {self.marker}
                 exec sleep 120
                 """)
-        elif phase == "build":
+        elif phase in ("build", "warm_build"):
             self.env["SLOW_BUILD_MARKER"] = str(self.marker)
+        elif phase == "docs_build":
+            self.env["SLOW_DOCS_MARKER"] = str(self.marker)
 
     def reached(self) -> bool:
         if self.proxy is not None:
@@ -138,7 +169,7 @@ class Case:
 def start(case: Case, how: str) -> subprocess.Popen:
     args = [FAB, "release", "--yes", "--notes", "- Fixed it."] \
         if case.phase != "editor" else [FAB, "release", "--yes"]
-    if case.phase != "docs_ship":
+    if case.phase not in ("docs_ship", "docs_build"):
         args.append("--skip-docs")
     env = {**os.environ, **case.env}
     if how != "pty":
@@ -214,8 +245,8 @@ def state_of(case: Case) -> str:
     return "released once" if released else "neither"
 
 
-PHASES = ["editor", "history_commit", "bump_commit", "tag", "build", "upload", "docs_ship",
-          "notify"]
+PHASES = ["editor", "history_commit", "bump_commit", "tag", "build", "warm_build",
+          "docs_build", "upload", "docs_ship", "notify"]
 SIGNALS = ["sigint", "sigkill", "pty"]
 
 
