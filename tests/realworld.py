@@ -66,10 +66,11 @@ PROJECTS = [
          history="CHANGELOG.rst"),
     Real("typer", "0.12.3", "0.12.4", "pyproject.toml [project] version"),  # pdm-backend
     Real("flit-core", "3.9.0", "3.9.1", "flit_core/__init__.py __version__"),
+    # Its own backend, in-tree, asks for importlib-metadata on Pythons before 3.10 only.
+    Real("pdm-backend", "2.1.8", "2.1.9", "pyproject.toml [project] version"),
 ]
 MORE = [
     Real("structlog", "24.1.0", "24.1.1", "git tags (hatch-vcs)", history="CHANGELOG.md"),
-    Real("pdm-backend", "2.1.8", "2.1.9", "pyproject.toml [project] version"),
     Real("tomli", "2.0.1", "2.0.2", "pyproject.toml [project] version"),
 ]
 

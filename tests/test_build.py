@@ -149,3 +149,29 @@ def test_files_found_through_git_and_submodules_reach_the_sdist(tmp_path, fab):
         assert z.read("scmpkg/templates/page.html") == b"<p>{{ body }}</p>\n"
         assert "scmpkg/vendor/rules/default.txt" in z.namelist()
     assert proj.git("worktree", "list").count("\n") == 0  # nothing added to the user's repo
+
+
+MARKED_BACKEND = """\
+from setuptools import build_meta as _meta
+from setuptools.build_meta import *  # noqa: F403
+
+def get_requires_for_build_wheel(config_settings=None):
+    # As pdm-backend asks: a requirement for old Pythons only, which this one is not.
+    return [*_meta.get_requires_for_build_wheel(config_settings),
+            'no-such-distribution-rt; python_version < "3.0"']
+"""
+
+
+def test_a_build_requirement_for_another_python_is_not_asked_for(tmp_path, fab, home):
+    proj = isolated(tmp_path)
+    proj.write("_backend/marked.py", MARKED_BACKEND)
+    proj.write("pyproject.toml", proj.read("pyproject.toml").replace(
+        'build-backend = "setuptools.build_meta"',
+        'build-backend = "marked"\nbackend-path = ["_backend"]'))
+    proj.commit("A backend asking for what this Python does not need")
+    proj.git("tag", "-f", "-a", "1.4.2", "-m", "1.4.2")
+
+    run = fab(proj, "build")
+
+    assert run.code == 0, run.out
+    assert built(proj) == ["modernpkg-1.4.2-py3-none-any.whl", "modernpkg-1.4.2.tar.gz"]

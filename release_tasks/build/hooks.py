@@ -38,13 +38,39 @@ def load_backend(spec: str, backend_path: list[str], source_dir: str):
     return backend
 
 
+# Where an environment without packaging installed may still have it: vendored by the
+# backend or the installer that is there.
+MARKERS = ("packaging.markers", "setuptools._vendor.packaging.markers",
+           "pip._vendor.packaging.markers")
+
+
+def applies(requirement: str) -> bool:
+    """Whether the requirement's environment marker (``; python_version < "3.10"``) holds
+    for this Python, evaluated by packaging when the environment has it; when it has
+    none, the requirement is taken as not needed here (a backend that does need it fails
+    with its own ImportError, which says so)."""
+    _, sep, marker = requirement.partition(";")
+    if not sep or not marker.strip():
+        return True
+    for module in MARKERS:
+        try:
+            evaluate = importlib.import_module(module).Marker
+        except Exception:
+            continue
+        try:
+            return bool(evaluate(marker.strip()).evaluate())
+        except Exception:  # a marker packaging cannot read: the backend's own concern
+            return True
+    return False
+
+
 def missing(requirements: list[str]) -> list[str]:
     """Requirements whose distribution is not installed at all (versions not compared:
     the environment was made from the build-system table, which pins them)."""
     from importlib import metadata
 
     absent = []
-    for requirement in requirements:
+    for requirement in filter(applies, requirements):
         name = requirement
         for stop in "<>=!~;[ (":
             name = name.split(stop, 1)[0]
