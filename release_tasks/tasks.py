@@ -75,13 +75,18 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _setup(c: Any, verbose: bool = False, quiet: bool = False,
            **overrides: Any) -> tuple[Path, Any, Any]:
     """Find the repository, load the config once, make the UI."""
-    from release_tasks.core import config
-    from release_tasks.core.ui import Ui
-    from release_tasks.vcs import git
+    from release_tasks.core import imports
 
     has_get = hasattr(c.config, "get")
     # The fabfile's folder when fab loaded it (fab does not chdir there), else the cwd.
     start = (c.config.get(fabric1.PROJECT_KEY) if has_get else None) or os.getcwd()
+    # Before anything of ours imports a dependency the project's folder could shadow.
+    imports.own_dependencies(Path(start))
+
+    from release_tasks.core import config
+    from release_tasks.core.ui import Ui
+    from release_tasks.vcs import git
+
     root = git.find_root(Path(start))
     fabric_cfg = c.config.get("release_tasks") if has_get else None
     cfg = config.load(root, dict(fabric_cfg) if fabric_cfg else None, overrides)
