@@ -204,20 +204,55 @@ Bugfixes
     assert "Works on Python 3.14." in proj.git("tag", "-l", "--format=%(contents)", "v1.4.4")
 
 
-def test_towncrier_without_fragments_or_notes_names_the_directory(project, fab):
+def test_towncrier_drafts_from_commits_and_makes_a_missing_fragment_folder(project, fab):
     proj = towncrier_project(project, {})
     proj.write("modernpkg/extra.py", "X = 1\n")
-    proj.commit("feat: extra")
-    before = proj.state()
-    run = release(fab, proj)
-    assert run.code == 1
-    assert "no news fragments in changelog.d/ to release" in run.out
-    assert proj.state() == before
+    proj.commit("feat: add the extra module (#41)")
+    proj.write("modernpkg/extra.py", "X = 2\n")
+    proj.commit("fix: extra is two")
+
+    drafted = release(fab, proj)
+
+    assert drafted.code == 0, drafted.out
+    date = today(proj)
+    assert proj.read("NEWS.rst").startswith(NEWS.split(".. towncrier")[0] + f"""\
+.. towncrier release notes start
+
+modernpkg 1.4.3 ({date})
+============================
+
+Features
+--------
+
+- Add the extra module. (`#41 <https://github.com/o/modernpkg/issues/41>`_)
+
+
+Bugfixes
+--------
+
+- Extra is two.
+
+
+1.4.2 (2025-01-02)
+""")
+    assert sorted(p.name for p in (proj.path / "changelog.d").iterdir()) == [".gitkeep"]
+
     proj.write("pyproject.toml", proj.read("pyproject.toml").replace('"changelog.d"', '"news"'))
     proj.commit("Point towncrier elsewhere")
-    run = release(fab, proj, "--notes", "x")
-    assert run.code == 1
-    assert "towncrier's fragment directory news does not exist" in run.out
+    noted = release(fab, proj, "--notes", "fix: Works on Python 3.14 (#7)")
+
+    assert noted.code == 0, noted.out
+    assert f"""\
+modernpkg 1.4.4 ({date})
+============================
+
+Bugfixes
+--------
+
+- Works on Python 3.14 (`#7 <https://github.com/o/modernpkg/issues/7>`_)
+""" in proj.read("NEWS.rst")
+    assert not (proj.path / "news").exists()  # made for the notes, gone with them
+    assert proj.git("status", "--porcelain") == ""
 
 
 def test_rollback_brings_the_fragments_back(project, fab, editor):

@@ -29,6 +29,8 @@ class Entry:
     previous_version: str | None = None
     commits: list[Commit] = field(default_factory=list)  # since previous_tag, for a draft
     drafted: bool = False  # set by the format when it used the draft
+    # The news fragment type the notes go under (towncrier_type); None: chosen from them.
+    fragment_type: str | None = None
 
 
 class Format:

@@ -5,20 +5,31 @@ as ``towncrier build`` would write them. Its configuration is read with towncrie
 loader (``[tool.towncrier]`` in pyproject.toml, or towncrier.toml); the build runs as
 ``python -m towncrier build --keep``, and the fragments are then deleted here so that the
 history commit takes their removal and a rollback (``git reset --keep`` or checkout of
-HEAD) brings them back. ``--notes`` become one more fragment, of the first type.
+HEAD) brings them back.
+
+towncrier is always told the name and version (``--name``, ``--version``), so it never
+imports the checkout's package to learn them; the name is the one towncrier itself would
+use (its ``name``, else ``[project] name``, else its ``package`` titled). ``--notes`` become
+one more fragment (see :mod:`release_tasks.changelog.fragments` for its type and issue);
+with neither notes nor fragments, each commit since the last release becomes one. The
+pre-flight renders ``towncrier build --draft`` with them in a copy of the towncrier files,
+so a template that cannot take them stops the release before anything changes.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from release_tasks.changelog import fragments as planned
 from release_tasks.changelog.base import Entry, Format
 from release_tasks.core.errors import HistoryError
 
-NOTES_FRAGMENT = "+release-notes"
+NOTES_FRAGMENT = "release-notes"  # after the project's orphan prefix: +release-notes.feature
 
 
 def _config(root: Path) -> Any | None:
@@ -80,23 +91,65 @@ class Towncrier(Format):
         except HistoryError as e:
             return [str(e)]
         folder = fragment_dir(root, config)
-        if not folder.is_dir():
-            key = "directory" if config.directory else "package"
-            return [f"towncrier's fragment directory {_shown(root, folder)} does not exist "
-                    f"(create it, or fix {key} in the towncrier config)"]
-        if entry.notes is None and not fragments(root, config):
-            first = next(iter(config.types), "misc")
+        existing = fragments(root, config) if folder.is_dir() else []
+        if entry.notes is None and not existing and not entry.commits:
+            first = planned.choose_type(planned.types_of(config), None, None)
             return [f"no news fragments in {_shown(root, folder)}/ to release (add one such "
                     f"as {_shown(root, folder)}/123.{first}.md, or pass --notes)"]
+        try:
+            self._draft_in_copy(root, config, entry)
+        except HistoryError as e:
+            return [str(e)]
         return []
 
+    def _ours(self, root: Path, config: Any, entry: Entry) -> list[planned.Fragment]:
+        """The fragments this release adds: the notes, or the commits' draft."""
+        types = planned.types_of(config)
+        if entry.notes is not None:
+            return [planned.from_notes(entry.notes, types, entry.fragment_type)]
+        if fragment_dir(root, config).is_dir() and fragments(root, config):
+            return []
+        return planned.from_commits(entry.commits, types, entry.fragment_type)
+
+    def _draft_in_copy(self, root: Path, config: Any, entry: Entry) -> str:
+        """``towncrier build --draft`` with this release's fragments, in a copy of what
+        towncrier reads (its config, template, fragments and news file): the checkout is
+        left as it is."""
+        with tempfile.TemporaryDirectory(prefix="release-tasks-towncrier-") as tmp:
+            copy = Path(tmp)
+            wanted = [root / n for n in ("pyproject.toml", "towncrier.toml", ".towncrier.toml")]
+            wanted.append(root / config.filename)
+            if isinstance(config.template, str):
+                wanted.append(Path(config.template))
+            for source in wanted:
+                if source.is_file() and source.resolve().is_relative_to(root.resolve()):
+                    target = copy / source.resolve().relative_to(root.resolve())
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, target)
+            folder = fragment_dir(root, config)
+            mirror = copy / folder.relative_to(root)
+            if folder.is_dir():
+                shutil.copytree(folder, mirror, symlinks=True, dirs_exist_ok=True)
+            ours = self._ours(root, config, entry)
+            planned.write_all(mirror, ours, config.orphan_prefix + NOTES_FRAGMENT)
+            try:
+                return self._build(copy, config, entry, draft=True)
+            except HistoryError as e:
+                if ours and not any(f.issue for f in ours):
+                    raise HistoryError(
+                        f"{e.message} (with this release's notes as a news fragment)",
+                        "if the towncrier template needs an issue number, give it with the "
+                        "notes: --notes '#123: what changed'") from None
+                raise
     def pending(self, root: Path, path: Path) -> bool:
         config = _config(root)
         return bool(config and fragment_dir(root, config).is_dir() and fragments(root, config))
 
-    def _build(self, root: Path, entry: Entry, draft: bool) -> str:
-        argv = [sys.executable, "-m", "towncrier", "build", "--version", entry.version,
-                "--date", entry.date, "--dir", str(root), "--draft" if draft else "--keep"]
+    def _build(self, root: Path, config: Any, entry: Entry, draft: bool) -> str:
+        name = config.name or (config.package.title() if config.package else "")
+        argv = [sys.executable, "-m", "towncrier", "build", "--name", name,
+                "--version", entry.version, "--date", entry.date, "--dir", str(root),
+                "--draft" if draft else "--keep"]
         proc = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()
@@ -104,30 +157,26 @@ class Towncrier(Format):
                                "run `towncrier build --draft` to see why")
         return proc.stdout
 
-    def _notes_fragment(self, root: Path, config: Any, notes: str) -> Path:
-        first = next(iter(config.types), "misc")
-        path = fragment_dir(root, config) / f"{NOTES_FRAGMENT}.{first}"
-        path.write_text(notes.strip() + "\n", encoding="utf-8")
-        return path
-
     def write(self, root: Path, path: Path, entry: Entry) -> list[str]:
         config = _config(root)
         news = root / config.filename
-        existing = fragments(root, config)
-        extra = self._notes_fragment(root, config, entry.notes) if entry.notes else None
+        folder = fragment_dir(root, config)
+        made_folder = not folder.exists()
+        existing = fragments(root, config) if not made_folder else []
+        ours = self._ours(root, config, entry)
+        entry.drafted = entry.notes is None and bool(ours)
+        extra = planned.write_all(folder, ours, config.orphan_prefix + NOTES_FRAGMENT) \
+            if ours else []
         try:
-            self._build(root, entry, draft=False)
+            self._build(root, config, entry, draft=False)
         finally:
-            if extra is not None:
-                extra.unlink(missing_ok=True)
+            for fragment in extra:
+                fragment.unlink(missing_ok=True)
+            if made_folder and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         for fragment in existing:
             fragment.unlink()
         return [_shown(root, news), *(_shown(root, f) for f in existing)]
 
     def preview(self, root: Path, path: Path, entry: Entry) -> str:
-        text = self._build(root, entry, draft=True).strip()
-        if entry.notes:
-            config = _config(root)
-            text += (f"\n\n(and the given notes, as a {next(iter(config.types), 'misc')} "
-                     "fragment)")
-        return text
+        return self._draft_in_copy(root, _config(root), entry).strip()

@@ -29,6 +29,9 @@ class Config:
     """Everything a release reads from configuration. Secrets never live here."""
 
     history_file: str | None = None
+    # The towncrier fragment type release notes go under (default: from a conventional
+    # prefix of the notes, else the project's features/changes/misc type).
+    towncrier_type: str | None = None
     # The version part a release bumps when --part is not given; "auto" reads the
     # conventional commits since the last tag (breaking → major, feat → minor, else patch).
     part: str | None = None

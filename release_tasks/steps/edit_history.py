@@ -115,7 +115,8 @@ class EditHistory(CommitStep):
         tag, found = rel.history_since
         previous = re.sub(r"^[^\d]*", "", tag) if tag else None
         return Entry(version=rel.version, date=rel.date, tag=rel.tag, notes=notes,
-                     previous_tag=tag, previous_version=previous, commits=found)
+                     previous_tag=tag, previous_version=previous, commits=found,
+                     fragment_type=rel.config.towncrier_type)
 
     def _has_notes(self, rel: Release) -> bool:
         return rel.options.notes is not None or bool(rel.options.notes_file)
