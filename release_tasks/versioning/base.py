@@ -70,15 +70,27 @@ def read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
+# The string literal must be the whole value: ``".".join(...)``, ``"%s.%s" % ...`` and
+# ``"1.2" + suffix`` are computed, not versions, whatever their first string says.
 VERSION_ASSIGN = re.compile(
     r"""^(?P<name>__version__|VERSION|version)\s*(?::\s*[\w\[\]]+\s*)?=\s*"""
-    r"""(?P<q>['"])(?P<version>[^'"]+)(?P=q)""", re.M)
+    r"""(?P<q>['"])(?P<version>[^'"]+)(?P=q)[ \t]*(?:#[^\r\n]*)?\r?$""", re.M)
+
+
+def _is_version(text: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def assigned_version(text: str, names: tuple[str, ...] = ("__version__",)) -> str | None:
     """The literal ``__version__ = "1.2.3"`` (or another of ``names``) at module level."""
     for m in VERSION_ASSIGN.finditer(text):
-        if m.group("name") in names:
+        if m.group("name") in names and _is_version(m.group("version")):
             return m.group("version")
     return None
 
@@ -87,7 +99,7 @@ def assignment_place(rel: str, text: str, names: tuple[str, ...] = ("__version__
                      label: str | None = None) -> Place | None:
     """A regex Place that rewrites only the ``NAME = "X"`` line, whatever its quotes."""
     for m in VERSION_ASSIGN.finditer(text):
-        if m.group("name") in names:
+        if m.group("name") in names and _is_version(m.group("version")):
             name = m.group("name")
             return Place(path=rel, label=label or f"{rel} {name}",
                          search=rf"^({re.escape(name)}\s*(?::\s*[\w\[\]]+\s*)?=\s*['\"])"
