@@ -96,8 +96,9 @@ def test_configured_file_without_the_current_version(project, fab, editor):
 
 
 def test_readme_that_does_not_render(project, fab, editor):
-    proj = project("cookiecutter")
-    proj.write("README.rst", "cookiepkg\n=======\n\nThis `link is broken\n")
+    """``[project] readme`` publishes the file as it is: the pre-flight can tell."""
+    proj = project("plain")
+    proj.write("README.rst", "plainpkg\n========\n\nThis `link is broken\n")
     proj.commit("Broken README")
     before = proj.state()
 
@@ -107,6 +108,34 @@ def test_readme_that_does_not_render(project, fab, editor):
     assert any(p.startswith("README.rst does not render") and "twine check would fail" in p
                for p in problems(run.out))
     assert proj.state() == before
+
+
+def test_a_description_setup_py_computes_is_judged_on_the_built_files(project, fab, editor):
+    """setup.py publishes only the README's first part: the broken rest never stops the
+    release; a broken published part is caught by twine check before any upload."""
+    proj = project("cookiecutter")
+    proj.write("setup.py", proj.read("setup.py").replace(
+        "long_description=open('README.rst').read(),",
+        "long_description=open('README.rst').read().split('.. cut')[0],"))
+    proj.write("README.rst", "cookiepkg\n=========\n\nFine.\n\n.. cut\n\nThis `link is broken\n")
+    proj.commit("Only the top of the README is published")
+
+    run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+
+    assert run.code == 0, run.out
+    assert "0.2.1" in proj.tags()
+
+    proj.write("README.rst", "cookiepkg\n=========\n\nThis `link is broken\n\n.. cut\n")
+    proj.commit("Now the published part is broken")
+    before = proj.state()
+
+    failed = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+
+    assert failed.code == 1
+    assert "build failed: twine check failed" in failed.out
+    assert proj.state() == before
+    index = proj.path.parent / "home" / ".local" / "share" / "release_tasks" / "index"
+    assert not list(index.rglob("cookiepkg-0.2.2*"))
 
 
 def test_history_file_that_is_not_text(project, fab, editor):

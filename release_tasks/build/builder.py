@@ -219,18 +219,3 @@ def check(dists: list[Path]) -> None:
         text = " ".join(" ".join(records).split())
         raise BuildError(f"twine check failed: {text[:240] or 'the README does not render'}",
                          "fix the README/metadata (`twine check dist/*` shows details)")
-
-
-def readme_problem(root: Path) -> str | None:
-    """Would the README render on the index? Checked before anything changes."""
-    readme = next((p for p in (root / "README.rst", root / "README.txt") if p.is_file()), None)
-    if readme is None:
-        return None
-    import readme_renderer.rst
-
-    out = io.StringIO()
-    rendered = readme_renderer.rst.render(readme.read_text(encoding="utf-8"), stream=out)
-    if rendered is None:
-        first = next((line for line in out.getvalue().splitlines() if line.strip()), "")
-        return f"{readme.name} does not render: {first.strip()[:160]}"
-    return None

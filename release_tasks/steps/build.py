@@ -19,9 +19,9 @@ class Build(Step):
         return f"python -m build ({how}) on a checkout of tag {rel.tag} → dist/, twine check"
 
     def check(self, rel: Release, report: Report) -> None:
-        from release_tasks.build.builder import readme_problem
+        from release_tasks.build import readme
 
-        problem = readme_problem(rel.root)
+        problem = readme.problem(rel.root)
         if problem:
             report.error(f"{problem} (twine check would fail; fix the markup)")
 
