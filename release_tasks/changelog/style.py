@@ -20,7 +20,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from release_tasks.changelog.history import Heading, first_body_line
+from release_tasks.changelog.history import Heading, bullet, first_body_line, is_date_line
+from release_tasks.changelog.markup import BULLET, MD_HEADING, RST_ADORNMENT
 
 VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?:[-.]?(?:a|b|rc|alpha|beta|dev|post)\.?\d*)*"
                      r"(?![\w]|\.\d)", re.I)
@@ -28,6 +29,10 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December"]
 _MONTH = r"(?P<month>" + "|".join(m[:3] + "(?:" + m[3:] + ")?" for m in _MONTHS) + r")\.?"
 _ORD = r"(?P<ord>st|nd|rd|th)?"
+# A compare link in a heading (``[1.1.0](https://github.com/o/r/compare/v1.0.0...v1.1.0)``):
+# the new one compares the model's tag with the new tag.
+_COMPARE_RANGE = re.compile(r"(?<=/compare/)(?P<a>[^\s()\[\]]+?)(?P<sep>\.\.\.?)"
+                            r"(?P<b>[^\s()\[\]#?]+)")
 
 
 def _ordinal(day: int) -> str:
@@ -113,8 +118,16 @@ def _open(text: str, version: str, date: str | None) -> str:
     Rendering uses ``str.replace``, never ``str.format``: braces in titles stay as written.
     """
     out = text.replace(date, "\x00date\x00") if date else text
+
+    def moved(m: re.Match[str]) -> str:  # compare/A...B → compare/B...{version}
+        if version not in m["b"]:
+            return m.group(0)
+        return m["b"].replace(version, "\x00model\x00") + m["sep"] + m["b"]
+
+    out = _COMPARE_RANGE.sub(moved, out)
     out = out.replace(version, "\x00version\x00")
-    return out.replace("\x00version\x00", "{version}").replace("\x00date\x00", "{date}")
+    return out.replace("\x00version\x00", "{version}").replace("\x00date\x00", "{date}") \
+        .replace("\x00model\x00", version)
 
 
 def learn(lines: list[str], versions: list[Heading], fallback: HeadingStyle = DEFAULT
@@ -136,8 +149,8 @@ def learn(lines: list[str], versions: list[Heading], fallback: HeadingStyle = DE
             return HeadingStyle(title=title, date_match=dm, date_shape=shape)
         at = first_body_line(lines, h)
         line = lines[at].strip() if at is not None else ""
-        found = find_date(line) if len(line) < 60 and not line.startswith(("-", "*", "+"))\
-            else None
+        dated = len(line) < 60 and (is_date_line(line) or not BULLET.match(line))
+        found = find_date(line) if dated else None
         if found:
             dm, shape = found
             return HeadingStyle(title=_open(h.title, version, None),
@@ -147,3 +160,25 @@ def learn(lines: list[str], versions: list[Heading], fallback: HeadingStyle = DE
             undated = HeadingStyle(title=_open(h.title, version, None))
     return undated or fallback
 
+
+
+def entries(notes: str, text: str) -> str:
+    """The user's notes as entries like the file's own: a bare paragraph given to a file of
+    list items becomes one (``- Works on 3.14.``); notes with their own markup (a list,
+    sub-headings, rst directives) are left as written."""
+    lines = notes.strip("\n").split("\n")
+    listed = [x for x in text.split("\n") if BULLET.match(x) and not is_date_line(x)]
+    if not listed or any(BULLET.match(x) or MD_HEADING.match(x) or RST_ADORNMENT.match(x)
+                         or x.startswith((" ", "\t", "..", ":", "*", "|", ">")) for x in lines):
+        return notes
+    marker = bullet(text)
+    indent = " " * len(marker)
+    out: list[str] = []
+    first = True
+    for line in lines:
+        if not line.strip():
+            first = True
+            continue
+        out.append((marker if first else indent) + line.strip())
+        first = False
+    return "\n".join(out)
