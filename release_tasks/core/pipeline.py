@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
+from typing import Any
 
 from release_tasks.core import lock, recovery
 from release_tasks.core.config import Config
@@ -44,7 +45,7 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
     scheme = report.guard(lambda: rel.scheme)
     if scheme is not None:
         rel.current = scheme.current
-        new = report.guard(scheme.next_version, _part(rel, scheme), rel.options.new_version)
+        new = report.guard(_next_version, rel, scheme)
         if new is not None:
             rel.version = new
     report.guard(lambda: rel.name)
@@ -66,6 +67,32 @@ def _part(rel: Release, scheme: object) -> str | None:
 
     part, rel.part_reason = choose_part(rel.root, scheme)
     return part
+
+
+def _next_version(rel: Release, scheme: Any) -> str:
+    """The bump; without --part or --new-version, the version the history's unreleased
+    section names (as zest.releaser does), and a --part that makes another is refused."""
+    from release_tasks.changelog.unreleased import pending_version
+    from release_tasks.core.errors import HistoryError, VersionError
+
+    named = None
+    if not rel.options.new_version and "history" not in rel.options.skip:
+        try:
+            path = rel.history_path
+            named = pending_version(path)
+        except HistoryError:
+            named = None
+        if named is not None and not scheme.is_greater(named):
+            named = None  # left over from before the current version: not this release's
+    if named is not None and not rel.options.part:
+        rel.part_reason = f"version named in {path.name}"
+        return str(scheme.next_version(None, named))
+    new = str(scheme.next_version(_part(rel, scheme), rel.options.new_version))
+    if named is not None and new != named:
+        raise VersionError(f"--part {rel.options.part} makes {new}, but {path.name} names "
+                           f"{named} in its unreleased section",
+                           f"drop --part to release {named}, or rename that section")
+    return new
 
 
 def _header(rel: Release) -> str:
