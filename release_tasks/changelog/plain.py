@@ -69,7 +69,10 @@ def add_section(text: str, fmt: str, version: str, date: str, notes: str | None 
     if loose is not None:  # entries on top with no heading yet: the new section's notes
         a, b = loose
         moved = "\n".join(lines[a:b]).strip("\n")
-        given = "\n\n" + notes.strip("\n") if notes and notes.strip() else ""
+        given = notes.strip("\n") if notes and notes.strip() else ""
+        if given:  # one list when both are list items, else two paragraphs
+            both = _BULLET.match(moved.split("\n")[-1]) and _BULLET.match(given)
+            given = ("\n" if both else "\n\n") + given
         return add_section("\n".join(lines[:a] + lines[b:]), fmt, version, date, moved + given,
                            title)
     body = notes.strip("\n").split("\n") if notes and notes.strip() else []

@@ -65,6 +65,10 @@ DATE_SHAPES = [
     DateShape(re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"),
               lambda d, m: f"{d.year}{m['sep']}{_pad(m['m'], d.month)}{m['sep']}"
                            f"{_pad(m['d'], d.day)}"),
+    # 07/30/2023: a second number over 12 is a day, so the month comes first.
+    DateShape(re.compile(r"(?P<m>\d{1,2})(?P<sep>[./])(?P<d>1[3-9]|2\d|3[01])(?P=sep)(?P<y>\d{4})"),
+              lambda d, m: f"{_pad(m['m'], d.month)}{m['sep']}{_pad(m['d'], d.day)}"
+                           f"{m['sep']}{d.year}"),
     DateShape(re.compile(r"(?P<d>\d{1,2})(?P<sep>[./])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})"),
               lambda d, m: f"{_pad(m['d'], d.day)}{m['sep']}{_pad(m['m'], d.month)}"
                            f"{m['sep']}{d.year}"),
