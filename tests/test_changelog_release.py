@@ -413,14 +413,15 @@ def test_a_readme_changelog_section_is_written(project, fab):
 def test_release_notes_named_by_the_docs_toctree_are_written(project, fab):
     proj = project("modern")
     proj.git("rm", "-q", "CHANGELOG.md")
-    proj.write("docs/index.rst", proj.read("docs/index.rst") + "   Release notes <topics/news>\n")
+    index = proj.read("docs/index.rst")
+    proj.write("docs/index.rst", index + "   Release notes <topics/releases>\n")
     notes = "Release notes\n=============\n\n1.4.2 (2025-01-02)\n------------------\n\n- Fixed.\n"
-    proj.write("docs/topics/news.rst", notes)
+    proj.write("docs/topics/releases.rst", notes)
     proj.commit("Release notes in the docs")
     tagged(proj, "v1.4.2")
     run = release(fab, proj, "--notes", "- Faster.")
     assert run.code == 0, run.out
-    assert proj.read("docs/topics/news.rst") == notes.replace(
+    assert proj.read("docs/topics/releases.rst") == notes.replace(
         "1.4.2 (2025-01-02)", f"1.4.3 ({today(proj)})\n------------------\n\n- Faster.\n\n"
         "1.4.2 (2025-01-02)")
 
