@@ -10,12 +10,15 @@ new section's notes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from release_tasks.changelog import history
 from release_tasks.changelog.history import Heading, headings, undated
 from release_tasks.changelog.markup import BULLET, PLACEHOLDERS
 from release_tasks.changelog.style import VERSION
+from release_tasks.core.errors import HistoryError, VersionError
 
 # Sections that stay on top, emptied, release after release.
 _KEPT_NAMES = {"dev", "latest changes", "unreleased changes"}
@@ -91,3 +94,31 @@ def pending_version(path: Path) -> str | None:
     lines = part.split("\n")
     h = top(lines, [h for h in headings(part, fmt) if h.is_version()])
     return named_version(h) if h is not None else None
+
+
+def choose_version(history: Callable[[], Path] | None, scheme: Any, part: str | None,
+                   new_version: str | None, bump_part: Callable[[], str | None]
+                   ) -> tuple[str, str | None]:
+    """The release's version, and why when the history chose it.
+
+    ``--new-version`` wins; else an unreleased section naming a version higher than the
+    current one decides, as zest.releaser does; a ``--part`` that makes another version is
+    refused, naming both. ``history`` finds the file (None: the history is skipped).
+    """
+    named, path = None, None
+    if new_version is None and history is not None:
+        try:
+            path = history()
+            named = pending_version(path)
+        except HistoryError:
+            named = None
+        if named is not None and not scheme.is_greater(named):
+            named = None  # left from before the current version: not this release's
+    if named is not None and path is not None and not part:
+        return str(scheme.next_version(None, named)), f"version named in {path.name}"
+    new = str(scheme.next_version(bump_part(), new_version))
+    if named is not None and path is not None and new != named:
+        raise VersionError(f"--part {part} makes {new}, but {path.name} names {named} in its "
+                           "unreleased section", f"drop --part to release {named}, or rename "
+                           "that section")
+    return new, None

@@ -70,28 +70,13 @@ def _part(rel: Release, scheme: object) -> str | None:
 
 
 def _next_version(rel: Release, scheme: Any) -> str:
-    """The bump; without --part or --new-version, the version the history's unreleased
-    section names (as zest.releaser does), and a --part that makes another is refused."""
-    from release_tasks.changelog.unreleased import pending_version
-    from release_tasks.core.errors import HistoryError, VersionError
+    """The bump, or the version the history's unreleased section names."""
+    from release_tasks.changelog.unreleased import choose_version
 
-    named = None
-    if not rel.options.new_version and "history" not in rel.options.skip:
-        try:
-            path = rel.history_path
-            named = pending_version(path)
-        except HistoryError:
-            named = None
-        if named is not None and not scheme.is_greater(named):
-            named = None  # left over from before the current version: not this release's
-    if named is not None and not rel.options.part:
-        rel.part_reason = f"version named in {path.name}"
-        return str(scheme.next_version(None, named))
-    new = str(scheme.next_version(_part(rel, scheme), rel.options.new_version))
-    if named is not None and new != named:
-        raise VersionError(f"--part {rel.options.part} makes {new}, but {path.name} names "
-                           f"{named} in its unreleased section",
-                           f"drop --part to release {named}, or rename that section")
+    history = None if "history" in rel.options.skip else (lambda: rel.history_path)
+    new, named_in = choose_version(history, scheme, rel.options.part, rel.options.new_version,
+                                   lambda: _part(rel, scheme))
+    rel.part_reason = named_in or rel.part_reason
     return new
 
 
