@@ -417,6 +417,35 @@ def test_a_compare_link_in_the_heading_moves_on(tmp_path):
                                 "v1.1.0...v1.2.0) (2026-12-02)\n\n* Faster.\n\n## [1.1.0]")
 
 
+def test_an_rst_link_target_under_the_heading_moves_on(tmp_path):
+    # yaml4rst's CHANGES.rst: the title refers to a compare link defined under it
+    text = textwrap.dedent("""\
+        Changelog
+        =========
+
+        `yaml4rst v0.1.1`_ - 2016-11-05
+        -------------------------------
+
+        .. _yaml4rst v0.1.1: https://github.com/ypid/yaml4rst/compare/v0.1.0...v0.1.1
+
+        Fixed
+        ~~~~~
+
+        - Fix legacy reST section detection.
+        """)
+    done = released(tmp_path, "CHANGES.rst", text, "0.2.0", "- New.")
+    assert done == text.replace("`yaml4rst v0.1.1`_", textwrap.dedent("""\
+        `yaml4rst v0.2.0`_ - 2026-12-02
+        -------------------------------
+
+        .. _yaml4rst v0.2.0: https://github.com/ypid/yaml4rst/compare/v0.1.1...v0.2.0
+
+        - New.
+
+        `yaml4rst v0.1.1`_"""), 1)
+    assert history.section_body(done, "rst", "0.2.0") == "- New."
+
+
 def test_plain_markdown_link_definitions_follow_the_release(tmp_path):
     text = ("# Changes\n\n## [1.1.0] - 2024-03-01\n\n- Old.\n\n"
             "[1.1.0]: https://github.com/o/r/compare/v1.0.0...v1.1.0\n")
@@ -505,6 +534,9 @@ def test_a_readme_changelog_section_is_found_and_written_there(tmp_path):
     assert done == README.replace("### 1.0.0", "### 1.1.0 (2026-12-02)\n\n- Note.\n\n### 1.0.0")
     path = tmp_path / "README.md"
     assert formats.release_notes(tmp_path, path, "1.1.0") == ("- Note.", "md")
+    formats.next_cycle(tmp_path, path, "1.1.1")  # the next cycle's section goes there too
+    assert path.read_text() == done.replace("### 1.1.0", "### 1.1.1 (unreleased)\n\n"
+                                            "- Nothing changed yet.\n\n### 1.1.0")
 
 
 def test_history_is_found_in_docs_folders_and_through_the_toctree(tmp_path):

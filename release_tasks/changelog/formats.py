@@ -52,6 +52,8 @@ def next_cycle(root: Path, path: Path, version: str) -> None:
     if fmt.file(root, path) != path:
         return
     text = history.read(path)
-    new = fmt.next_cycle(text, history.file_format(path, text), version)
+    kind = history.file_format(path, text)
+    head, part, tail = history.scope(path, text, kind)
+    new = head + fmt.next_cycle(part, kind, version) + tail
     if new != text:
         history.write(path, new, history.line_end(path))

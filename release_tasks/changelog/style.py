@@ -29,6 +29,7 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December"]
 _MONTH = r"(?P<month>" + "|".join(m[:3] + "(?:" + m[3:] + ")?" for m in _MONTHS) + r")\.?"
 _ORD = r"(?P<ord>st|nd|rd|th)?"
+_RST_TARGET = re.compile(r"^\.\. _[^:]+:\s+\S+$")
 # A compare link in a heading (``[1.1.0](https://github.com/o/r/compare/v1.0.0...v1.1.0)``):
 # the new one compares the model's tag with the new tag.
 _COMPARE_RANGE = re.compile(r"(?<=/compare/)(?P<a>[^\s()\[\]]+?)(?P<sep>\.\.\.?)"
@@ -95,7 +96,9 @@ class HeadingStyle:
     """A heading (and maybe a date line under it) with the version and date left open."""
 
     title: str  # with {version} and {date} in place of the model's
-    date_line: str | None = None  # "Released {date}" under the heading, when the model has one
+    # The line under the heading, when the model has one: "Released {date}", or the link
+    # target a title refers to
+    date_line: str | None = None
     date_match: re.Match[str] | None = None
     date_shape: DateShape | None = None
 
@@ -147,12 +150,15 @@ def learn(lines: list[str], versions: list[Heading], fallback: HeadingStyle = DE
             continue
         version = m.group(0).lstrip("vV")
         found = find_date(h.title)
+        at = first_body_line(lines, h)
+        line = lines[at].strip() if at is not None else ""
         if found:
             dm, shape = found
             title = _open(h.title, version, dm.group(0))
-            return HeadingStyle(title=title, date_match=dm, date_shape=shape)
-        at = first_body_line(lines, h)
-        line = lines[at].strip() if at is not None else ""
+            # yaml4rst's ``.. _v1.1.0: .../compare/v1.0.0...v1.1.0`` under the heading
+            target = _open(line, version, None) if _RST_TARGET.match(line) and version in line \
+                else None
+            return HeadingStyle(title=title, date_line=target, date_match=dm, date_shape=shape)
         dated = len(line) < 60 and (is_date_line(line) or not BULLET.match(line))
         found = find_date(line) if dated else None
         if found:
