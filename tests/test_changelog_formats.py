@@ -391,6 +391,10 @@ def test_entries_on_top_without_a_heading_go_under_the_new_one(tmp_path):
     intro = text.replace("newest first.", "a release bumps:")
     path.write_text(intro)
     assert not formats.detect(tmp_path, path).pending(tmp_path, path)
+    # Nor is a table of contents on top of a Markdown file.
+    toc = "# Changelog\n\n- [1.1.0](#110)\n- [1.0.0](#100)\n\n## 1.1.0 (2024-01-01)\n\n- Old.\n"
+    assert released(tmp_path, "CHANGES.md", toc, "1.2.0") == toc.replace(
+        "## 1.1.0", "## 1.2.0 (2026-12-02)\n\n- Note.\n\n## 1.1.0")
 
 
 def test_a_date_on_its_own_line_is_learnt_not_taken_for_an_entry(tmp_path):

@@ -10,6 +10,7 @@ new section's notes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from release_tasks.changelog.style import VERSION
 from release_tasks.core.errors import HistoryError, VersionError
 
 # Sections that stay on top, emptied, release after release.
+_TOC_ITEM = re.compile(r"^\s*[-*+]\s+(\[[^\]]*\]\(#|`[^`]*<#|:ref:)")
 _KEPT_NAMES = {"dev", "latest changes", "unreleased changes"}
 
 
@@ -66,6 +68,8 @@ def loose_notes(lines: list[str], versions: list[Heading]) -> tuple[int, int] | 
         i -= 1
     if start is None or (i > 0 and lines[i - 1].rstrip().endswith(":")):
         return None
+    if any(_TOC_ITEM.match(x) for x in lines[start:end]):
+        return None  # a table of contents: links to the sections below
     return start, end
 
 
