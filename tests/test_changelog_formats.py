@@ -504,6 +504,9 @@ def test_a_releases_changelog_gets_its_release_line(tmp_path):
     assert formats.release_notes(tmp_path, path, "3.5.1")[0] == (
         "- :bug:`-` Check for ``None`` transport members inside\n"
         "  `~paramiko.channel.Channel` when closing the channel.")
+    entry = Entry("3.6.0", DATE, "3.6.0", notes="Support Python 3.14.")
+    assert formats.detect(tmp_path, path).preview(tmp_path, path, entry) == \
+        "- :feature:`-` Support Python 3.14."
     again = released(tmp_path, "sites/www/changelog.rst", done, "3.6.0", "Support Python 3.14.")
     assert again.startswith("=========\nChangelog\n=========\n\n- :release:`3.6.0 <2026-12-02>`"
                             "\n- :feature:`-` Support Python 3.14.\n- :release:`3.5.1")

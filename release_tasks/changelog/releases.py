@@ -122,10 +122,17 @@ class Releases(TextFormat):
         return line.split(":release:", 1)[1]
 
     def body(self, root: Path, path: Path, version: str) -> tuple[str, str]:
-        lines = _lines(history.read(path))
-        found = _releases(lines)
-        for n, (i, m) in enumerate(found):
-            if m["version"] == version:
-                stop = found[n + 1][0] if n + 1 < len(found) else len(lines)
-                return "\n".join(lines[i + 1:stop]).strip(), "rst"
-        return "", "rst"
+        return _body(_lines(history.read(path)), version), "rst"
+
+    def preview(self, root: Path, path: Path, entry: Entry) -> str:
+        return _body(_lines(self.render(root, path, entry)), entry.version)
+
+
+def _body(lines: list[str], version: str) -> str:
+    """The entries under ``version``'s release line, down to the next release line."""
+    found = _releases(lines)
+    for n, (i, m) in enumerate(found):
+        if m["version"] == version:
+            stop = found[n + 1][0] if n + 1 < len(found) else len(lines)
+            return "\n".join(lines[i + 1:stop]).strip()
+    return ""
