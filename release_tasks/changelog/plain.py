@@ -5,7 +5,11 @@ underline character and overline, Markdown level) and the heading style of the n
 dated entry (see ``style.py``). A header on top (cookiecutter-pypackage's
 ``.. :changelog:`` and ``History`` title) stays on top. A zest.releaser-style
 ``X.Y.Z (unreleased)`` section, or Pallets' ``Version X.Y.Z`` with an ``Unreleased`` line,
-is dated in place instead of getting a twin.
+is dated in place instead of getting a twin; so is ``Unreleased``/``NEXT`` with notes. A
+section the file keeps on top (``[Unreleased]``, requests' ``dev``, FastAPI's ``Latest
+Changes``, or one left empty) stays there and hands its notes to the new section, as do
+entries written on top with no heading yet (see ``unreleased.py``). Markdown link
+definitions at the bottom follow the release (``links.py``).
 """
 
 from __future__ import annotations
