@@ -116,10 +116,13 @@ def choose_version(history: Callable[[], Path] | None, scheme: Any, part: str | 
             named = pending_version(path)
         except HistoryError:
             named = None
-        if named is not None and not scheme.is_greater(named):
-            named = None  # left from before the current version: not this release's
+    if named is not None:
+        try:
+            named = str(scheme.next_version(None, named))
+        except VersionError:
+            named = None  # older than the current one, or no version this project makes
     if named is not None and path is not None and not part:
-        return str(scheme.next_version(None, named)), f"version named in {path.name}"
+        return named, f"version named in {path.name}"
     new = str(scheme.next_version(bump_part(), new_version))
     if named is not None and path is not None and new != named:
         raise VersionError(f"--part {part} makes {new}, but {path.name} names {named} in its "
