@@ -535,6 +535,9 @@ MIT
 
 
 def test_a_readme_changelog_section_is_found_and_written_there(tmp_path):
+    (tmp_path / "README.md").write_text("# pkg\n\n## History\n\nStarted in 2010.\n")
+    with pytest.raises(HistoryError):  # the project's story is no changelog
+        discovery.find(tmp_path)
     (tmp_path / "README.md").write_text(README)
     assert discovery.find(tmp_path, None, "1.0.0") == tmp_path / "README.md"
     done = released(tmp_path, "README.md", README, "1.1.0")

@@ -209,9 +209,17 @@ def scope(path: Path, text: str, fmt: str) -> tuple[str, str, str]:
 
 
 def has_changelog_section(path: Path) -> bool:
-    """Does this README keep its changelog as a section of its own?"""
+    """Does this README keep its changelog as a section of its own? A "History" or "News"
+    section is one only when it has releases in it: it may tell the project's story."""
     text = read(path)
-    return _readme_span(path, text, file_format(path, text)) is not None
+    fmt = file_format(path, text)
+    span = _readme_span(path, text, fmt)
+    if span is None:
+        return False
+    part = "\n".join(text.split("\n")[span[0]:span[1]])
+    found = headings(part, fmt)
+    return bool(re.search(r"change ?log|release", found[0].title, re.I)) or any(
+        h.is_version() for h in found[1:])
 
 
 def _mentions(title: str, version: str) -> bool:
