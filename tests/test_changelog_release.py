@@ -369,3 +369,111 @@ def test_scriv_released_twice_with_fragments_then_notes(project, fab):
 - Fixed a thing.
 """
     assert proj.git("status", "--porcelain") == ""
+
+
+def test_notes_written_on_top_move_under_the_new_heading(project, fab):
+    proj = project("cookiecutter")
+    history = proj.read("HISTORY.rst")
+    proj.write("HISTORY.rst", history.replace("0.2.0 (2024-02-01)\n",
+                                              "* Pending fix.\n\n0.2.0 (2024-02-01)\n"))
+    proj.commit("Note a fix")
+    tagged(proj, "0.2.0")
+    run = release(fab, proj, "--notes", "Given note.")
+    assert run.code == 0, run.out
+    date = today(proj)
+    assert proj.read("HISTORY.rst") == history.replace("0.2.0 (2024-02-01)\n", f"""\
+0.2.1 ({date})
+++++++++++++++++++
+
+* Pending fix.
+* Given note.
+
+0.2.0 (2024-02-01)
+""")
+    message = proj.git("tag", "-l", "--format=%(contents)", "0.2.1")
+    assert message.startswith("Release 0.2.1\n\n* Pending fix.\n* Given note."), message
+
+
+def test_an_unreleased_heading_that_names_its_version_decides_it(project, fab):
+    proj = project("plain")
+    proj.write("CHANGES.rst", proj.read("CHANGES.rst").replace("3.0.2 (unreleased)",
+                                                               "3.1.0 (unreleased)"))
+    proj.commit("Plan 3.1.0")
+    before = proj.state()
+    refused = fab(proj, "check", "--part", "major")
+    assert refused.code == 1
+    assert "--part major makes 4.0.0, but CHANGES.rst names 3.1.0 in its unreleased section " \
+           "(drop --part to release 3.1.0, or rename that section)" in refused.out, refused.out
+    assert proj.state() == before
+
+    run = release(fab, proj, "--notes", "- Also this.")
+    assert run.code == 0, run.out
+    assert "3.0.1 → 3.1.0" in run.lines()[0]
+    title = f"3.1.0 ({today(proj)})"
+    assert proj.read("CHANGES.rst") == f"""\
+Changelog
+=========
+
+{title}
+{'-' * len(title)}
+
+- Made it plainer.
+- Also this.
+
+
+3.0.1 (2023-03-04)
+------------------
+
+- Initial release.
+"""
+    assert proj.tags() == ["3.1.0"]
+    assert 'version = "3.1.0"' in proj.read("pyproject.toml")
+
+
+def test_a_readme_changelog_section_is_written(project, fab):
+    proj = project("modern")
+    proj.git("rm", "-q", "CHANGELOG.md")
+    readme = ("# modernpkg\n\nA modern package.\n\n## Changelog\n\n### 1.4.2 (2025-01-02)\n\n"
+              "- Fixed a thing.\n\n## License\n\nMIT\n")
+    proj.write("README.md", readme)
+    proj.commit("Keep the changelog in the README")
+    tagged(proj, "v1.4.2")
+    run = release(fab, proj, "--notes", "Works on Python 3.14.")
+    assert run.code == 0, run.out
+    assert proj.read("README.md") == readme.replace(
+        "### 1.4.2", f"### 1.4.3 ({today(proj)})\n\n- Works on Python 3.14.\n\n### 1.4.2")
+    assert "Update README.md for 1.4.3" in proj.git("log", "--format=%s")
+
+
+def test_release_notes_named_by_the_docs_toctree_are_written(project, fab):
+    proj = project("modern")
+    proj.git("rm", "-q", "CHANGELOG.md")
+    index = proj.read("docs/index.rst")
+    proj.write("docs/index.rst", index + "   Release notes <topics/releases>\n")
+    notes = "Release notes\n=============\n\n1.4.2 (2025-01-02)\n------------------\n\n- Fixed.\n"
+    proj.write("docs/topics/releases.rst", notes)
+    proj.commit("Release notes in the docs")
+    tagged(proj, "v1.4.2")
+    run = release(fab, proj, "--notes", "- Faster.")
+    assert run.code == 0, run.out
+    assert proj.read("docs/topics/releases.rst") == notes.replace(
+        "1.4.2 (2025-01-02)", f"1.4.3 ({today(proj)})\n------------------\n\n- Faster.\n\n"
+        "1.4.2 (2025-01-02)")
+
+
+def test_a_releases_extension_changelog_beside_its_conf_py(project, fab):
+    proj = project("modern")
+    proj.git("rm", "-q", "CHANGELOG.md")
+    proj.write("sites/www/conf.py", "extensions = ['releases']\n")
+    changelog = ("=========\nChangelog\n=========\n\n"
+                 "- :bug:`-` Check for ``None`` members when closing the channel.\n"
+                 "- :release:`1.4.2 <2025-01-02>`\n- :feature:`982` Add AES-GCM ciphers.\n")
+    proj.write("sites/www/changelog.rst", changelog)
+    proj.commit("Use releases")
+    tagged(proj, "v1.4.2")
+    run = release(fab, proj)
+    assert run.code == 0, run.out
+    assert proj.read("sites/www/changelog.rst") == changelog.replace(
+        "- :bug:", f"- :release:`1.4.3 <{today(proj)}>`\n- :bug:")
+    message = proj.git("tag", "-l", "--format=%(contents)", "v1.4.3")
+    assert "- :bug:`-` Check for ``None`` members when closing the channel." in message

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from release_tasks.changelog import history
+from release_tasks.changelog import history, style
 from release_tasks.changelog.commits import Commit, bullets
 from release_tasks.vcs import git
 
@@ -71,7 +71,7 @@ class Format:
         """``version``'s notes and their markup ("rst" or "md")."""
         text = history.read(path)
         fmt = history.file_format(path, text)
-        return history.section_body(text, fmt, version), fmt
+        return history.section_body(history.scope(path, text, fmt)[1], fmt, version), fmt
 
     def next_cycle(self, text: str, fmt: str, version: str) -> str:
         """The file after ``dev_bump`` (plain files get a ``X.Y.Z (unreleased)`` section)."""
@@ -109,9 +109,15 @@ class TextFormat(Format):
     def render(self, root: Path, path: Path, entry: Entry) -> str:
         text = history.read(path)
         fmt = history.file_format(path, text)
+        head, part, tail = history.scope(path, text, fmt)
         notes = None if self.pending(root, path) and entry.notes is None else \
-            notes_with_draft(self, entry, text)
-        return self.finalize(self.add_section(text, fmt, entry, notes), entry)
+            notes_with_draft(self, entry, part)
+        if notes is not None and entry.notes is not None:
+            notes = style.entries(notes, part)
+        new = self.add_section(part, fmt, entry, notes)
+        if tail:  # a README's changelog section: keep the gap before the next one
+            new = new.rstrip("\n") + "\n" * max(1, len(part) - len(part.rstrip("\n")))
+        return self.finalize(head + new + tail, entry)
 
     def write(self, root: Path, path: Path, entry: Entry) -> list[str]:
         eol = history.line_end(path)

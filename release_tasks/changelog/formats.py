@@ -1,7 +1,8 @@
 """The changelog formats, in detection order, and the release notes read back from them.
 
 The first format whose ``detect`` says yes is the project's. towncrier and scriv come first
-because their configuration is explicit (and their files may look like plain ones); Keep a
+because their configuration is explicit (and their files may look like plain ones); the
+Sphinx ``releases`` extension's ``:release:`` lines next (no headings at all); Keep a
 Changelog next (an ``[Unreleased]`` section or a keepachangelog.com reference); plain
 rst/Markdown accepts any history file. A new format is a new module and a line here.
 """
@@ -14,12 +15,14 @@ from release_tasks.changelog import history
 from release_tasks.changelog.base import Entry, Format
 from release_tasks.changelog.keepachangelog import KeepAChangelog
 from release_tasks.changelog.plain import Plain
+from release_tasks.changelog.releases import Releases
 from release_tasks.changelog.scriv import Scriv
 from release_tasks.changelog.towncrier import Towncrier
 
 FORMATS: list[Format] = [
     Towncrier(),
     Scriv(),
+    Releases(),
     KeepAChangelog(),
     Plain(),
 ]
@@ -49,6 +52,8 @@ def next_cycle(root: Path, path: Path, version: str) -> None:
     if fmt.file(root, path) != path:
         return
     text = history.read(path)
-    new = fmt.next_cycle(text, history.file_format(path, text), version)
+    kind = history.file_format(path, text)
+    head, part, tail = history.scope(path, text, kind)
+    new = head + fmt.next_cycle(part, kind, version) + tail
     if new != text:
         history.write(path, new, history.line_end(path))

@@ -12,21 +12,24 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from release_tasks.changelog.markup import (
+    BOLD_HEADING,
+    DATE_LINE,
+    MD_HEADING,
+    MD_SETEXT,
+    PLACEHOLDERS,
+    RELEASED_LINE,
+    RST_ADORNMENT,
+    UNRELEASED_LINE,
+    UNRELEASED_NAMES,
+    UNRELEASED_WORDS,
+)
 from release_tasks.core.errors import HistoryError
 
-_RST_ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}\s*$")
-_VERSIONISH = re.compile(r"\d+(?:\.\d+)+|\bunreleased\b", re.I)
-_UNRELEASED = re.compile(r"\bunreleased\b", re.I)
-_DATE_LINE = re.compile(r"^(released|release date|date)\b[:\s].*\d", re.I)
-_UNRELEASED_LINE = re.compile(r"^(unreleased|not released yet|in development)\.?$", re.I)
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_SETEXT = re.compile(r"^(=+|-+)\s*$")
-# A line that is only a bold version (and maybe a date): a heading in all but name.
-_BOLD_HEADING = re.compile(r"^\*\*\[?v?\d+(?:\.\d+)+[^*]*\*\*.*$")
-# Lines that mean "nothing here yet" (zest.releaser writes the first one).
-_PLACEHOLDERS = re.compile(r"^[-*+]?\s*(nothing changed yet\.?|no changes yet\.?|tbd\.?|\.\.\.)$",
-                           re.I)
-_RST_UNDERLINE_ORDER = "=-~^+*\"'`#:._<>"
+_VERSIONISH = re.compile(r"\d+(?:\.\d+)+")
+# A heading that is the document's, not a release's: where a README keeps its changelog.
+_CHANGELOG_TITLE = re.compile(r"^[\W_]*(changelog|change ?log|changes|history|release notes"
+                              r"|release history|news|what'?s new)[\W_]*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,11 @@ class Heading:
 
     @property
     def unreleased(self) -> bool:
-        return bool(_UNRELEASED.search(self.title))
+        return bool(UNRELEASED_WORDS.search(self.title) or UNRELEASED_NAMES.match(self.title))
 
     def is_version(self) -> bool:
-        return bool(_VERSIONISH.search(self.title))
+        """A release's heading: it names a version, or stands for the next one."""
+        return bool(_VERSIONISH.search(self.title)) or self.unreleased
 
 
 def file_format(path: Path, text: str) -> str:
@@ -53,7 +57,7 @@ def file_format(path: Path, text: str) -> str:
         return "md"
     if path.suffix.lower() == ".rst":
         return "rst"
-    return "md" if any(_MD_HEADING.match(line) for line in text.splitlines()) else "rst"
+    return "md" if any(MD_HEADING.match(line) for line in text.splitlines()) else "rst"
 
 
 def read(path: Path) -> str:
@@ -89,26 +93,26 @@ def headings(text: str, fmt: str) -> list[Heading]:
                 fence = not fence
             if fence:
                 continue
-            m = _MD_HEADING.match(line)
+            m = MD_HEADING.match(line)
             nxt = lines[i + 1] if i + 1 < len(lines) else ""
             if m:
                 found.append(Heading(start=i, title_line=i, end=i + 1, title=m.group(2),
                                      level=len(m.group(1)), kind="atx"))
-            elif (line.strip() and _MD_SETEXT.match(nxt) and not _MD_SETEXT.match(line)
+            elif (line.strip() and MD_SETEXT.match(nxt) and not MD_SETEXT.match(line)
                   and not line.startswith((" ", "-", "*", "+", ">"))
                   and (i == 0 or not lines[i - 1].strip())):
                 found.append(Heading(start=i, title_line=i, end=i + 2, title=line.strip(),
                                      char=nxt.strip()[0], level=1 if nxt[0] == "=" else 2,
                                      kind="setext"))
-            elif _BOLD_HEADING.match(line):
+            elif BOLD_HEADING.match(line):
                 found.append(Heading(start=i, title_line=i, end=i + 1, title=line.strip(),
                                      level=7, kind="bold"))
         return found
     i = 0
     while i < len(lines) - 1:
         title, under = lines[i], lines[i + 1]
-        m = _RST_ADORNMENT.match(under)
-        if (m and title.strip() and not _RST_ADORNMENT.match(title)
+        m = RST_ADORNMENT.match(under)
+        if (m and title.strip() and not RST_ADORNMENT.match(title)
                 and len(under.rstrip()) >= min(len(title.rstrip()), 3)):
             over = i > 0 and lines[i - 1].rstrip() == under.rstrip()
             found.append(Heading(start=i - 1 if over else i, title_line=i, end=i + 2,
@@ -116,7 +120,7 @@ def headings(text: str, fmt: str) -> list[Heading]:
                                  kind="rst"))
             i += 2
             continue
-        if _BOLD_HEADING.match(title):
+        if BOLD_HEADING.match(title):
             found.append(Heading(start=i, title_line=i, end=i + 1, title=title.strip(),
                                  kind="bold"))
         i += 1
@@ -167,11 +171,61 @@ def undated(lines: list[str], h: Heading) -> bool:
     if h.unreleased:
         return True
     at = first_body_line(lines, h)
-    return at is not None and bool(_UNRELEASED_LINE.match(lines[at].strip()))
+    return at is not None and bool(UNRELEASED_LINE.match(lines[at].strip()))
+
+
+def is_date_line(line: str) -> bool:
+    """A line that dates the section above it (``Released 2024-02-02``, ``*2024-03-01*``):
+    part of the heading, not a note, and never a list item."""
+    s = line.strip()
+    return bool(RELEASED_LINE.match(s) or DATE_LINE.match(s))
+
+
+def _readme_span(path: Path, text: str, fmt: str) -> tuple[int, int] | None:
+    """The lines of a README's changelog section ("Changelog", "History", "Release notes")."""
+    if not path.name.lower().startswith("readme"):
+        return None
+    hs = headings(text, fmt)
+    for n, h in enumerate(hs):
+        if not _CHANGELOG_TITLE.match(h.title):
+            continue
+        same = [x for x in hs[n + 1:] if (x.level <= h.level if h.kind in ("atx", "setext")
+                                           else x.char == h.char and x.overline == h.overline)]
+        return h.start, same[0].start if same else len(text.split("\n"))
+    return None
+
+
+def scope(path: Path, text: str, fmt: str) -> tuple[str, str, str]:
+    """``text`` as (before, the history, after): a README keeps its changelog as one
+    section, and only that part is history (its other headings may name versions too)."""
+    span = _readme_span(path, text, fmt)
+    if span is None:
+        return "", text, ""
+    lines = text.split("\n")
+    start, stop = span
+    head = "\n".join(lines[:start]) + "\n" if start else ""
+    part = "\n".join(lines[start:stop]) + ("\n" if stop < len(lines) else "")
+    return head, part, "\n".join(lines[stop:])
+
+
+def has_changelog_section(path: Path) -> bool:
+    """Does this README keep its changelog as a section of its own? A "History" or "News"
+    section is one only when it has releases in it: it may tell the project's story."""
+    text = read(path)
+    fmt = file_format(path, text)
+    span = _readme_span(path, text, fmt)
+    if span is None:
+        return False
+    part = "\n".join(text.split("\n")[span[0]:span[1]])
+    found = headings(part, fmt)
+    return bool(re.search(r"change ?log|release", found[0].title, re.I)) or any(
+        h.is_version() for h in found[1:])
 
 
 def _mentions(title: str, version: str) -> bool:
-    return bool(re.search(rf"(?<![\w.]){re.escape(version)}(?![\w]|\.\d)", title))
+    # "v1.2.0" names 1.2.0 too; "dev1.2.0" or "11.2.0" do not.
+    return bool(re.search(rf"(?:(?<![\w.])|(?<=(?<![\w.])[vV])){re.escape(version)}(?![\w]|\.\d)",
+                          title))
 
 
 def section_body(text: str, fmt: str, version: str) -> str:
@@ -186,8 +240,8 @@ def section_body(text: str, fmt: str, version: str) -> str:
             stop = following[0].start if following else len(lines)
             body = lines[h.end:stop]
             at = first_body_line(lines, h)
-            if at is not None and at < stop and (_DATE_LINE.match(lines[at].strip())
-                                                 or _UNRELEASED_LINE.match(lines[at].strip())):
+            if at is not None and at < stop and (is_date_line(lines[at])
+                                                 or UNRELEASED_LINE.match(lines[at].strip())):
                 body = lines[at + 1:stop]  # Pallets' "Released 2024-02-02": not a note
             return "\n".join(_without_comments(body, fmt)).strip()
     return ""
@@ -219,7 +273,7 @@ def _without_comments(lines: list[str], fmt: str) -> list[str]:
                 continue
             in_comment = False
             out.append(line)
-    return [line for line in out if not _PLACEHOLDERS.match(line.strip())]
+    return [line for line in out if not PLACEHOLDERS.match(line.strip())]
 
 
 def bullet(text: str) -> str:

@@ -5,7 +5,11 @@ underline character and overline, Markdown level) and the heading style of the n
 dated entry (see ``style.py``). A header on top (cookiecutter-pypackage's
 ``.. :changelog:`` and ``History`` title) stays on top. A zest.releaser-style
 ``X.Y.Z (unreleased)`` section, or Pallets' ``Version X.Y.Z`` with an ``Unreleased`` line,
-is dated in place instead of getting a twin.
+is dated in place instead of getting a twin; so is ``Unreleased``/``NEXT`` with notes. A
+section the file keeps on top (``[Unreleased]``, requests' ``dev``, FastAPI's ``Latest
+Changes``, or one left empty) stays there and hands its notes to the new section, as do
+entries written on top with no heading yet (see ``unreleased.py``). Markdown link
+definitions at the bottom follow the release (``links.py``).
 """
 
 from __future__ import annotations
@@ -13,14 +17,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from release_tasks.changelog import history, style
+from release_tasks.changelog import history, links, style, unreleased
 from release_tasks.changelog.base import Entry, TextFormat
 from release_tasks.changelog.history import first_body_line, headings, render_heading, undated
+from release_tasks.changelog.markup import (
+    BOLD_HEADING,
+    MD_HEADING,
+    PLACEHOLDERS,
+    RST_ADORNMENT,
+    RST_UNDERLINE_ORDER,
+)
 
-# Lines that mean "nothing here yet" (zest.releaser writes the first one).
-_PLACEHOLDERS = re.compile(r"^[-*+]?\s*(nothing changed yet\.?|no changes yet\.?|tbd\.?|\.\.\.)$",
-                           re.I)
-_RST_UNDERLINE_ORDER = "=-~^+*\"'`#:._<>"
 _BULLET = re.compile(r"^\s*[-*+] ")
 
 
@@ -33,21 +40,18 @@ class Plain(TextFormat):
     def pending(self, root: Path, path: Path) -> bool:
         text = history.read(path)
         fmt = history.file_format(path, text)
-        lines = text.split("\n")
-        versions = [h for h in headings(text, fmt) if h.is_version()]
-        if not versions or not undated(lines, versions[0]):
-            return False
-        h = versions[0]
-        stop = versions[1].start if len(versions) > 1 else len(lines)
-        body = [x for x in lines[h.end:stop] if x.strip()
-                and not _PLACEHOLDERS.match(x.strip()) and not x.strip().lower().startswith(
-                    "unreleased")]
-        return bool(body)
+        return unreleased.has_pending(history.scope(path, text, fmt)[1], fmt)
 
     def add_section(self, text: str, fmt: str, entry: Entry, notes: str | None) -> str:
         return add_section(text, fmt, entry.version, entry.date, notes)
 
+    def finalize(self, text: str, entry: Entry) -> str:
+        return links.add_links(text, entry)
+
     def next_cycle(self, text: str, fmt: str, version: str) -> str:
+        versions = [h for h in headings(text, fmt) if h.is_version()]
+        if unreleased.top(text.split("\n"), versions) is not None:
+            return text  # the file already keeps a section for what comes next
         return unreleased_section(text, fmt, version)
 
 
@@ -65,10 +69,32 @@ def add_section(text: str, fmt: str, version: str, date: str, notes: str | None 
     lines = text.split("\n")
     all_headings = headings(text, fmt)
     versions = [h for h in all_headings if h.is_version()]
+    loose = unreleased.loose_notes(lines, versions)
+    if loose is not None:  # entries on top with no heading yet: the new section's notes
+        a, b = loose
+        moved = "\n".join(lines[a:b]).strip("\n")
+        given = notes.strip("\n") if notes and notes.strip() else ""
+        if given:  # one list when both are list items, else two paragraphs
+            both = _BULLET.match(moved.split("\n")[-1]) and _BULLET.match(given)
+            given = ("\n" if both else "\n\n") + given
+        return add_section("\n".join(lines[:a] + lines[b:]), fmt, version, date, moved + given,
+                           title)
     body = notes.strip("\n").split("\n") if notes and notes.strip() else []
     new_title, date_line = title or _style(lines, versions).render(version, date)
-    if versions and undated(lines, versions[0]):
-        h = versions[0]
+    h = unreleased.top(lines, versions)
+    following = versions[1] if len(versions) > 1 else None
+    if h is not None and unreleased.kept_on_top(lines, h, following):
+        stop = following.start if following else len(lines)
+        content = [x for x in lines[h.end:stop] if not PLACEHOLDERS.match(x.strip())]
+        while content and not content[0].strip():
+            content.pop(0)
+        while content and not content[-1].strip():
+            content.pop()
+        body = [*content, *([""] if content and body else []), *body]
+        under = ["", date_line] if date_line else []
+        block = [*render_heading(following or h, new_title), *under, "", *body, ""]
+        return "\n".join([*lines[:h.end], "", *block, *lines[stop:]])
+    if h is not None:
         new_heading = render_heading(h, new_title)
         rest = lines[h.end:]
         at = first_body_line(lines, h)
@@ -94,7 +120,7 @@ def add_section(text: str, fmt: str, version: str, date: str, notes: str | None 
         new_heading = ["#" * min(level, 6) + " " + new_title]
     else:
         used = {top.char} if top else set()
-        char = next(c for c in _RST_UNDERLINE_ORDER if c not in used)
+        char = next(c for c in RST_UNDERLINE_ORDER if c not in used)
         new_heading = [new_title, char * len(new_title)]
     if top is not None:
         # After the title and its introduction: before the next heading, or at the end.
@@ -114,7 +140,7 @@ def add_section(text: str, fmt: str, version: str, date: str, notes: str | None 
 
 def _strip_placeholders(rest: list[str], section_len: int) -> list[str]:
     section = rest[:section_len]
-    kept = [line for line in section if not _PLACEHOLDERS.match(line.strip())]
+    kept = [line for line in section if not PLACEHOLDERS.match(line.strip())]
     return kept + rest[section_len:]
 
 
@@ -125,9 +151,8 @@ def _append_notes(rest_of_file: list[str], notes: list[str]) -> list[str]:
     while i < len(rest_of_file):
         line = rest_of_file[i]
         nxt = rest_of_file[i + 1] if i + 1 < len(rest_of_file) else ""
-        if line.strip() and (history._MD_HEADING.match(line) or history._BOLD_HEADING.match(line)
-                             or (history._RST_ADORNMENT.match(nxt)
-                                 and not history._RST_ADORNMENT.match(line))):
+        if line.strip() and (MD_HEADING.match(line) or BOLD_HEADING.match(line)
+                             or (RST_ADORNMENT.match(nxt) and not RST_ADORNMENT.match(line))):
             break
         if line.strip():
             last_content = i

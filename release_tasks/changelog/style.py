@@ -20,7 +20,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from release_tasks.changelog.history import Heading, first_body_line
+from release_tasks.changelog.history import Heading, bullet, first_body_line, is_date_line
+from release_tasks.changelog.markup import BULLET, MD_HEADING, RST_ADORNMENT
 
 VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?:[-.]?(?:a|b|rc|alpha|beta|dev|post)\.?\d*)*"
                      r"(?![\w]|\.\d)", re.I)
@@ -28,6 +29,11 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December"]
 _MONTH = r"(?P<month>" + "|".join(m[:3] + "(?:" + m[3:] + ")?" for m in _MONTHS) + r")\.?"
 _ORD = r"(?P<ord>st|nd|rd|th)?"
+_RST_TARGET = re.compile(r"^\.\. _[^:]+:\s+\S+$")
+# A compare link in a heading (``[1.1.0](https://github.com/o/r/compare/v1.0.0...v1.1.0)``):
+# the new one compares the model's tag with the new tag.
+_COMPARE_RANGE = re.compile(r"(?<=/compare/)(?P<a>[^\s()\[\]]+?)(?P<sep>\.\.\.?)"
+                            r"(?P<b>[^\s()\[\]#?]+)")
 
 
 def _ordinal(day: int) -> str:
@@ -60,6 +66,10 @@ DATE_SHAPES = [
     DateShape(re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"),
               lambda d, m: f"{d.year}{m['sep']}{_pad(m['m'], d.month)}{m['sep']}"
                            f"{_pad(m['d'], d.day)}"),
+    # 07/30/2023: a second number over 12 is a day, so the month comes first.
+    DateShape(re.compile(r"(?P<m>\d{1,2})(?P<sep>[./])(?P<d>1[3-9]|2\d|3[01])(?P=sep)(?P<y>\d{4})"),
+              lambda d, m: f"{_pad(m['m'], d.month)}{m['sep']}{_pad(m['d'], d.day)}"
+                           f"{m['sep']}{d.year}"),
     DateShape(re.compile(r"(?P<d>\d{1,2})(?P<sep>[./])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})"),
               lambda d, m: f"{_pad(m['d'], d.day)}{m['sep']}{_pad(m['m'], d.month)}"
                            f"{m['sep']}{d.year}"),
@@ -86,7 +96,9 @@ class HeadingStyle:
     """A heading (and maybe a date line under it) with the version and date left open."""
 
     title: str  # with {version} and {date} in place of the model's
-    date_line: str | None = None  # "Released {date}" under the heading, when the model has one
+    # The line under the heading, when the model has one: "Released {date}", or the link
+    # target a title refers to
+    date_line: str | None = None
     date_match: re.Match[str] | None = None
     date_shape: DateShape | None = None
 
@@ -113,8 +125,16 @@ def _open(text: str, version: str, date: str | None) -> str:
     Rendering uses ``str.replace``, never ``str.format``: braces in titles stay as written.
     """
     out = text.replace(date, "\x00date\x00") if date else text
+
+    def moved(m: re.Match[str]) -> str:  # compare/A...B → compare/B...{version}
+        if version not in m["b"]:
+            return m.group(0)
+        return m["b"].replace(version, "\x00model\x00") + m["sep"] + m["b"]
+
+    out = _COMPARE_RANGE.sub(moved, out)
     out = out.replace(version, "\x00version\x00")
-    return out.replace("\x00version\x00", "{version}").replace("\x00date\x00", "{date}")
+    return out.replace("\x00version\x00", "{version}").replace("\x00date\x00", "{date}") \
+        .replace("\x00model\x00", version)
 
 
 def learn(lines: list[str], versions: list[Heading], fallback: HeadingStyle = DEFAULT
@@ -130,14 +150,17 @@ def learn(lines: list[str], versions: list[Heading], fallback: HeadingStyle = DE
             continue
         version = m.group(0).lstrip("vV")
         found = find_date(h.title)
+        at = first_body_line(lines, h)
+        line = lines[at].strip() if at is not None else ""
         if found:
             dm, shape = found
             title = _open(h.title, version, dm.group(0))
-            return HeadingStyle(title=title, date_match=dm, date_shape=shape)
-        at = first_body_line(lines, h)
-        line = lines[at].strip() if at is not None else ""
-        found = find_date(line) if len(line) < 60 and not line.startswith(("-", "*", "+"))\
-            else None
+            # yaml4rst's ``.. _v1.1.0: .../compare/v1.0.0...v1.1.0`` under the heading
+            target = _open(line, version, None) if _RST_TARGET.match(line) and version in line \
+                else None
+            return HeadingStyle(title=title, date_line=target, date_match=dm, date_shape=shape)
+        dated = len(line) < 60 and (is_date_line(line) or not BULLET.match(line))
+        found = find_date(line) if dated else None
         if found:
             dm, shape = found
             return HeadingStyle(title=_open(h.title, version, None),
@@ -147,3 +170,25 @@ def learn(lines: list[str], versions: list[Heading], fallback: HeadingStyle = DE
             undated = HeadingStyle(title=_open(h.title, version, None))
     return undated or fallback
 
+
+
+def entries(notes: str, text: str) -> str:
+    """The user's notes as entries like the file's own: a bare paragraph given to a file of
+    list items becomes one (``- Works on 3.14.``); notes with their own markup (a list,
+    sub-headings, rst directives) are left as written."""
+    lines = notes.strip("\n").split("\n")
+    listed = [x for x in text.split("\n") if BULLET.match(x) and not is_date_line(x)]
+    if not listed or any(BULLET.match(x) or MD_HEADING.match(x) or RST_ADORNMENT.match(x)
+                         or x.startswith((" ", "\t", "..", ":", "*", "|", ">")) for x in lines):
+        return notes
+    marker = bullet(text)
+    indent = " " * len(marker)
+    out: list[str] = []
+    first = True
+    for line in lines:
+        if not line.strip():
+            first = True
+            continue
+        out.append((marker if first else indent) + line.strip())
+        first = False
+    return "\n".join(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
+from typing import Any
 
 from release_tasks.core import lock, recovery
 from release_tasks.core.config import Config
@@ -44,7 +45,7 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
     scheme = report.guard(lambda: rel.scheme)
     if scheme is not None:
         rel.current = scheme.current
-        new = report.guard(scheme.next_version, _part(rel, scheme), rel.options.new_version)
+        new = report.guard(_next_version, rel, scheme)
         if new is not None:
             rel.version = new
     report.guard(lambda: rel.name)
@@ -66,6 +67,17 @@ def _part(rel: Release, scheme: object) -> str | None:
 
     part, rel.part_reason = choose_part(rel.root, scheme)
     return part
+
+
+def _next_version(rel: Release, scheme: Any) -> str:
+    """The bump, or the version the history's unreleased section names."""
+    from release_tasks.changelog.unreleased import choose_version
+
+    history = None if "history" in rel.options.skip else (lambda: rel.history_path)
+    new, named_in = choose_version(history, scheme, rel.options.part, rel.options.new_version,
+                                   lambda: _part(rel, scheme))
+    rel.part_reason = named_in or rel.part_reason
+    return new
 
 
 def _header(rel: Release) -> str:
