@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_tasks.changelog import fragments
+from release_tasks.changelog import newsfragments as fragments
 from release_tasks.changelog.commits import Commit
 from release_tasks.core.errors import HistoryError
 

@@ -10,7 +10,7 @@ HEAD) brings them back.
 towncrier is always told the name and version (``--name``, ``--version``), so it never
 imports the checkout's package to learn them; the name is the one towncrier itself would
 use (its ``name``, else ``[project] name``, else its ``package`` titled). ``--notes`` become
-one more fragment (see :mod:`release_tasks.changelog.fragments` for its type and issue);
+one more fragment (see :mod:`release_tasks.changelog.newsfragments` for its type and issue);
 with neither notes nor fragments, each commit since the last release becomes one. The
 pre-flight renders ``towncrier build --draft`` with them in a copy of the towncrier files,
 so a template that cannot take them stops the release before anything changes.
@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from release_tasks.changelog import fragments as planned
+from release_tasks.changelog import newsfragments
 from release_tasks.changelog.base import Entry, Format
 from release_tasks.core.errors import HistoryError
 
@@ -93,7 +93,7 @@ class Towncrier(Format):
         folder = fragment_dir(root, config)
         existing = fragments(root, config) if folder.is_dir() else []
         if entry.notes is None and not existing and not entry.commits:
-            first = planned.choose_type(planned.types_of(config), None, None)
+            first = newsfragments.choose_type(newsfragments.types_of(config), None, None)
             return [f"no news fragments in {_shown(root, folder)}/ to release (add one such "
                     f"as {_shown(root, folder)}/123.{first}.md, or pass --notes)"]
         try:
@@ -102,14 +102,14 @@ class Towncrier(Format):
             return [str(e)]
         return []
 
-    def _ours(self, root: Path, config: Any, entry: Entry) -> list[planned.Fragment]:
+    def _ours(self, root: Path, config: Any, entry: Entry) -> list[newsfragments.Fragment]:
         """The fragments this release adds: the notes, or the commits' draft."""
-        types = planned.types_of(config)
+        types = newsfragments.types_of(config)
         if entry.notes is not None:
-            return [planned.from_notes(entry.notes, types, entry.fragment_type)]
+            return [newsfragments.from_notes(entry.notes, types, entry.fragment_type)]
         if fragment_dir(root, config).is_dir() and fragments(root, config):
             return []
-        return planned.from_commits(entry.commits, types, entry.fragment_type)
+        return newsfragments.from_commits(entry.commits, types, entry.fragment_type)
 
     def _draft_in_copy(self, root: Path, config: Any, entry: Entry) -> str:
         """``towncrier build --draft`` with this release's fragments, in a copy of what
@@ -131,7 +131,7 @@ class Towncrier(Format):
             if folder.is_dir():
                 shutil.copytree(folder, mirror, symlinks=True, dirs_exist_ok=True)
             ours = self._ours(root, config, entry)
-            planned.write_all(mirror, ours, config.orphan_prefix + NOTES_FRAGMENT)
+            newsfragments.write_all(mirror, ours, config.orphan_prefix + NOTES_FRAGMENT)
             try:
                 return self._build(copy, config, entry, draft=True)
             except HistoryError as e:
@@ -165,7 +165,7 @@ class Towncrier(Format):
         existing = fragments(root, config) if not made_folder else []
         ours = self._ours(root, config, entry)
         entry.drafted = entry.notes is None and bool(ours)
-        extra = planned.write_all(folder, ours, config.orphan_prefix + NOTES_FRAGMENT) \
+        extra = newsfragments.write_all(folder, ours, config.orphan_prefix + NOTES_FRAGMENT) \
             if ours else []
         try:
             self._build(root, config, entry, draft=False)
