@@ -138,6 +138,7 @@ def test_nothing_declared_infers_the_distributions_conf_py_names(tmp_path):
     root = docs_project(tmp_path, {
         "docs/conf.py": """
             import sys, os
+            import sphinx_rtd_theme
             sys.path.insert(0, os.path.abspath("_ext"))
             project = "proj"
             extensions = ["sphinx.ext.autodoc", "sphinxext.opengraph", "notfound.extension",
@@ -150,11 +151,12 @@ def test_nothing_declared_infers_the_distributions_conf_py_names(tmp_path):
     env = environment.choose(find.find(root))
 
     assert env.inferred and env.isolated
-    assert env.wants.requirements == ("sphinxext-opengraph", "sphinx-notfound-page",
+    assert env.wants.requirements == ("sphinx-rtd-theme", "sphinxext-opengraph",
+                                      "sphinx-notfound-page",
                                       "sphinx-tabs", "sphinxcontrib-mermaid",
                                       "sphinx-autoapi", "sphinx-book-theme")
     assert env.describe().startswith("a docs environment inferred from docs/conf.py: sphinx, "
-                                     "sphinxext-opengraph, ")
+                                     "sphinx-rtd-theme, sphinxext-opengraph, ")
 
 
 # --- real builds -------------------------------------------------------------------------------
@@ -277,3 +279,31 @@ def test_a_makefile_with_w_makes_the_build_strict(project, fab):
 
     assert run.code == 1, run.out
     assert any("sphinx-build failed" in line and "nowhere" in line for line in run.lines())
+
+
+def test_nothing_declared_infers_mkdocs_theme_plugins_and_extensions(tmp_path):
+    root = docs_project(tmp_path, {"mkdocs.yml": """
+        site_name: proj
+        theme:
+          name: material
+        plugins:
+          - search
+          - mkdocstrings:
+              handlers: {python: {}}
+          - git-revision-date-localized
+        markdown_extensions:
+          - admonition
+          - toc:
+              permalink: true
+          - pymdownx.emoji:
+              emoji_index: !!python/name:material.extensions.emoji.twemoji
+          - pymdownx.superfences
+        """})
+    (root / "docs/conf.py").unlink()
+
+    env = environment.choose(find.find(root))
+
+    assert env.inferred and env.describe() == (
+        "a docs environment inferred from mkdocs.yml: mkdocs, mkdocs-material, "
+        "mkdocstrings[python], mkdocs-git-revision-date-localized-plugin, pymdown-extensions "
+        "(to be made)")

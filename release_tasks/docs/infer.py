@@ -65,6 +65,10 @@ def _sphinx(config: Path) -> list[tuple[str, str]]:
                 names += [(x, "") for x in _strings(node.value)]
             if "html_theme" in targets:
                 names += [(x, "sphinx theme") for x in _strings(node.value)]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):  # import sphinx_rtd_theme
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if not node.level else []
+            names += [(m, "") for m in modules if _docs_module(m)]
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and \
                 node.target.id == "extensions":
             names += [(x, "") for x in _strings(node.value)]
@@ -73,6 +77,13 @@ def _sphinx(config: Path) -> list[tuple[str, str]]:
                 and node.func.attr in ("append", "extend", "insert"):
             names += [(x, "") for arg in node.args for x in _strings(arg)]
     return names
+
+
+def _docs_module(module: str) -> bool:
+    """A conf.py import that a docs distribution provides (not os, not the project)."""
+    top = module.split(".")[0]
+    return top != "sphinx" and (module in KNOWN or top in KNOWN or top.startswith(
+        ("sphinx", "myst")))
 
 
 def _mkdocs(config: Path) -> list[tuple[str, str]]:
