@@ -170,7 +170,7 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
                 if python_request != sys.executable:
                     raise DocsError(
                         f"the docs requirements need Python {e.spec} (this is "
-                        f"{platform.python_version()}), and uv has none that satisfies it",
+                        f"{platform.python_version()}), and uv can neither find nor fetch one",
                         f"install one (uv python install '{e.spec}'), or pin versions that "
                         "support this Python in the docs requirements") from None
                 python_request = e.spec
@@ -197,8 +197,13 @@ def _make(tmp: Path, python_request: str, wants: requirements.Declared, source: 
     python = _python(tmp)
     # Relocatable: it is made beside its place and moved there whole, and the scripts in
     # its bin/ (on the PATH while the docs build) must still run from there.
-    _uv_run([uv, "venv", "-q", "--relocatable", "--python", python_request, str(tmp)],
-            source.root, echo)
+    try:
+        _uv_run([uv, "venv", "-q", "--relocatable", "--python", python_request,
+                 "--python-preference", "system", str(tmp)], source.root, echo)
+    except DocsError:
+        if python_request == sys.executable:
+            raise
+        raise _NeedsPython(python_request) from None
     with _clean_copy(source.root) as copy:
         # Requirements first, the project over them: a lock file that pins the
         # project's own older version must not decide which version the docs describe.
@@ -246,10 +251,11 @@ def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = No
     env.pop("VIRTUAL_ENV", None)
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
-        newer = re.search(r"current Python version \([\d.]+\) does not satisfy "
-                          r"Python\s*(>=?\s*[\d.]+)", re.sub(r"\s+", " ", proc.stderr))
-        if newer:
-            raise _NeedsPython(newer.group(1).replace(" ", ""))
+        newer = re.findall(r"current Python version \([\d.]+\) does not satisfy "
+                           r"Python\s*>=\s*([\d.]+)", re.sub(r"\s+", " ", proc.stderr))
+        if newer:  # the oldest Python that some allowed version accepts
+            lowest = min(newer, key=lambda v: tuple(int(n) for n in v.split(".") if n))
+            raise _NeedsPython(f">={lowest}")
         detail = uv_error(proc.stderr, cwd)
         if root is not None:
             detail = detail.replace(f"{root}{os.sep}", "")
