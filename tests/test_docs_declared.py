@@ -9,7 +9,11 @@ The docs environments are made once per test session (``XDG_CACHE_HOME`` is shar
 
 from __future__ import annotations
 
+import functools
+import http.server
 import textwrap
+import threading
+import zlib
 from pathlib import Path
 
 import pytest
@@ -307,3 +311,42 @@ def test_nothing_declared_infers_mkdocs_theme_plugins_and_extensions(tmp_path):
         "a docs environment inferred from mkdocs.yml: mkdocs, mkdocs-material, "
         "mkdocstrings[python], mkdocs-git-revision-date-localized-plugin, pymdown-extensions "
         "(to be made)")
+
+
+def test_a_strict_build_reuses_the_inventory_cached_when_its_site_was_up(project, fab,
+                                                                          tmp_path):
+    site = tmp_path / "other-site"
+    site.mkdir()
+    (site / "objects.inv").write_bytes(
+        b"# Sphinx inventory version 2\n# Project: other\n# Version: 1.0\n"
+        b"# The remainder of this file is compressed using zlib.\n"
+        + zlib.compress(b"index std:doc -1 index.html Other docs\n"))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    proj = project("modern")
+    proj.write("docs/conf.py", proj.read("docs/conf.py").replace(
+        "extensions = []", 'extensions = ["sphinx.ext.intersphinx"]') +
+        f'intersphinx_mapping = {{"other": ("{url}", None)}}\n'
+        "intersphinx_cache_limit = 0  # fetched again at every build\n")
+    proj.write("docs/usage.rst", proj.read("docs/usage.rst") +
+               "\nSee :external+other:doc:`index`.\n")
+    proj.write("pyproject.toml", proj.read("pyproject.toml") + "docs_strict = true\n")
+    proj.commit("A strict build that links to another project")
+    try:
+        first = fab(proj, "build_docs")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert first.code == 0 and "intersphinx" not in first.out, first.out
+
+    run = fab(proj, "build_docs")
+
+    assert run.code == 0, run.out
+    said = [line for line in run.lines() if "intersphinx" in line]
+    assert len(said) == 1 and f"{url}objects.inv unreachable; used the inventories cached " \
+        "by the last successful build" in said[0], run.out
+    assert f'href="{url}index.html' in (proj.path / "build/docs-html/usage.html").read_text()

@@ -20,6 +20,7 @@ from pathlib import Path
 # Where Sphinx (8.2 and later) keeps the raw inventories it fetched, inside the doctrees.
 CACHE = "__intersphinx_cache__"
 _FAILED = "failed to reach any of the inventories"
+_NEEDED = "inventory for external cross-reference not found"
 _ONE = re.compile(r"intersphinx inventory '([^']+)' not fetchable")
 
 Rerun = Callable[[list[str]], "subprocess.CompletedProcess[str]"]
@@ -43,15 +44,23 @@ def _warnings(stderr: str) -> list[str]:
 
 
 def unreachable(stderr: str) -> bool:
-    """Every warning is about an inventory that could not be fetched."""
-    found = _warnings(stderr)
-    return bool(found) and all(_FAILED in line or _ONE.search(line) for line in found)
+    """Some inventory could not be fetched."""
+    return any(_network(line) for line in _warnings(stderr))
+
+
+def _network(line: str) -> bool:
+    return _FAILED in line or bool(_ONE.search(line))
+
+
+def _only_network(stderr: str) -> bool:
+    """Every warning is an unreachable inventory, or a link that needed one."""
+    return all(_network(line) or _NEEDED in line for line in _warnings(stderr))
 
 
 def others(output: str) -> str:
-    """``output`` without the unreachable-inventory warnings: the ones that matter."""
+    """``output`` without the warnings the network caused: the ones that matter."""
     return "\n".join(line for line in output.splitlines()
-                     if _FAILED not in line and not _ONE.search(line))
+                     if not _network(line) and _NEEDED not in line)
 
 
 def _urls(stderr: str) -> str:
@@ -76,10 +85,8 @@ def without_network(proc: subprocess.CompletedProcess[str], rerun: Rerun, doctre
             _say(say, f"intersphinx: {urls} unreachable; used the inventories cached by the "
                       "last successful build")
             return again
-        if not unreachable(again.stderr):
-            return again
         proc = again
-    if not (outdir / "index.html").is_file():
+    if not _only_network(proc.stderr) or not (outdir / "index.html").is_file():
         return proc
     _say(say, f"intersphinx: {urls} unreachable and never cached; built without it (its "
               "links are plain text)")
