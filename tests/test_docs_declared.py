@@ -350,3 +350,19 @@ def test_a_strict_build_reuses_the_inventory_cached_when_its_site_was_up(project
     assert len(said) == 1 and f"{url}objects.inv unreachable; used the inventories cached " \
         "by the last successful build" in said[0], run.out
     assert f'href="{url}index.html' in (proj.path / "build/docs-html/usage.html").read_text()
+
+
+def test_a_missing_extension_is_named_with_the_distribution_to_install(project, fab):
+    proj = project("modern")
+    proj.write("docs/conf.py", proj.read("docs/conf.py").replace(
+        "extensions = []", 'extensions = ["notfound.extension"]'))
+    proj.write("pyproject.toml", proj.read("pyproject.toml") + "docs_isolation = false\n")
+    proj.commit("An extension this environment lacks")
+    before = proj.state()
+
+    run = fab(proj, "release", "--yes", "--notes", "- Docs.")
+
+    assert run.code == 1, run.out
+    problem = next(line for line in run.lines() if "the docs need notfound" in line)
+    assert "pip install sphinx-notfound-page" in problem, problem
+    assert proj.state() == before
