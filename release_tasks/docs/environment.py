@@ -209,10 +209,10 @@ def _make(tmp: Path, python_request: str, wants: requirements.Declared, source: 
         # project's own older version must not decide which version the docs describe.
         files = [a for f in wants.files for a in ("-r", f.relative_to(source.root).as_posix())]
         _uv_run([uv, "pip", "install", "--python", str(python), *files, *wants.requirements,
-                 *extra_packages(source, wants)], copy, echo, source.root)
+                 *extra_packages(source, wants)], copy, echo, source.root, resolving=True)
         extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
         _uv_run([uv, "pip", "install", "--python", str(python), f"{copy}{extras}"],
-                copy, echo, source.root)
+                copy, echo, source.root, resolving=True)
 
 
 @contextlib.contextmanager
@@ -242,7 +242,10 @@ def install_project(env: DocsEnv, what: Path, name: str, root: Path,
              "--reinstall-package", name, str(what)], root, echo)
 
 
-def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = None) -> None:
+def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = None, *,
+            resolving: bool = False) -> None:
+    """``cmd``, its failure as one line; ``resolving``: a resolution that only a newer
+    Python satisfies raises :class:`_NeedsPython`, for :func:`ensure` to try one."""
     import shlex
 
     if echo:
@@ -253,7 +256,7 @@ def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = No
     if proc.returncode != 0:
         newer = re.findall(r"current Python version \([\d.]+\) does not satisfy "
                            r"Python\s*>=\s*([\d.]+)", re.sub(r"\s+", " ", proc.stderr))
-        if newer:  # the oldest Python that some allowed version accepts
+        if newer and resolving:  # the oldest Python that some allowed version accepts
             lowest = min(newer, key=lambda v: tuple(int(n) for n in v.split(".") if n))
             raise _NeedsPython(f">={lowest}")
         detail = uv_error(proc.stderr, cwd)
