@@ -13,6 +13,7 @@ import functools
 import http.server
 import textwrap
 import threading
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -366,3 +367,35 @@ def test_a_missing_extension_is_named_with_the_distribution_to_install(project, 
     problem = next(line for line in run.lines() if "the docs need notfound" in line)
     assert "pip install sphinx-notfound-page" in problem, problem
     assert proj.state() == before
+
+
+def test_requirements_that_need_a_python_nobody_has_say_so_in_one_line(project, fab, tmp_path,
+                                                                       docs_envs):
+    wheelhouse = tmp_path / "wheelhouse"
+    wheelhouse.mkdir()
+    with zipfile.ZipFile(wheelhouse / "future_docs_tool-1.0-py3-none-any.whl", "w") as whl:
+        whl.writestr("future_docs_tool/__init__.py", "")
+        whl.writestr("future_docs_tool-1.0.dist-info/METADATA",
+                     "Metadata-Version: 2.1\nName: future-docs-tool\nVersion: 1.0\n"
+                     "Requires-Python: >=3.99\n")
+        whl.writestr("future_docs_tool-1.0.dist-info/WHEEL",
+                     "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\n"
+                     "Tag: py3-none-any\n")
+        whl.writestr("future_docs_tool-1.0.dist-info/RECORD", "")
+    proj = project("modern")
+    proj.write("docs/requirements.txt", f"--find-links {wheelhouse}\nsphinx\nfuture-docs-tool\n")
+    proj.commit("A docs tool for a Python of the future")
+    before = proj.state()
+
+    run = fab(proj, "release", "--yes", "--notes", "- Docs.",
+              env={"XDG_CACHE_HOME": docs_envs, "UV_PYTHON_DOWNLOADS": "never"})
+
+    assert run.code == 1, run.out
+    (problem,) = problems(run.out)
+    assert problem.startswith("the docs requirements need Python >=3.99 (this is "), problem
+    assert "uv python install '>=3.99'" in problem
+    assert proj.state() == before
+
+
+def problems(out: str) -> list[str]:
+    return [line.strip()[2:] for line in out.splitlines() if line.strip().startswith("- ")]

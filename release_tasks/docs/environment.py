@@ -254,11 +254,12 @@ def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = No
     env.pop("VIRTUAL_ENV", None)
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
-        newer = re.findall(r"current Python version \([\d.]+\) does not satisfy "
-                           r"Python\s*>=\s*([\d.]+)", re.sub(r"\s+", " ", proc.stderr))
-        if newer and resolving:  # the oldest Python that some allowed version accepts
-            lowest = min(newer, key=lambda v: tuple(int(n) for n in v.split(".") if n))
-            raise _NeedsPython(f">={lowest}")
+        newer = re.findall(r"(?:does not satisfy|requires) Python\s*>=\s*([\d.]+)",
+                           re.sub(r"\s+", " ", proc.stderr))
+        versions = sorted(v for v in (tuple(int(n) for n in x.split(".") if n) for x in newer)
+                          if v > sys.version_info[:len(v)])
+        if versions and resolving:  # the oldest Python that some allowed version accepts
+            raise _NeedsPython(f">={'.'.join(map(str, versions[0]))}")
         detail = uv_error(proc.stderr, cwd)
         if root is not None:
             detail = detail.replace(f"{root}{os.sep}", "")
