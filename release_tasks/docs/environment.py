@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -26,22 +27,12 @@ from pathlib import Path
 
 from release_tasks.core.errors import DocsError
 from release_tasks.core.worker import Warm
-from release_tasks.docs import requirements
+from release_tasks.docs import infer, requirements
+from release_tasks.docs.distributions import OLD_SETUPTOOLS, distribution
 from release_tasks.docs.find import DocsSource
 from release_tasks.docs.output import short_paths
 
 BUILDER_PACKAGES = {"sphinx": "sphinx", "mkdocs": "mkdocs"}
-OLD_SETUPTOOLS = "setuptools<81"
-# Module names whose package is not the module name with dashes.
-PACKAGES = {"pkg_resources": OLD_SETUPTOOLS, "yaml": "pyyaml", "PIL": "pillow",
-            "material": "mkdocs-material",
-            "pymdownx": "pymdown-extensions", "mkdocstrings": "mkdocstrings[python]",
-            "include-markdown": "mkdocs-include-markdown-plugin",
-            "macros": "mkdocs-macros-plugin", "redirects": "mkdocs-redirects",
-            "gen-files": "mkdocs-gen-files", "literate-nav": "mkdocs-literate-nav",
-            "section-index": "mkdocs-section-index", "minify": "mkdocs-minify-plugin",
-            "awesome-pages": "mkdocs-awesome-pages-plugin", "bs4": "beautifulsoup4",
-            "git-revision-date-localized": "mkdocs-git-revision-date-localized-plugin"}
 
 Echo = Callable[[str], None]
 
@@ -56,6 +47,9 @@ class DocsEnv:
     path: Path | None = None  # the environment's folder, when isolated
     key: str = ""
     made_now: bool = False
+    wants: requirements.Declared = dataclasses.field(
+        default_factory=requirements.Declared, compare=False)
+    inferred: bool = False  # nothing declared it: made from what the docs name
 
     @property
     def cached(self) -> bool:
@@ -66,7 +60,15 @@ class DocsEnv:
             return f"the running environment ({self.why})"
         state = "made now, cached for next time" if self.made_now else (
             "cached" if self.cached else "to be made")
+        if self.inferred:
+            return f"a docs environment inferred from {self.why} ({state})"
         return f"the project's docs environment from {self.why} ({state})"
+
+    @property
+    def bin(self) -> Path:
+        """The environment's scripts folder: on the PATH while the docs build, as the
+        project's own commands run from MkDocs hooks and Sphinx extensions live there."""
+        return self.python.parent
 
 
 MARKER = "release-tasks-complete"
@@ -88,23 +90,47 @@ def extra_packages(source: DocsSource, wants: requirements.Declared) -> list[str
     """
     packages = [BUILDER_PACKAGES[source.builder]]
     texts = [f.read_text(encoding="utf-8", errors="replace") for f in wants.files
-             if f.is_file()]
+             if f.is_file()] + list(wants.requirements)
     if not any(re.search(r"^\s*setuptools\b", t, re.M | re.I) for t in texts):
         packages.append(OLD_SETUPTOOLS)
     return packages
 
 
 def choose(source: DocsSource, isolation: bool = True) -> DocsEnv:
-    """Which environment builds these docs; nothing is made yet."""
+    """Which environment builds these docs; nothing is made yet.
+
+    Declared requirements make the project's own environment. Without a declaration, the
+    docs' config says what they need: when this environment has all of it the docs build
+    here, as before; otherwise an environment is inferred from it.
+    """
     running = Path(sys.executable)
     if not isolation:
         return DocsEnv(running, False, "docs_isolation = false")
     wants = requirements.declared(source)
+    inferred = False
     if not wants:
-        return DocsEnv(running, False, "the project declares no docs requirements")
+        named = infer.named(source)
+        if all(_here(module) for module, _ in named) and _here(source.builder):
+            return DocsEnv(running, False, "the project declares no docs requirements")
+        dists = [d for d in (distribution(m, k) for m, k in named) if d]
+        dists = list(dict.fromkeys(d for d in dists if d != source.builder))
+        shown = ", ".join([source.builder, *dists])
+        wants = requirements.Declared(requirements=tuple(dists),
+                                      where=f"{source.relative()}: {shown}")
+        inferred = True
     key = requirements.cache_key(source, wants, extra_packages(source, wants))
     path = cache_root() / f"{source.root.name}-{key}"
-    return DocsEnv(_python(path), True, wants.where, path, key)
+    return DocsEnv(_python(path), True, wants.where, path, key, wants=wants, inferred=inferred)
+
+
+def _here(module: str) -> bool:
+    """Importable in this environment (found, not imported)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _python(path: Path) -> Path:
@@ -122,28 +148,32 @@ def _uv() -> str:
 
 
 def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEnv:
-    """Make the environment unless the cache has it: requirements, then the project."""
+    """Make the environment unless the cache has it: requirements, then the project.
+
+    Requirements that need a newer Python than this one (a Sphinx that needs 3.12) get an
+    environment on a Python that satisfies them, found (or provided) by uv.
+    """
     if not env.isolated or env.cached:
         return env
     assert env.path is not None
-    wants = requirements.declared(source)
+    wants = env.wants
     tmp = env.path.with_name(f".{env.path.name}-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    uv = _uv()
-    python = _python(tmp)
+    python_request = sys.executable
     try:
-        _uv_run([uv, "venv", "-q", "--python", sys.executable, str(tmp)], source.root, echo)
-        with _clean_copy(source.root) as copy:
-            # Requirements first, the project over them: a lock file that pins the
-            # project's own older version must not decide which version the docs describe.
-            files = [a for f in wants.files
-                     for a in ("-r", f.relative_to(source.root).as_posix())]
-            _uv_run([uv, "pip", "install", "--python", str(python), *files,
-                     *extra_packages(source, wants)], copy, echo, source.root)
-            extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
-            _uv_run([uv, "pip", "install", "--python", str(python), f"{copy}{extras}"],
-                    copy, echo, source.root)
+        while True:
+            shutil.rmtree(tmp, ignore_errors=True)
+            try:
+                _make(tmp, python_request, wants, source, echo)
+                break
+            except _NeedsPython as e:
+                if python_request != sys.executable:
+                    raise DocsError(
+                        f"the docs requirements need Python {e.spec} (this is "
+                        f"{platform.python_version()}), and uv can neither find nor fetch one",
+                        f"install one (uv python install '{e.spec}'), or pin versions that "
+                        "support this Python in the docs requirements") from None
+                python_request = e.spec
         (tmp / MARKER).write_text(env.why + "\n", encoding="utf-8")
         if env.path.exists():  # made meanwhile by another release: keep that one
             shutil.rmtree(tmp, ignore_errors=True)
@@ -153,6 +183,36 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dataclasses.replace(env, made_now=True)
+
+
+class _NeedsPython(Exception):
+    def __init__(self, spec: str) -> None:
+        super().__init__(spec)
+        self.spec = spec
+
+
+def _make(tmp: Path, python_request: str, wants: requirements.Declared, source: DocsSource,
+          echo: Echo | None) -> None:
+    uv = _uv()
+    python = _python(tmp)
+    # Relocatable: it is made beside its place and moved there whole, and the scripts in
+    # its bin/ (on the PATH while the docs build) must still run from there.
+    try:
+        _uv_run([uv, "venv", "-q", "--relocatable", "--python", python_request,
+                 "--python-preference", "system", str(tmp)], source.root, echo)
+    except DocsError:
+        if python_request == sys.executable:
+            raise
+        raise _NeedsPython(python_request) from None
+    with _clean_copy(source.root) as copy:
+        # Requirements first, the project over them: a lock file that pins the
+        # project's own older version must not decide which version the docs describe.
+        files = [a for f in wants.files for a in ("-r", f.relative_to(source.root).as_posix())]
+        _uv_run([uv, "pip", "install", "--python", str(python), *files, *wants.requirements,
+                 *extra_packages(source, wants)], copy, echo, source.root, resolving=True)
+        extras = f"[{','.join(wants.extras)}]" if wants.extras else ""
+        _uv_run([uv, "pip", "install", "--python", str(python), f"{copy}{extras}"],
+                copy, echo, source.root, resolving=True)
 
 
 @contextlib.contextmanager
@@ -182,7 +242,10 @@ def install_project(env: DocsEnv, what: Path, name: str, root: Path,
              "--reinstall-package", name, str(what)], root, echo)
 
 
-def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = None) -> None:
+def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = None, *,
+            resolving: bool = False) -> None:
+    """``cmd``, its failure as one line; ``resolving``: a resolution that only a newer
+    Python satisfies raises :class:`_NeedsPython`, for :func:`ensure` to try one."""
     import shlex
 
     if echo:
@@ -191,6 +254,12 @@ def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = No
     env.pop("VIRTUAL_ENV", None)
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
+        newer = re.findall(r"(?:does not satisfy|requires) Python\s*>=\s*([\d.]+)",
+                           re.sub(r"\s+", " ", proc.stderr))
+        versions = sorted(v for v in (tuple(int(n) for n in x.split(".") if n) for x in newer)
+                          if v > sys.version_info[:len(v)])
+        if versions and resolving:  # the oldest Python that some allowed version accepts
+            raise _NeedsPython(f">={'.'.join(map(str, versions[0]))}")
         detail = uv_error(proc.stderr, cwd)
         if root is not None:
             detail = detail.replace(f"{root}{os.sep}", "")
@@ -233,14 +302,12 @@ class Missing:
 
     @property
     def package(self) -> str:
-        top = self.module.split(".")[0]
-        if self.module in PACKAGES or top in PACKAGES:
-            return PACKAGES.get(self.module) or PACKAGES[top]
-        if self.kind == "mkdocs plugin":
-            return f"mkdocs-{self.module}-plugin"
-        if top == "sphinxcontrib" and "." in self.module:
-            return "sphinxcontrib-" + self.module.split(".")[1].replace("_", "-")
-        return top.replace("_", "-")
+        return distribution(self.module, self.kind) or self.module.split(".")[0]
+
+
+def path_env(env: DocsEnv) -> dict[str, str]:
+    """``PATH`` with the environment's scripts first: what conf.py and hooks run is there."""
+    return {"PATH": f"{env.bin}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def probe(env: DocsEnv, source: DocsSource) -> list[Missing]:
@@ -267,7 +334,8 @@ def start_probe(env: DocsEnv, source: DocsSource,
         return answer
     proc = subprocess.Popen([str(env.python), "-c", script, source.builder, str(source.config)],
                             cwd=source.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+                            text=True, env={**os.environ, **path_env(env),
+                                            "PYTHONDONTWRITEBYTECODE": "1"})
 
     def result() -> list[Missing]:
         stdout, stderr = proc.communicate()
@@ -308,10 +376,12 @@ def missing_problem(missing: Missing, env: DocsEnv, source: DocsSource) -> str:
     import shlex
 
     package = shlex.quote(missing.package)
-    if env.isolated:
+    if env.inferred:
+        fix = f"declare {package} in the docs requirements (docs/requirements.txt)"
+    elif env.isolated:
         where = env.why.split(" (from ")[0].split(", ")[0]
-        declare = f"declare {package} in {where}" if where.endswith(".txt") else \
-            f"declare {package} in the docs requirements"
+        declare = f"declare {package} in {where}" if where.endswith(".txt") or " in " in where \
+            else f"declare {package} in the docs requirements"
         fix = f"{declare} (pip install {package})"
     elif env.why.startswith("docs_isolation"):
         fix = f"pip install {package}"

@@ -9,6 +9,7 @@ folders means Sphinx and a ``mkdocs.yml`` at the root means MkDocs. ``docs_dir``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,21 @@ class DocsSource:
 
     @property
     def fail_on_warning(self) -> bool:
-        """Read the Docs' own switch for -W / --strict."""
+        """Read the Docs' own switch for -W / --strict, or ``-W`` in the docs' Makefile
+        (``SPHINXOPTS ?= -W --keep-going``): how the project builds its docs itself."""
         section = self.readthedocs.get(self.builder)
-        return bool(isinstance(section, dict) and section.get("fail_on_warning"))
+        if isinstance(section, dict) and section.get("fail_on_warning"):
+            return True
+        if self.builder != "sphinx":
+            return False
+        for folder in dict.fromkeys((self.dir, self.dir.parent)):
+            makefile = folder / "Makefile"
+            if makefile.is_file() and folder.is_relative_to(self.root):
+                text = makefile.read_text(encoding="utf-8", errors="replace")
+                if re.search(r"^\s*SPHINXOPTS\s*[?:+]?=.*(\s|^)(-W|--fail-on-warning)\b",
+                             text, re.M):
+                    return True
+        return False
 
 
 def read_readthedocs(root: Path) -> tuple[Path | None, dict[str, Any]]:

@@ -8,6 +8,7 @@ HTML goes, so shipping, ``latest`` and the summary's link treat both alike.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import sys
@@ -33,13 +34,17 @@ def build(config: Path, version: str, outdir: Path, strict: bool = False,
     outdir.parent.mkdir(parents=True, exist_ok=True)
     # Run as -c, like `python -m mkdocs`: our own folder must not shadow `mkdocs`.
     runner = Path(__file__).with_name("mkdocs_run.py").read_text(encoding="utf-8")
-    cmd = [str(python or sys.executable), "-c", runner, str(config), str(outdir), version]
+    python = python or Path(sys.executable)
+    cmd = [str(python), "-c", runner, str(config), str(outdir), version]
     if strict:
         cmd.append("--strict")
     if echo:
         echo("$ " + shlex.join([*cmd[:1], "-c", "<mkdocs_run.py>", *cmd[3:]]))
     root = cwd or config.parent
-    proc = worker.run(cmd, config.parent, {"PYTHONDONTWRITEBYTECODE": "1"}, warm=warm)
+    # The environment's scripts on the PATH: hooks and plugins run the project's commands.
+    path = f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    proc = worker.run(cmd, config.parent, {"PYTHONDONTWRITEBYTECODE": "1", "PATH": path},
+                      warm=warm)
     if proc.returncode != 0:
         detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
         if "strict" in proc.stderr and "WARNING" in detail:

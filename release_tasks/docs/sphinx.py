@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 from release_tasks.core import worker
 from release_tasks.core.errors import DocsError
 from release_tasks.core.worker import Warm
+from release_tasks.docs import intersphinx
 from release_tasks.docs.output import cause
 from release_tasks.publish.index import data_dir
 
@@ -48,34 +48,45 @@ def build_dir(root: Path) -> Path:
 
 def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None, warm: Warm | None = None) -> Path:
+          python: Path | None = None, warm: Warm | None = None,
+          say: Callable[[str], None] | None = None) -> Path:
     """Run sphinx-build (HTML) into ``outdir`` with ``python`` (in ``warm``, when it has
-    been started); returns ``outdir``.
+    been started), from the folder of conf.py as ``make html`` and Read the Docs do;
+    returns ``outdir``. ``cwd`` is the project root, for the paths shown.
 
     Always a full build: a cached environment skips unchanged pages and so their
     warnings, and ``docs_strict`` must see every warning every time. ``-D version/release``
     override what ``conf.py`` computed (often the installed package's version, not the one
-    being released).
+    being released). An intersphinx inventory that cannot be reached is a network
+    condition, not a fault of the docs (:mod:`release_tasks.docs.intersphinx`); ``say``
+    gets the one line that tells how the build went on without it.
     """
     doctrees = outdir.parent / f".{outdir.name}-doctrees"
     for old in (outdir, doctrees):
-        if old.exists():
-            shutil.rmtree(old)
+        intersphinx.clear(old)
     outdir.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [str(python or sys.executable), "-m", "sphinx", "-b", "html", "-q",
+    python = python or Path(sys.executable)
+    cmd = [str(python), "-m", "sphinx", "-b", "html", "-q",
            "-d", str(doctrees), "-D", f"version={version}", "-D", f"release={version}"]
     if strict:
         cmd += ["-W", "--keep-going"]
     parallel = ["-j", "auto"] if _many_sources(docs_dir) else []
-    proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], version, cwd or docs_dir,
-                   echo, warm)
+    env = {"SPHINX_RELEASE": version, "PATH": f"{python.parent}{os.pathsep}"
+           f"{os.environ.get('PATH', '')}"}
+    proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], env, docs_dir, echo, warm)
     if proc.returncode != 0 and strict and _only_parallel_warnings(proc):
         # `-j auto` is our choice, not the project's: an extension that does not declare
         # itself parallel-safe makes Sphinx warn, and -W would fail the release for it.
-        proc = _sphinx([*cmd, str(docs_dir), str(outdir)], version, cwd or docs_dir, echo)
+        proc = _sphinx([*cmd, str(docs_dir), str(outdir)], env, docs_dir, echo)
+    if proc.returncode != 0 and strict and intersphinx.unreachable(proc.stderr):
+        proc = intersphinx.without_network(
+            proc, lambda extra: _sphinx([*cmd, *extra, str(docs_dir), str(outdir)], env,
+                                        docs_dir, echo), doctrees, outdir, say)
     if proc.returncode != 0:
         root = cwd or docs_dir
-        detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
+        output = intersphinx.others(proc.stderr + "\n" + proc.stdout) if strict else \
+            proc.stderr + "\n" + proc.stdout
+        detail = cause(output, root) or f"exit {proc.returncode}"
         if strict and "WARNING" in detail:
             detail += " (docs_strict or fail_on_warning makes warnings errors)"
         shown = docs_dir.relative_to(cwd) if cwd and docs_dir.is_relative_to(cwd) else docs_dir
@@ -100,11 +111,12 @@ def _many_sources(docs_dir: Path) -> bool:
     return False
 
 
-def _sphinx(cmd: list[str], version: str, cwd: Path, echo: Callable[[str], None] | None,
+def _sphinx(cmd: list[str], env: dict[str, str], cwd: Path,
+            echo: Callable[[str], None] | None,
             warm: Warm | None = None) -> subprocess.CompletedProcess[str]:
     if echo:
         echo("$ " + shlex.join(cmd))
-    return worker.run(cmd, cwd, {"SPHINX_RELEASE": version}, warm=warm)
+    return worker.run(cmd, cwd, env, warm=warm)
 
 
 _PARALLEL_WARNINGS = ("safe for parallel", "doing serial")

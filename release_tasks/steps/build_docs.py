@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,11 @@ class BuildDocs(Step):
         if source is None or env is None:
             return
         if env.isolated and not env.cached:
-            rel.ui.info(f"  making the docs environment from {env.why} (once; cached after)")
+            how = "inferred; " if env.inferred else ""
+            rel.ui.info(f"  making the docs environment from {env.why} ({how}once; cached "
+                        "after)")
+        elif env.isolated:
+            rel.ui.info(f"  docs built in {env.describe()}")
         env = report.guard(environment.ensure, env, source, rel.ui.detail)
         if env is None:
             return
@@ -96,11 +101,12 @@ class BuildDocs(Step):
         out = sphinx.build_dir(rel.root)
         step.update(f"{source.builder} {rel.version}")
         warm, rel.docs_warm = rel.docs_warm, None
+        said: list[str] = []
         try:
             if source.builder == "sphinx":
                 rel.docs_html = sphinx.build(config.parent, rel.version, out, strict=strict,
                                              cwd=src, echo=rel.ui.detail, python=env.python,
-                                             warm=warm)
+                                             warm=warm, say=said.append)
             else:
                 rel.docs_html = mkdocs.build(config, rel.version, out, strict=strict,
                                              cwd=src, echo=rel.ui.detail, python=env.python,
@@ -111,7 +117,8 @@ class BuildDocs(Step):
         if rel.journal is not None:
             rel.journal.docs_html = str(rel.docs_html)
             rel.journal.save()
-        step.note = f"{sum(1 for _ in rel.docs_html.rglob('*.html'))} pages"
+        step.note = "; ".join([f"{sum(1 for _ in rel.docs_html.rglob('*.html'))} pages",
+                               *said])
 
     @staticmethod
     def _wheel(rel: Release, step: Any) -> Path | None:
@@ -131,5 +138,7 @@ def _warm(env: Any, source: Any) -> Any:
 
     if source.builder == "sphinx":
         return Warm(env.python, sphinx.PRELOAD, source.dir, sphinx=True,
-                    templates=environment.cache_root().parent / "templates")
-    return Warm(env.python, mkdocs.PRELOAD, source.dir)
+                    templates=environment.cache_root().parent / "templates",
+                    env={**os.environ, **environment.path_env(env)})
+    return Warm(env.python, mkdocs.PRELOAD, source.dir,
+                env={**os.environ, **environment.path_env(env)})
