@@ -22,8 +22,8 @@ from release_tasks.core.engine import (
     raise_if_problems,
     report_findings,
 )
-from release_tasks.core.errors import NothingToResume, ReleaseError
-from release_tasks.core.journal import Journal, notes_path, state_dir
+from release_tasks.core.errors import JournalUnreadable, NothingToResume, ReleaseError
+from release_tasks.core.journal import Journal, notes_path, set_aside, state_dir
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
 from release_tasks.steps import (
@@ -80,14 +80,20 @@ def _header(rel: Release) -> str:
 
 def _unfinished(root: Path) -> Journal | None:
     journal = Journal.load(root)
-    return journal if journal is not None and not journal.finished else None
+    if journal is None or journal.finished:
+        return None
+    journal.ensure_here(root)
+    return journal
 
 
 def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     """``fab release``: check everything, show the plan, run it, print a summary."""
     if options.dry_run:
         return _release(root, config, ui, options)
-    with lock.held(state_dir(root), "release"):
+    with lock.held(state_dir(root), "release", root):
+        aside = set_aside(root) if options.discard_journal else None
+        if aside is not None:
+            ui.info(f"The journal that could not be used is set aside as {aside}")
         previous = Journal.load(root)
         if previous is not None:
             recovery.sweep(previous)  # what a killed release left in the temp dir
@@ -122,7 +128,7 @@ def _run_release(rel: Release, started: float) -> Release:
     rel.fresh = True
     rel.will_run = not options.dry_run
     report = Report()
-    pending = _unfinished(root)
+    pending = report.guard(_unfinished, root)
     if pending is not None:
         report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
                      "): `fab release --resume` continues it, `fab rollback` undoes it")
@@ -147,7 +153,7 @@ def _run_release(rel: Release, started: float) -> Release:
     journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",
                       tag=rel.tag, start_head=git.head(root), branch=git.branch(root),
                       skip=sorted(options.skip), push=options.push, name=rel.name,
-                      tag_preexisted=git.tag_exists(root, rel.tag))
+                      tag_preexisted=git.tag_exists(root, rel.tag), worktree=str(root))
     journal.save()
     rel.journal = journal
     for s in steps:
@@ -248,25 +254,41 @@ def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     return report
 
 
-def rollback(root: Path, config: Config, ui: Ui) -> list[str]:
+def rollback(root: Path, config: Config, ui: Ui, discard_journal: bool = False) -> list[str]:
     """``fab rollback``: undo the local part of the last unfinished or unpushed release."""
-    with lock.held(state_dir(root), "rollback"):
-        return _rollback(root, config, ui)
+    with lock.held(state_dir(root), "rollback", root):
+        return _rollback(root, config, ui, discard_journal)
 
 
-def _rollback(root: Path, config: Config, ui: Ui) -> list[str]:
-    journal = Journal.load(root)
+def _rollback(root: Path, config: Config, ui: Ui, discard_journal: bool) -> list[str]:
+    from release_tasks.publish import leftover
+
+    try:
+        journal = Journal.load(root)
+    except JournalUnreadable:
+        for line in recovery.what_git_shows(root, config.remote):
+            ui.info(f"  {line}")
+        if not discard_journal:
+            raise
+        journal = None
+    if discard_journal and (journal is None or journal.elsewhere(root)):
+        aside = set_aside(root)
+        if aside is not None:
+            ui.final(f"Set the journal aside as {aside}; nothing was undone.")
+            return []
     if journal is None:
         raise NothingToResume("there is no release to roll back",
                               "nothing to do: no release has been recorded here")
+    journal.ensure_here(root)
     remote = config.remote
-    if git.tag_exists(root, journal.tag) and git.remote_url(root, remote) and \
+    if recovery.tag_is_ours(root, journal) and git.remote_url(root, remote) and \
             git.remote_has_tag(root, remote, journal.tag):
         raise ReleaseError(f"tag {journal.tag} is already on {remote}",
                            "a pushed release cannot be rolled back; release a new version")
     undone = recovery.undo_local(root, journal)
-    if journal.uploaded:
-        undone.append(f"left on the index (indexes never delete): {', '.join(journal.uploaded)}")
+    left = leftover.on_index(config, journal)
+    if left:
+        undone.append(left)
     journal.remove()
     for line in undone:
         ui.info(f"  {line}")
@@ -285,7 +307,7 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
     options = options or Options()
     if options.dry_run:
         return _single(root, config, ui, name, options, version, next_version)
-    with lock.held(state_dir(root), name):
+    with lock.held(state_dir(root), name, root):
         return _single(root, config, ui, name, options, version, next_version)
 
 
