@@ -235,3 +235,22 @@ def test_rollback_names_the_files_an_interrupted_upload_left_on_the_index(projec
     assert "(indexes never delete; release a new version instead of re-releasing 1.4.3): " \
            f"{', '.join(there)}" in run.out, run.out
     assert proj.state() == before
+
+
+def test_a_failed_upload_whose_file_reached_the_index_says_so(project, fab, pypi, editor):
+    # The index stores the first file, and the answer that comes back is an error.
+    with closing(FlakyProxy(pypi.url, status=500, deliver=True)) as proxy:
+        proj = prepare(project, pypi)
+        through(proxy, proj, pypi)
+        before = proj.state()
+
+        run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+        there = pypi.files()
+        rollback = fab(proj, "rollback")
+
+    assert run.code == 1 and "--resume" in run.out, run.out
+    assert len(there) == 1 and there[0] in EXPECTED
+    assert f"all the same (indexes never delete): {there[0]} (" in run.lines()[-1], run.out
+    assert rollback.code == 0, rollback.out
+    assert f"re-releasing 1.4.3): {there[0]}" in rollback.out
+    assert proj.state() == before
