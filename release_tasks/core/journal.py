@@ -99,7 +99,9 @@ class Journal:
         hints = typing.get_type_hints(cls)
         for key, value in known.items():
             if not _fits(value, hints[key]):
-                raise unreadable(path, f"{key} is a {type(value).__name__}")
+                hint = hints[key]
+                shape = str(hint) if typing.get_args(hint) else hint.__name__
+                raise unreadable(path, f"{key} is not a {shape}")
         return cls(path=path, **known)
 
     def elsewhere(self, root: Path) -> str | None:
