@@ -22,6 +22,7 @@ import threading
 import time
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,12 +111,12 @@ class Journal:
             return None
         return self.worktree
 
-    def ensure_here(self, root: Path) -> None:
-        """Refuse to finish or undo from ``root`` a release made in another worktree: its
-        branch and files are that worktree's."""
+    def checked_here(self, root: Path) -> Journal:
+        """This journal, if its release was made in ``root``: one made in another worktree
+        is refused, since its branch and files are that worktree's."""
         where = self.elsewhere(root)
         if where is None:
-            return
+            return self
         state = "unfinished" if not self.finished else "not rolled back"
         if Path(where).is_dir():
             hint = "finish or roll it back there (`fab release --resume` or `fab rollback`)"
@@ -226,7 +227,7 @@ def unreadable(path: Path, reason: str) -> JournalUnreadable:
         "release, `fab release --discard-journal` sets the journal aside and releases")
 
 
-def set_aside(root: Path) -> Path | None:
+def set_aside(root: Path, say: Callable[[str], None] | None = None) -> Path | None:
     """``--discard-journal``: move away a journal that cannot be read (or whose worktree is
     gone), never deleting it; returns where it went. A journal that can be read is refused:
     ``--resume`` and ``rollback`` know what to do with it."""
@@ -252,4 +253,6 @@ def set_aside(root: Path) -> Path | None:
         n += 1
         aside = path.with_name(f"{path.name}.discarded-{stamp}-{n}")
     os.replace(path, aside)
+    if say is not None:
+        say(f"The journal that could not be used is set aside as {aside}")
     return aside

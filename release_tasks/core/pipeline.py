@@ -22,7 +22,7 @@ from release_tasks.core.engine import (
     raise_if_problems,
     report_findings,
 )
-from release_tasks.core.errors import JournalUnreadable, NothingToResume, ReleaseError
+from release_tasks.core.errors import NothingToResume, ReleaseError
 from release_tasks.core.journal import Journal, notes_path, set_aside, state_dir
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
@@ -80,10 +80,7 @@ def _header(rel: Release) -> str:
 
 def _unfinished(root: Path) -> Journal | None:
     journal = Journal.load(root)
-    if journal is None or journal.finished:
-        return None
-    journal.ensure_here(root)
-    return journal
+    return journal.checked_here(root) if journal is not None and not journal.finished else None
 
 
 def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
@@ -91,9 +88,8 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     if options.dry_run:
         return _release(root, config, ui, options)
     with lock.held(state_dir(root), "release", root):
-        aside = set_aside(root) if options.discard_journal else None
-        if aside is not None:
-            ui.info(f"The journal that could not be used is set aside as {aside}")
+        if options.discard_journal:
+            set_aside(root, ui.info)
         previous = Journal.load(root)
         if previous is not None:
             recovery.sweep(previous)  # what a killed release left in the temp dir
@@ -261,34 +257,18 @@ def rollback(root: Path, config: Config, ui: Ui, discard_journal: bool = False) 
 
 
 def _rollback(root: Path, config: Config, ui: Ui, discard_journal: bool) -> list[str]:
-    from release_tasks.publish import leftover
+    from release_tasks.publish.leftover import on_index
 
-    try:
-        journal = Journal.load(root)
-    except JournalUnreadable:
-        for line in recovery.what_git_shows(root, config.remote):
-            ui.info(f"  {line}")
-        if not discard_journal:
-            raise
-        journal = None
-    if discard_journal and (journal is None or journal.elsewhere(root)):
-        aside = set_aside(root)
-        if aside is not None:
-            ui.final(f"Set the journal aside as {aside}; nothing was undone.")
-            return []
+    journal = recovery.journal_to_undo(root, config.remote, discard_journal, ui)
     if journal is None:
-        raise NothingToResume("there is no release to roll back",
-                              "nothing to do: no release has been recorded here")
-    journal.ensure_here(root)
+        return []
     remote = config.remote
     if recovery.tag_is_ours(root, journal) and git.remote_url(root, remote) and \
             git.remote_has_tag(root, remote, journal.tag):
         raise ReleaseError(f"tag {journal.tag} is already on {remote}",
                            "a pushed release cannot be rolled back; release a new version")
     undone = recovery.undo_local(root, journal)
-    left = leftover.on_index(config, journal)
-    if left:
-        undone.append(left)
+    undone += on_index(config, journal)
     journal.remove()
     for line in undone:
         ui.info(f"  {line}")

@@ -19,8 +19,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from release_tasks.core.errors import ReleaseError
-from release_tasks.core.journal import Journal
+from release_tasks.core.errors import JournalUnreadable, NothingToResume, ReleaseError
+from release_tasks.core.journal import Journal, set_aside
+from release_tasks.core.ui import Ui
 from release_tasks.vcs import git
 
 
@@ -122,6 +123,29 @@ def _remove_built(journal: Journal, dist_dir: Path) -> list[str]:
             path.unlink()
             removed.append(path.name)
     return removed
+
+
+def journal_to_undo(root: Path, remote: str, discard: bool, ui: Ui) -> Journal | None:
+    """The journal ``fab rollback`` undoes, made in this worktree. One that cannot be read
+    proves nothing: what git shows is listed instead, and it raises unless ``discard``
+    sets it aside (then None: nothing more to do)."""
+    try:
+        journal = Journal.load(root)
+    except JournalUnreadable:
+        for line in what_git_shows(root, remote):
+            ui.info(f"  {line}")
+        if not discard:
+            raise
+        journal = None
+    if discard and (journal is None or journal.elsewhere(root)):
+        aside = set_aside(root)
+        if aside is not None:
+            ui.final(f"Set the journal aside as {aside}; nothing was undone.")
+            return None
+    if journal is None:
+        raise NothingToResume("there is no release to roll back",
+                              "nothing to do: no release has been recorded here")
+    return journal.checked_here(root)
 
 
 def what_git_shows(root: Path, remote: str) -> list[str]:

@@ -27,12 +27,12 @@ def files_there(backend: Backend, name: str, version: str, filenames: list[str])
     return sorted(f for f in listed if f in filenames or is_dist_of(f, name, version))
 
 
-def on_index(config: Any, journal: Journal) -> str | None:
+def on_index(config: Any, journal: Journal) -> list[str]:
     """The line a rollback prints about the index, when the release got as far as the
-    upload; None when it did not (the index is not asked) or nothing of it is there."""
+    upload; none when it did not (the index is not asked) or nothing of it is there."""
     reached = {*journal.started, *journal.done, journal.failed}
     if not journal.name or ("upload" not in reached and not journal.uploaded):
-        return None
+        return []
     from pathlib import Path
 
     from release_tasks.publish import index, registry
@@ -45,9 +45,9 @@ def on_index(config: Any, journal: Journal) -> str | None:
     except ReleaseError as e:
         recorded = f"; the release recorded uploading {', '.join(journal.uploaded)}" \
             if journal.uploaded else ""
-        return (f"could not check which files of {journal.version} are on the index "
-                f"({e.message}){recorded}: look before releasing {journal.version} again")
+        return [f"could not check which files of {journal.version} are on the index "
+                f"({e.message}){recorded}: look before releasing {journal.version} again"]
     if not there:
-        return None
-    return (f"already {backend.where} (indexes never delete; release a new version instead "
-            f"of re-releasing {journal.version}): {', '.join(there)}")
+        return []
+    return [f"already {backend.where} (indexes never delete; release a new version instead "
+            f"of re-releasing {journal.version}): {', '.join(there)}"]
