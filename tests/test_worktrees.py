@@ -130,6 +130,26 @@ def test_an_unfinished_release_is_finished_or_undone_in_its_own_worktree(project
     assert not journal_of(proj).exists()
 
 
+def test_the_journal_of_a_worktree_that_is_gone_can_be_set_aside(project, fab, pypi, editor):
+    with closing(FlakyProxy(pypi.url, status=503)) as proxy:
+        proj = prepare(project, pypi)
+        through(proxy, proj, pypi)
+        a = worktree(proj, "a")
+        assert fab(a, "release", "--yes", "--skip-docs", env={"EDITOR": editor()}).code == 1
+        written = journal_of(proj).read_text()
+        proj.git("worktree", "remove", "--force", str(a.path))
+
+        refused = fab(proj, "rollback")
+        aside = fab(proj, "rollback", "--discard-journal")
+
+    assert refused.code == 1
+    assert f"a release of {VERSION} is unfinished in {a.path} (that worktree is gone: " \
+           "`fab release --discard-journal` sets its journal aside)" in refused.out
+    assert aside.code == 0 and "nothing was undone" in aside.out, aside.out
+    [kept] = journal_of(proj).parent.glob("journal.json.discarded-*")
+    assert kept.read_text() == written and not journal_of(proj).exists()
+
+
 def kept_release(proj, fab, editor):
     run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
     assert run.code == 1 and "--resume" in run.out, run.out
