@@ -34,6 +34,8 @@ RELEASE_HELP = {
     "verbose": "show the commands run (secrets redacted)",
     "quiet": "show only warnings, errors and the final line",
     "fresh_env": "make the isolated build environment anew instead of reusing the cached one",
+    "discard_journal": "set aside (never delete) a release journal that cannot be read, "
+                       "or whose worktree is gone, and go on",
 }
 
 
@@ -218,7 +220,8 @@ def notify_slack(c, version="", dry_run=False):
 @_boundary
 def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=False, push=False,
             notes=None, notes_file=None, skip_history=False, skip_upload=False, skip_docs=False,
-            skip_notify=False, verbose=False, quiet=False, fresh_env=False):
+            skip_notify=False, verbose=False, quiet=False, fresh_env=False,
+            discard_journal=False):
     """Release: history, bump, tag, build, upload, docs, Slack. Pushing is left to you."""
     from release_tasks.core import pipeline
     from release_tasks.core.release import Options
@@ -229,18 +232,19 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
                                   ("docs", skip_docs), ("notify", skip_notify)) if on}
     options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,
                       dry_run=_dry(c, dry_run), yes=yes, resume=resume,
-                      skip=frozenset(skip), push=True if push else None)
+                      skip=frozenset(skip), push=True if push else None,
+                      discard_journal=discard_journal)
     pipeline.release(root, cfg, ui, options)
 
 
-@task(auto_shortflags=False)
+@task(auto_shortflags=False, help={"discard_journal": RELEASE_HELP["discard_journal"]})
 @_boundary
-def rollback(c):
+def rollback(c, discard_journal=False):
     """Undo the local part (commits, tag) of the last unfinished or unpushed release."""
     from release_tasks.core import pipeline
 
     root, cfg, ui = _setup(c)
-    pipeline.rollback(root, cfg, ui)
+    pipeline.rollback(root, cfg, ui, discard_journal=discard_journal)
 
 
 @task(auto_shortflags=False)

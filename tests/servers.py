@@ -182,14 +182,20 @@ class Receiver:
         self.httpd.server_close()
 
 
-def forward(handler: http.server.BaseHTTPRequestHandler, up: urllib.parse.SplitResult,
-            body: bytes | None = None) -> None:
-    """Send ``handler``'s request on to ``up`` and its answer back, as a proxy does."""
+def send_on(handler: http.server.BaseHTTPRequestHandler, up: urllib.parse.SplitResult,
+            body: bytes | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+    """Send ``handler``'s request on to ``up``; its answer, not yet passed back."""
     conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
     headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
     conn.request(handler.command, handler.path, body=body, headers=headers)
     r = conn.getresponse()
-    data = r.read()
+    return r, r.read()
+
+
+def forward(handler: http.server.BaseHTTPRequestHandler, up: urllib.parse.SplitResult,
+            body: bytes | None = None) -> None:
+    """Send ``handler``'s request on to ``up`` and its answer back, as a proxy does."""
+    r, data = send_on(handler, up, body)
     handler.send_response(r.status)
     for k, v in r.getheaders():
         if k.lower() not in ("transfer-encoding", "connection", "content-length"):
@@ -202,15 +208,17 @@ def forward(handler: http.server.BaseHTTPRequestHandler, up: urllib.parse.SplitR
 class FlakyProxy:
     """A real HTTP proxy in front of a real index: uploads (POST) answer ``status`` while
     ``failing`` is true (0: the connection drops without an answer); reads always pass
-    through."""
+    through. With ``deliver``, a failing upload reaches the index all the same: only its
+    answer is lost."""
 
     def __init__(self, upstream: str, status: int = 500, pass_first: int = 0,
-                 stall: float = 0.0) -> None:
+                 stall: float = 0.0, deliver: bool = False) -> None:
         self.failing = True
         self.status = status
         self.pass_first = pass_first  # let this many uploads through before failing
         self.stall = stall  # seconds a failing upload hangs before it is answered
         self.posts = 0
+        self.deliver = deliver
         up = urllib.parse.urlsplit(upstream)
         outer = self
 
@@ -226,6 +234,8 @@ class FlakyProxy:
                 body = self.rfile.read(size)
                 outer.posts += 1
                 if outer.failing and outer.posts > outer.pass_first:
+                    if outer.deliver:
+                        send_on(self, up, body)
                     if outer.stall:
                         time.sleep(outer.stall)
                     if outer.status == 0:  # the connection drops, no answer at all

@@ -328,7 +328,8 @@ def test_rollback_of_a_finished_unpushed_release_keeps_later_uncommitted_work(
     assert run.code == 0, run.out
     assert proj.head() == start and proj.tags() == []
     assert proj.read("README.md").endswith("Work in progress.\n")
-    assert "left on the index" in run.out
+    assert ("(indexes never delete; release a new version instead of re-releasing 1.4.3): "
+            + ", ".join(EXPECTED)) in run.out
 
 
 def test_rollback_refuses_once_the_tag_is_pushed(project, fab, pypi, editor):

@@ -111,3 +111,11 @@ class PreflightFailed(ReleaseError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class JournalUnreadable(ReleaseError):
+    """The journal of a release exists but cannot be trusted (truncated, not ours)."""
+
+
+class ReleaseElsewhere(ReleaseError):
+    """The journal belongs to a release made in another worktree of the repository."""

@@ -5,6 +5,12 @@ it is made (the files a step is about to edit, the message of a commit about to 
 the scratch folders about to be created), so after any interrupt, even SIGKILL,
 ``fab rollback`` and ``fab release --resume`` know exactly what may exist and undo or
 finish it.
+
+It lives in the repository's common git dir, which all its worktrees share, beside the
+lock: one release runs at a time across worktrees, and a release started in one worktree
+is finished or undone from that worktree only (it records which). A journal that exists
+but cannot be read is an error, never "no journal": guessing would release over an
+unfinished release.
 """
 
 from __future__ import annotations
@@ -13,19 +19,25 @@ import json
 import os
 import tempfile
 import threading
+import time
+import types
+import typing
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from release_tasks.core.digest import sha256
+from release_tasks.core.errors import JournalUnreadable, ReleaseElsewhere, ReleaseError
 from release_tasks.vcs import git
 
 _LOCK = threading.RLock()
 
 
 def state_dir(root: Path) -> Path:
-    """Our private folder inside the repository's git dir: journal, lock, kept notes."""
-    return git.git_dir(root) / "release_tasks"
+    """Our private folder in the repository's common git dir (shared by its worktrees):
+    journal, lock, kept notes."""
+    return git.git_common_dir(root) / "release_tasks"
 
 
 def notes_path(root: Path, version: str) -> Path:
@@ -62,6 +74,10 @@ class Journal:
     commit_messages: list[str] = field(default_factory=list)  # commits a step may make
     scratch: list[str] = field(default_factory=list)  # temporary folders of ours
     tag_preexisted: bool = False
+    worktree: str = ""  # the work tree the release runs in (a repository may have several)
+    # What the tag this release made pointed at (tag object, commit): only that is undone.
+    tag_object: str = ""
+    tag_commit: str = ""
 
     @classmethod
     def location(cls, root: Path) -> Path:
@@ -69,15 +85,55 @@ class Journal:
 
     @classmethod
     def load(cls, root: Path) -> Journal | None:
+        """The journal, or None when there is none; one that cannot be read raises."""
         path = cls.location(root)
-        if not path.is_file():
+        if not path.exists():
             return None
         try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+            data: Any = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise unreadable(path, "not valid JSON" if isinstance(e, ValueError)
+                             else e.strerror or str(e)) from None
+        if not isinstance(data, dict):
+            raise unreadable(path, f"a JSON {type(data).__name__}, not an object")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "path"}
+        hints = typing.get_type_hints(cls)
+        for key, value in known.items():
+            if not _fits(value, hints[key]):
+                hint = hints[key]
+                shape = str(hint) if typing.get_args(hint) else hint.__name__
+                raise unreadable(path, f"{key} is not a {shape}")
         return cls(path=path, **known)
+
+    def elsewhere(self, root: Path) -> str | None:
+        """The worktree this journal's release was made in, when it is not ``root``."""
+        if not self.worktree or Path(self.worktree).resolve() == root.resolve():
+            return None
+        return self.worktree
+
+    def checked_here(self, root: Path) -> Journal:
+        """This journal, if its release was made in ``root``: one made in another worktree
+        is refused, since its branch and files are that worktree's."""
+        where = self.elsewhere(root)
+        if where is None:
+            return self
+        state = "unfinished" if not self.finished else "not rolled back"
+        if Path(where).is_dir():
+            hint = "finish or roll it back there (`fab release --resume` or `fab rollback`)"
+        else:
+            hint = ("that worktree is gone: `fab release --discard-journal` sets its journal "
+                    "aside")
+        raise ReleaseElsewhere(f"a release of {self.version} is {state} in {where}", hint)
+
+    def record_tag(self, tag_object: str, commit: str) -> None:
+        """Where the tag this release made points: a rollback deletes it only if it still
+        points there (someone may have made a tag of that name since)."""
+        with _LOCK:
+            self.tag_created = True
+            self.tag_object = tag_object
+            self.tag_commit = commit
+            self.release_head = commit
+            self.save()
 
     def save(self) -> None:
         """Write atomically; steps running in parallel both save, hence the lock and a
@@ -147,3 +203,56 @@ class Journal:
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Does a value read from JSON have the field's declared type?"""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items())
+    return isinstance(value, hint)
+
+
+def unreadable(path: Path, reason: str) -> JournalUnreadable:
+    return JournalUnreadable(
+        f"the release journal {path} cannot be read ({reason})",
+        "nothing was changed; `fab rollback` shows what git holds of the unfinished "
+        "release, `fab release --discard-journal` sets the journal aside and releases")
+
+
+def set_aside(root: Path, say: Callable[[str], None] | None = None) -> Path | None:
+    """``--discard-journal``: move away a journal that cannot be read (or whose worktree is
+    gone), never deleting it; returns where it went. A journal that can be read is refused:
+    ``--resume`` and ``rollback`` know what to do with it."""
+    path = Journal.location(root)
+    if not path.exists():
+        return None
+    try:
+        journal = Journal.load(root)
+    except JournalUnreadable:
+        journal = None
+    if journal is not None:
+        if journal.finished:
+            return None
+        where = journal.elsewhere(root)
+        if where is None or Path(where).is_dir():
+            raise ReleaseError(
+                f"the journal of the release of {journal.version} can be read: it is not "
+                "set aside", f"`fab release --resume` or `fab rollback` in {where or root}")
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.discarded-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.discarded-{stamp}-{n}")
+    os.replace(path, aside)
+    if say is not None:
+        say(f"The journal that could not be used is set aside as {aside}")
+    return aside

@@ -1,8 +1,11 @@
-"""One release at a time per repository: a lock file under ``.git/``.
+"""One release at a time per repository, whichever of its worktrees it runs in.
 
-The lock is an ``flock`` on ``.git/release_tasks/lock``, so the kernel releases it when
-its holder exits in any way, SIGKILL included: a stale lock cannot exist. The file also
-holds the holder's pid and command, only to name it in the refusal.
+The lock is a :class:`filelock.FileLock` on ``release_tasks/lock`` in the repository's
+common git dir, the one folder all its worktrees share. On Unix filelock takes an
+``flock`` (``UnixFileLock``), on Windows an ``msvcrt`` lock: either way the operating
+system releases it when its holder exits in any way, SIGKILL included, so a stale lock
+cannot exist. filelock owns the lock file itself; who holds it (pid, command, worktree) is
+written beside it in ``lock.holder``, only to name the holder in a refusal.
 """
 
 from __future__ import annotations
@@ -11,49 +14,60 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from release_tasks.core.errors import ReleaseLocked
+from filelock import FileLock, Timeout
 
-try:
-    import fcntl
-except ImportError:  # Windows: no flock; fall back to an exclusive-create file
-    fcntl = None  # type: ignore[assignment]
+from release_tasks.core.errors import ReleaseLocked
 
 
 def lock_path(state_dir: Path) -> Path:
     return state_dir / "lock"
 
 
+def holder_path(state_dir: Path) -> Path:
+    return state_dir / "lock.holder"
+
+
 def _holder(path: Path) -> str:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        started = time.strftime("%H:%M:%S", time.localtime(float(data.get("started", 0))))
+    except (OSError, ValueError, TypeError, AttributeError):
         return "another `fab` process"
-    started = time.strftime("%H:%M:%S", time.localtime(data.get("started", 0)))
-    return f"`fab {data.get('command', '?')}` (pid {data.get('pid', '?')}, started {started})"
+    where = f" in {data['worktree']}" if data.get("worktree") else ""
+    return (f"`fab {data.get('command', '?')}`{where} "
+            f"(pid {data.get('pid', '?')}, started {started})")
+
+
+def _write_holder(path: Path, command: str, worktree: Path | None) -> None:
+    """Atomically, so that a refused process never reads half of it."""
+    fd, tmp = tempfile.mkstemp(prefix=".holder-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"pid": os.getpid(), "command": command, "started": time.time(),
+                   "worktree": str(worktree) if worktree else None,
+                   "argv": sys.argv[1:3]}, f)
+    os.replace(tmp, path)
 
 
 @contextlib.contextmanager
-def held(state_dir: Path, command: str) -> Iterator[None]:
+def held(state_dir: Path, command: str, worktree: Path | None = None) -> Iterator[None]:
     """Hold the repository's release lock for the duration, or refuse at once."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    path = lock_path(state_dir)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = FileLock(str(lock_path(state_dir)), timeout=0)
+    holder = holder_path(state_dir)
     try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                raise ReleaseLocked(
-                    f"another release is running in this repository: {_holder(path)}",
-                    "wait for it to finish (the lock goes when it exits)") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "command": command,
-                                 "started": time.time(),
-                                 "argv": sys.argv[1:3]}).encode())
+        lock.acquire()
+    except Timeout:
+        raise ReleaseLocked(
+            f"another release is running in this repository: {_holder(holder)}",
+            "wait for it to finish (the lock goes when it exits)") from None
+    try:
+        _write_holder(holder, command, worktree)
         yield
     finally:
-        os.close(fd)  # closing the descriptor releases the flock
+        holder.unlink(missing_ok=True)
+        lock.release()

@@ -24,7 +24,7 @@ from release_tasks.core.engine import (
     report_findings,
 )
 from release_tasks.core.errors import NothingToResume, ReleaseError
-from release_tasks.core.journal import Journal, notes_path, state_dir
+from release_tasks.core.journal import Journal, notes_path, set_aside, state_dir
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
 from release_tasks.steps import (
@@ -92,14 +92,16 @@ def _header(rel: Release) -> str:
 
 def _unfinished(root: Path) -> Journal | None:
     journal = Journal.load(root)
-    return journal if journal is not None and not journal.finished else None
+    return journal.checked_here(root) if journal is not None and not journal.finished else None
 
 
 def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     """``fab release``: check everything, show the plan, run it, print a summary."""
     if options.dry_run:
         return _release(root, config, ui, options)
-    with lock.held(state_dir(root), "release"):
+    with lock.held(state_dir(root), "release", root):
+        if options.discard_journal:
+            set_aside(root, ui.info)
         previous = Journal.load(root)
         if previous is not None:
             recovery.sweep(previous)  # what a killed release left in the temp dir
@@ -134,7 +136,7 @@ def _run_release(rel: Release, started: float) -> Release:
     rel.fresh = True
     rel.will_run = not options.dry_run
     report = Report()
-    pending = _unfinished(root)
+    pending = report.guard(_unfinished, root)
     if pending is not None:
         report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
                      "): `fab release --resume` continues it, `fab rollback` undoes it")
@@ -159,7 +161,7 @@ def _run_release(rel: Release, started: float) -> Release:
     journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",
                       tag=rel.tag, start_head=git.head(root), branch=git.branch(root),
                       skip=sorted(options.skip), push=options.push, name=rel.name,
-                      tag_preexisted=git.tag_exists(root, rel.tag))
+                      tag_preexisted=git.tag_exists(root, rel.tag), worktree=str(root))
     journal.save()
     rel.journal = journal
     for s in steps:
@@ -260,25 +262,25 @@ def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     return report
 
 
-def rollback(root: Path, config: Config, ui: Ui) -> list[str]:
+def rollback(root: Path, config: Config, ui: Ui, discard_journal: bool = False) -> list[str]:
     """``fab rollback``: undo the local part of the last unfinished or unpushed release."""
-    with lock.held(state_dir(root), "rollback"):
-        return _rollback(root, config, ui)
+    with lock.held(state_dir(root), "rollback", root):
+        return _rollback(root, config, ui, discard_journal)
 
 
-def _rollback(root: Path, config: Config, ui: Ui) -> list[str]:
-    journal = Journal.load(root)
+def _rollback(root: Path, config: Config, ui: Ui, discard_journal: bool) -> list[str]:
+    from release_tasks.publish.leftover import on_index
+
+    journal = recovery.journal_to_undo(root, config.remote, discard_journal, ui)
     if journal is None:
-        raise NothingToResume("there is no release to roll back",
-                              "nothing to do: no release has been recorded here")
+        return []
     remote = config.remote
-    if git.tag_exists(root, journal.tag) and git.remote_url(root, remote) and \
+    if recovery.tag_is_ours(root, journal) and git.remote_url(root, remote) and \
             git.remote_has_tag(root, remote, journal.tag):
         raise ReleaseError(f"tag {journal.tag} is already on {remote}",
                            "a pushed release cannot be rolled back; release a new version")
     undone = recovery.undo_local(root, journal)
-    if journal.uploaded:
-        undone.append(f"left on the index (indexes never delete): {', '.join(journal.uploaded)}")
+    undone += on_index(config, journal)
     journal.remove()
     for line in undone:
         ui.info(f"  {line}")
@@ -297,7 +299,7 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
     options = options or Options()
     if options.dry_run:
         return _single(root, config, ui, name, options, version, next_version)
-    with lock.held(state_dir(root), name):
+    with lock.held(state_dir(root), name, root):
         return _single(root, config, ui, name, options, version, next_version)
 
 

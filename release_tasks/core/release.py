@@ -31,6 +31,7 @@ class Options:
     resume: bool = False
     skip: frozenset[str] = frozenset()
     push: bool | None = None
+    discard_journal: bool = False  # set aside a journal that cannot be read
 
 
 @dataclass

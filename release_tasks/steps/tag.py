@@ -45,14 +45,15 @@ class Tag(Step):
         head = git.head(rel.root)
         record_commit(rel, "tag", head)
         if rel.journal is not None:
-            rel.journal.tag_created = True
-            rel.journal.release_head = head
-            rel.journal.save()
+            rel.journal.record_tag(git.rev_parse(rel.root, f"refs/tags/{rel.tag}") or "", head)
         rel.tag_created = True
         step.note = f"{rel.tag} on {head[:10]}"
 
     def undo(self, rel: Release) -> str | None:
         created = rel.tag_created or (rel.journal is not None and rel.journal.tag_created)
+        recorded = rel.journal.tag_object if rel.journal is not None else ""
+        if recorded and git.rev_parse(rel.root, f"refs/tags/{rel.tag}") != recorded:
+            return None  # someone else's tag of that name now: the rollback says so
         if created and git.tag_exists(rel.root, rel.tag):
             git.delete_tag(rel.root, rel.tag)
             return f"deleted tag {rel.tag}"

@@ -51,7 +51,10 @@ class Upload(Step):
             raise UploadError("there are no built files to upload", "run `fab build` first")
         backend = rel.repo
         step.update(f"uploading to {backend.display}")
-        result = upload(backend, rel.name, rel.dists, step.update)
+        try:
+            result = upload(backend, rel.name, rel.dists, step.update)
+        except UploadError as e:
+            raise _saying_what_is_there(e, backend, rel) from None
         rel.uploaded = result.uploaded
         rel.skipped_uploads = result.skipped
         if rel.journal is not None:
@@ -75,3 +78,18 @@ class Upload(Step):
         if result.skipped:
             parts.append(f"already there: {', '.join(result.skipped)}")
         step.note = "; ".join(parts) + f" → {backend.display}"
+
+
+def _saying_what_is_there(error: UploadError, backend: Any, rel: Release) -> UploadError:
+    """A failed upload may have stored files all the same (an answer lost on its way
+    back): the index is asked, since they can never be taken back."""
+    from release_tasks.publish.leftover import files_there
+
+    try:
+        there = files_there(backend, rel.name, rel.version, [p.name for p in rel.dists])
+    except ReleaseError:
+        return error
+    if not there:
+        return error
+    return UploadError(f"{error.message}; already {backend.where} all the same (indexes never "
+                       f"delete): {', '.join(there)}", error.hint)

@@ -73,6 +73,21 @@ def git_dir(root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
+@functools.lru_cache(maxsize=64)
+def git_common_dir(root: Path) -> Path:
+    """The folder every worktree of the repository shares (``.git`` of the main checkout):
+    what must be one for all worktrees at once (the release lock, the journal) lives
+    there. git answers relative to ``root`` for the main worktree, absolute for others."""
+    path = Path(run_git(root, "rev-parse", "--git-common-dir"))
+    return (path if path.is_absolute() else root / path).resolve()
+
+
+def rev_parse(root: Path, rev: str) -> str | None:
+    """The object ``rev`` names (a tag's own object for an annotated tag), or None."""
+    sha = run_git(root, "rev-parse", "-q", "--verify", rev, check=False)
+    return sha or None
+
+
 def head(root: Path) -> str:
     return run_git(root, "rev-parse", "HEAD")
 
