@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from release_tasks.core import worker
-from release_tasks.core.errors import DocsError
+from release_tasks.core.errors import BuildTimeout, DocsError
 from release_tasks.core.worker import Warm
 from release_tasks.docs.output import cause
 from release_tasks.publish.index import data_dir
@@ -48,9 +48,11 @@ def build_dir(root: Path) -> Path:
 
 def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None, warm: Warm | None = None) -> Path:
+          python: Path | None = None, warm: Warm | None = None,
+          timeout: float | None = None) -> Path:
     """Run sphinx-build (HTML) into ``outdir`` with ``python`` (in ``warm``, when it has
-    been started); returns ``outdir``.
+    been started); returns ``outdir``. Past ``timeout`` seconds (``build_timeout``) it is
+    stopped and :class:`BuildTimeout` raised.
 
     Always a full build: a cached environment skips unchanged pages and so their
     warnings, and ``docs_strict`` must see every warning every time. ``-D version/release``
@@ -68,11 +70,12 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
         cmd += ["-W", "--keep-going"]
     parallel = ["-j", "auto"] if _many_sources(docs_dir) else []
     proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], version, cwd or docs_dir,
-                   echo, warm)
+                   echo, warm, timeout)
     if proc.returncode != 0 and strict and _only_parallel_warnings(proc):
         # `-j auto` is our choice, not the project's: an extension that does not declare
         # itself parallel-safe makes Sphinx warn, and -W would fail the release for it.
-        proc = _sphinx([*cmd, str(docs_dir), str(outdir)], version, cwd or docs_dir, echo)
+        proc = _sphinx([*cmd, str(docs_dir), str(outdir)], version, cwd or docs_dir, echo,
+                       timeout=timeout)
     if proc.returncode != 0:
         root = cwd or docs_dir
         detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
@@ -101,10 +104,14 @@ def _many_sources(docs_dir: Path) -> bool:
 
 
 def _sphinx(cmd: list[str], version: str, cwd: Path, echo: Callable[[str], None] | None,
-            warm: Warm | None = None) -> subprocess.CompletedProcess[str]:
+            warm: Warm | None = None, timeout: float | None = None,
+            ) -> subprocess.CompletedProcess[str]:
     if echo:
         echo("$ " + shlex.join(cmd))
-    return worker.run(cmd, cwd, {"SPHINX_RELEASE": version}, warm=warm)
+    try:
+        return worker.run(cmd, cwd, {"SPHINX_RELEASE": version}, warm=warm, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BuildTimeout("the docs build", timeout or 0) from None
 
 
 _PARALLEL_WARNINGS = ("safe for parallel", "doing serial")
