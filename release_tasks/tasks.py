@@ -44,7 +44,7 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(c: Any, *args: Any, **kwargs: Any) -> Any:
-        from release_tasks.core import redact
+        from release_tasks.core import interrupt, processes, redact
         from release_tasks.core.errors import ReleaseError
 
         # Everything loaded so far (fab, invoke, the fabfile) lives until the exit: the
@@ -57,9 +57,14 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
         gc.freeze()
         gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
         try:
-            return fn(c, *args, **kwargs)
+            # Every process the task starts is entered in this run's register: an
+            # interrupt stops those, never the other children of fab.
+            with processes.tracking():
+                return fn(c, *args, **kwargs)
         except ReleaseError as e:
             raise Exit(f"✗ {redact.redact(str(e))}", code=e.exit_code) from None
+        except interrupt.Terminated:
+            raise Exit("✗ terminated (SIGTERM); nothing more was changed", code=143) from None
         except KeyboardInterrupt:
             raise Exit("✗ interrupted; nothing more was changed", code=130) from None
         except Exception as e:

@@ -13,13 +13,14 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from release_tasks.core import worker
-from release_tasks.core.errors import BuildError
+from release_tasks.core.errors import BuildError, BuildTimeout
 from release_tasks.core.project import normalize
 from release_tasks.core.worker import Warm
 
@@ -78,13 +79,15 @@ def build_system(src: Path) -> dict[str, Any]:
 def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
           isolation: bool = True, echo: Callable[[str], None] | None = None,
           installer_choice: str = "auto", fresh_env: bool = False,
-          env: dict[str, str] | None = None, warm: Warm | None = None) -> list[Path]:
+          env: dict[str, str] | None = None, warm: Warm | None = None,
+          timeout: float | None = None) -> list[Path]:
     """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
 
     ``env``: variables the version source wants the backend to see (the pretend-version
     variables of setuptools_scm, pdm, ...). ``warm``: the build environment's Python,
     started by :func:`prepare_environment`, which runs the hooks if it is that
-    environment's.
+    environment's. ``timeout``: seconds the backend may take (``build_timeout``), after
+    which it is stopped and :class:`BuildTimeout` raised.
 
     The PEP 517 hooks run in one process (see hooks.py for why that saves seconds), in a
     cached isolated environment. Everything temporary goes under ``scratch`` (the backend
@@ -123,7 +126,7 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
                      f"in {env.path}")
             python = str(env.python)
             env_vars.update(env.environ())
-        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo, warm)
+        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo, warm, timeout)
         warm = None  # one command each: a retry starts afresh
         if "missing" not in result:
             break
@@ -177,7 +180,7 @@ def prepare_environment(root: Path, installer_choice: str = "auto") -> Warm | No
 
 def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp: Path,
                env_vars: dict[str, str], echo: Callable[[str], None] | None,
-               warm: Warm | None = None) -> dict[str, Any]:
+               warm: Warm | None = None, timeout: float | None = None) -> dict[str, Any]:
     result_file = tmp / "result.json"
     result_file.unlink(missing_ok=True)
     cmd = [python, str(Path(__file__).with_name("hooks.py")),
@@ -185,7 +188,10 @@ def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp
            str(staging), str(result_file), str(tmp / "sdist")]
     if echo:
         echo("$ " + shlex.join(cmd))
-    proc = worker.run(cmd, src, environ=env_vars, warm=warm)
+    try:
+        proc = worker.run(cmd, src, environ=env_vars, warm=warm, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BuildTimeout("the build", timeout or 0) from None
     if proc.returncode != 0:
         lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
         detail = next((x for x in reversed(lines) if "Error" in x or "ERROR" in x),

@@ -17,6 +17,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from release_tasks.core import processes
 from release_tasks.core.errors import BuildError
 
 # No hook of the user's (core.hooksPath) runs in the throwaway clone.
@@ -62,8 +63,8 @@ def _submodules(root: Path, dest: Path, commit: str) -> None:
 
 def _git(cwd: Path | None, *args: str, what: str, hint: str) -> str:
     cmd = [*_GIT, *(["-C", str(cwd)] if cwd is not None else []), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                          stdin=subprocess.DEVNULL)
+    proc = processes.run(cmd, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         detail = proc.stderr.strip().splitlines()
         raise BuildError(f"{what}: {detail[-1] if detail else f'exit {proc.returncode}'}", hint)

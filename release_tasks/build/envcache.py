@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from release_tasks.core import processes
 from release_tasks.core.errors import BuildError
 
 MARKER = "release-tasks-env.json"
@@ -181,8 +182,8 @@ def _valid(path: Path, name: str) -> bool:
     if _marker(path).get("key") != name:
         return False
     try:
-        proc = subprocess.run([str(_python(path)), "-I", "-S", "-c", ""],
-                              capture_output=True, check=False, timeout=30)
+        proc = processes.run([str(_python(path)), "-I", "-S", "-c", ""],
+                             capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0
@@ -235,8 +236,8 @@ def _make(path: Path, reqs: Sequence[str], how: str, tmpdir: Path | None,
 
 
 def _run(cmd: list[str], env: dict[str, str], cwd: Path) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, check=False,
-                          stdin=subprocess.DEVNULL)
+    proc = processes.run(cmd, capture_output=True, text=True, env=env, cwd=cwd,
+                         stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
         detail = next((x for x in lines if "error" in x.lower()), lines[0] if lines else

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from release_tasks.changelog.base import Entry, Format
+from release_tasks.core import processes
 from release_tasks.core.errors import HistoryError
 
 NOTES_FRAGMENT = "00000000_release_notes"
@@ -54,8 +55,7 @@ def configured(root: Path) -> bool:
 
 
 def _run(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *argv], cwd=root, capture_output=True, text=True,
-                          check=False)
+    return processes.run([sys.executable, *argv], cwd=root, capture_output=True, text=True)
 
 
 @functools.lru_cache(maxsize=8)

@@ -19,7 +19,6 @@ so a template that cannot take them stops the release before anything changes.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 from release_tasks.changelog import newsfragments
 from release_tasks.changelog.base import Entry, Format
+from release_tasks.core import processes
 from release_tasks.core.errors import HistoryError
 
 NOTES_FRAGMENT = "release-notes"  # after the project's orphan prefix: +release-notes.feature
@@ -150,7 +150,7 @@ class Towncrier(Format):
         argv = [sys.executable, "-m", "towncrier", "build", "--name", name,
                 "--version", entry.version, "--date", entry.date, "--dir", str(root),
                 "--draft" if draft else "--keep"]
-        proc = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
+        proc = processes.run(argv, cwd=root, capture_output=True, text=True)
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()
             raise HistoryError(f"towncrier build failed: {detail[-1] if detail else ''}",

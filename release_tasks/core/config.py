@@ -67,6 +67,9 @@ class Config:
     # Make isolated environments anew instead of reusing the cached ones (--fresh-env).
     fresh_env: bool = False
     verify_install: bool = False
+    # Seconds a build (the PEP 517 backend, sphinx-build, mkdocs) may take before it is
+    # stopped and the release fails (and rolls back) instead of hanging; 0: no limit.
+    build_timeout: float = 900.0
     # Seconds an index may stay silent (connecting, or during a read) before the step fails
     # with a resumable error: a hung index must not hang the release.
     network_timeout: float = 60.0
@@ -102,7 +105,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             number = -1.0
-        if isinstance(value, bool) or not number > 0:
+        if isinstance(value, bool) or not (number > 0 or (number == 0 and key in _ZERO_OK)):
             raise ConfigError(f"{key} = {value!r} in {where} is not a number of seconds",
                               "give a positive number, e.g. 60")
         return number
@@ -116,6 +119,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
                       "quote the value")
 
 
+_ZERO_OK = ("build_timeout",)  # 0 means no limit
 _CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}
 
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
-from release_tasks.core import interrupt, recovery, redact
+from release_tasks.core import interrupt, processes, recovery, redact
 from release_tasks.core.errors import Aborted, PreflightFailed, ReleaseError
 from release_tasks.core.journal import Journal, notes_path
 from release_tasks.core.ui import Ui
@@ -136,12 +137,13 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
     done: list[Step] = []
     irreversible_done = bool(journal and any(
         s.irreversible and s.name in journal.done for s in steps))
-    with interrupt.interruptible():
+    with interrupt.interruptible() as register:
         for stage in stages(steps):
+            running: list[Step] = []
             try:
                 if journal is not None:
                     journal.mark_started([s.name for s in stage])
-                failures = _run_stage(rel, stage)
+                failures, running = _run_stage(rel, stage, register)
                 for s in stage:
                     if all(s is not f for f, _ in failures):
                         done.append(s)
@@ -164,12 +166,19 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
             if any(s.irreversible for s, _ in failures) or irreversible_done:
                 irreversible_done = True
             with interrupt.held_back():
-                error_out = _fail(rel, failed, error, done, journal, irreversible_done, single)
+                error_out = _fail(rel, failed, error, done, journal, irreversible_done, single,
+                                  running)
             raise error_out from None
 
 
-def _run_stage(rel: Release, stage: list[Step]) -> list[tuple[Step, BaseException]]:
-    """Run one stage; its steps in parallel threads when there are several.
+# How long, after an interrupt, the steps' threads may take to end before the rollback.
+STEP_STOP_WAIT = 10.0
+
+
+def _run_stage(rel: Release, stage: list[Step], register: processes.Register,
+               ) -> tuple[list[tuple[Step, BaseException]], list[Step]]:
+    """Run one stage; its steps in parallel threads when there are several. Returns the
+    failures, and the steps whose threads were still running when given up on.
 
     The threads are daemons and are waited for in short slices, so a Ctrl-C is acted on at
     once, and a step stuck on the network cannot hold the process after it is abandoned.
@@ -183,8 +192,8 @@ def _run_stage(rel: Release, stage: list[Step]) -> list[tuple[Step, BaseExceptio
         try:
             run_one(stage[0])
         except BaseException as e:
-            return [(stage[0], e)]
-        return []
+            return [(stage[0], e)], []
+        return [], []
     errors: dict[str, BaseException] = {}
     # Completion is told by events, not Thread.is_alive(): on Python 3.11 a join() cut
     # short by Ctrl-C can mark a thread that is still running as stopped (bpo-45274).
@@ -199,20 +208,35 @@ def _run_stage(rel: Release, stage: list[Step]) -> list[tuple[Step, BaseExceptio
             ended[s.name].set()
 
     for s in stage:
-        threading.Thread(target=target, args=(s,), name=f"step-{s.name}", daemon=True).start()
+        processes.thread(target, s, name=f"step-{s.name}")
     try:
         for event in ended.values():
             while not event.wait(0.1):
                 pass
     except KeyboardInterrupt as stop:
-        for event in ended.values():
-            event.wait(1.0)
-        return [(s, stop) for s in stage if not ended[s.name].is_set() or s.name in errors]
-    return [(s, errors[s.name]) for s in stage if s.name in errors]
+        _wait_for_steps(list(ended.values()), register)
+        running = [s for s in stage if not ended[s.name].is_set()]
+        return [(s, stop) for s in stage if s in running or s.name in errors], running
+    return [(s, errors[s.name]) for s in stage if s.name in errors], []
+
+
+def _wait_for_steps(ended: list[threading.Event], register: processes.Register) -> None:
+    """After an interrupt, let the steps' threads end (their processes are being stopped)
+    before anything is undone under them; at most :data:`STEP_STOP_WAIT` seconds.
+
+    What a thread starts meanwhile is stopped in turn. Another Ctrl-C does not cut the
+    wait short (see :func:`interrupt.interruptible`): it kills what is left at once.
+    """
+    deadline = time.monotonic() + STEP_STOP_WAIT
+    for event in ended:
+        while not event.wait(0.1) and time.monotonic() < deadline:
+            register.stop()
 
 
 def _describe_error(error: BaseException) -> tuple[str, str]:
     """The failure's one-line message and its own hint."""
+    if isinstance(error, interrupt.Terminated):
+        return "terminated (SIGTERM)", ""
     if isinstance(error, KeyboardInterrupt):
         return "interrupted (Ctrl-C)", ""
     if isinstance(error, ReleaseError):
@@ -220,12 +244,24 @@ def _describe_error(error: BaseException) -> tuple[str, str]:
     return f"{type(error).__name__}: {error}", ""
 
 
+def _exit_code(error: BaseException) -> int:
+    """As a shell reports a process ended by the signal: 128 + its number."""
+    if isinstance(error, interrupt.Terminated):
+        return 143
+    return 130 if isinstance(error, KeyboardInterrupt) else 1
+
+
 def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
-          journal: Journal | None, keep: bool, single: bool) -> ReleaseError:
-    """Roll back or keep state after ``failed`` raised ``error``; returns the error to raise."""
+          journal: Journal | None, keep: bool, single: bool,
+          running: list[Step] | None = None) -> ReleaseError:
+    """Roll back or keep state after ``failed`` raised ``error``; returns the error to raise.
+
+    ``running``: steps whose threads had not ended: their work is not undone under them;
+    the journal keeps it for ``fab rollback``.
+    """
     message, hint = (redact.redact(x) for x in _describe_error(error))
-    code = 130 if isinstance(error, KeyboardInterrupt) else 1
-    fix = f"{hint}; then " if hint else ("" if code == 130 else "fix it, then ")
+    code = _exit_code(error)
+    fix = f"{hint}; then " if hint else ("" if code != 1 else "fix it, then ")
     if keep:
         if journal is not None:
             journal.failed = failed.name
@@ -236,8 +272,11 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
             "(or `fab rollback` to undo the local part)")
         kept.exit_code = code
         return kept
+    running = running or []
     undone = []
     for s in [failed, *reversed(done)]:
+        if s in running:
+            continue
         try:
             what = s.undo(rel)
         except ReleaseError as e:
@@ -245,8 +284,17 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
             continue
         if what:
             undone.append(what)
-    kept_notes = ""
-    if journal is not None:
+    kept_notes = still = ""
+    retry = "run the task again" if single else "run `fab release` again"
+    if running:
+        names = " and ".join(s.name for s in running)
+        still = (f"; {names} still ran {STEP_STOP_WAIT:g} s after the interrupt, so what it "
+                 "made is left for `fab rollback`")
+        retry = "run `fab rollback`, then " + retry.replace("run ", "", 1)
+    if journal is not None and running:
+        journal.failed = failed.name
+        journal.save()
+    elif journal is not None:
         # Whatever the steps' own undo missed (a commit or tag made as the interrupt came).
         try:
             undone += [u for u in recovery.undo_local(rel.root, journal, rel.dist_dir)
@@ -255,16 +303,15 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
             undone.append(f"could not undo the rest: {e}")
         else:
             journal.remove()
-        if rel.notes_written:
-            path = notes_path(rel.root, rel.version)
-            path.write_text(rel.notes_written + "\n", encoding="utf-8")
-            kept_notes = (f"; your notes are kept in {path} and the next `fab release` of "
-                          f"{rel.version} uses them")
+    if journal is not None and rel.notes_written:
+        path = notes_path(rel.root, rel.version)
+        path.write_text(rel.notes_written + "\n", encoding="utf-8")
+        kept_notes = (f"; your notes are kept in {path} and the next `fab release` of "
+                      f"{rel.version} uses them")
     rel.cleanup()
     summary = ", ".join(undone) if undone else "nothing had changed"
-    retry = "run the task again" if single else "run `fab release` again"
     err = ReleaseError(f"{failed.name} failed: {message}",
-                       f"rolled back: {summary}; your uncommitted work is untouched"
+                       f"rolled back: {summary}{still}; your uncommitted work is untouched"
                        f"{kept_notes}; {fix}{retry}")
     err.exit_code = code
     return err

@@ -60,6 +60,15 @@ class BuildError(ReleaseError):
     """Building the sdist/wheel or checking their metadata failed."""
 
 
+class BuildTimeout(BuildError):
+    """A build (PEP 517 or docs) ran past ``build_timeout``: stopped, rather than hanging
+    the release for ever."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what} took longer than build_timeout={seconds:g} s",
+                         "raise it in [tool.release_tasks] or fix the hang")
+
+
 class UploadError(ReleaseError):
     """The index refused the upload or could not be reached."""
 

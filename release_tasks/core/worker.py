@@ -16,6 +16,8 @@ import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from release_tasks.core import processes
+
 
 class Warm:
     """One Python, ``preload`` imported, waiting for one command."""
@@ -28,30 +30,38 @@ class Warm:
         script = Path(__file__).with_name("warm.py").read_text(encoding="utf-8")
         spec = {"preload": preload, "sphinx": sphinx,
                 "templates": str(templates) if templates is not None else None}
-        self.proc: subprocess.Popen[str] | None = subprocess.Popen(
+        self.proc: subprocess.Popen[str] | None = processes.spawn(
             [str(python), "-c", script, json.dumps(spec)], cwd=cwd, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=dict(env) if env is not None else None)
 
     def run(self, cmd: list[str], cwd: Path, env: Mapping[str, str] | None = None, *,
-            environ: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+            environ: Mapping[str, str] | None = None,
+            timeout: float | None = None) -> subprocess.CompletedProcess[str]:
         """``cmd`` (``[python, "-m", module, ...]``, ``[python, "-c", code, ...]`` or
         ``[python, script, ...]``) in ``cwd``, with ``env`` added to our environment or with
         ``environ`` as the whole of it; run here if this Python can, else as a process of
-        its own. Like ``subprocess.run`` with its output captured."""
+        its own. Like ``subprocess.run`` with its output captured; past ``timeout`` seconds
+        the process and its children are stopped and ``subprocess.TimeoutExpired`` raised."""
         proc, self.proc = self.proc, None
         request = self._request(cmd, cwd)
         if proc is not None and request is not None and proc.poll() is None:
             request.update(env=dict(env or {}),
                            environ=dict(environ) if environ is not None else None)
             try:
-                out, err = proc.communicate(json.dumps(request) + "\n")
+                out, err = proc.communicate(json.dumps(request) + "\n", timeout=timeout)
+                processes.forget(proc)
                 return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
             except OSError:  # it died on the way: run the command afresh
                 _end(proc)
+            except BaseException:  # the timeout, or Ctrl-C: stop what it started too
+                processes.stop([proc])
+                proc.wait()
+                processes.forget(proc)
+                raise
         elif proc is not None:
             _end(proc)
-        return run(cmd, cwd, env, environ=environ)
+        return run(cmd, cwd, env, environ=environ, timeout=timeout)
 
     def check(self, code: str, argv: list[str], cwd: Path,
               ) -> Callable[[], subprocess.CompletedProcess[str] | None] | None:
@@ -105,18 +115,21 @@ class Warm:
 
 
 def run(cmd: list[str], cwd: Path, env: Mapping[str, str] | None = None, *,
-        environ: Mapping[str, str] | None = None,
-        warm: Warm | None = None) -> subprocess.CompletedProcess[str]:
+        environ: Mapping[str, str] | None = None, warm: Warm | None = None,
+        timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     """``cmd`` in ``warm`` when one was started for it, else as a process of its own: ``env``
-    added to our environment, or ``environ`` as the whole of it; output captured."""
+    added to our environment, or ``environ`` as the whole of it; output captured. Past
+    ``timeout`` seconds: stopped, with its children, and ``subprocess.TimeoutExpired``."""
     if warm is not None:
-        return warm.run(cmd, cwd, env, environ=environ)
+        return warm.run(cmd, cwd, env, environ=environ, timeout=timeout)
     base = dict(environ) if environ is not None else dict(os.environ)
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
-                          env={**base, **(env or {})}, check=False, stdin=subprocess.DEVNULL)
+    return processes.run(cmd, capture_output=True, text=True, cwd=cwd,
+                         env={**base, **(env or {})}, stdin=subprocess.DEVNULL,
+                         timeout=timeout)
 
 
 def _end(proc: subprocess.Popen[str]) -> None:
     """It has done nothing yet but import: stopping it at once loses nothing."""
     proc.kill()
     proc.communicate()
+    processes.forget(proc)

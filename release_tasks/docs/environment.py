@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from release_tasks.core import processes
 from release_tasks.core.errors import DocsError
 from release_tasks.core.worker import Warm
 from release_tasks.docs import infer, requirements
@@ -221,8 +222,8 @@ def _clean_copy(root: Path) -> Iterator[Path]:
     (``-e .`` lines, ``.[docs]``) never writes egg-info or build/ into the work tree."""
     with tempfile.TemporaryDirectory(prefix="release-tasks-docs-") as tmp:
         copy = Path(tmp) / root.name
-        proc = subprocess.run(["git", "clone", "-q", "--shared", str(root), str(copy)],
-                              capture_output=True, text=True, check=False)
+        proc = processes.run(["git", "clone", "-q", "--shared", str(root), str(copy)],
+                             capture_output=True, text=True)
         if proc.returncode != 0:  # not a git checkout (or no commit yet): use it as it is
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", "build", "dist"))
@@ -252,7 +253,7 @@ def _uv_run(cmd: list[str], cwd: Path, echo: Echo | None, root: Path | None = No
         echo("$ " + shlex.join(cmd))
     env = {**os.environ}
     env.pop("VIRTUAL_ENV", None)
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, check=False)
+    proc = processes.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         newer = re.findall(r"(?:does not satisfy|requires) Python\s*>=\s*([\d.]+)",
                            re.sub(r"\s+", " ", proc.stderr))
@@ -332,10 +333,10 @@ def start_probe(env: DocsEnv, source: DocsSource,
             return _probe_result(done, env, source)
 
         return answer
-    proc = subprocess.Popen([str(env.python), "-c", script, source.builder, str(source.config)],
-                            cwd=source.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **path_env(env),
-                                            "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = processes.spawn([str(env.python), "-c", script, source.builder, str(source.config)],
+                           cwd=source.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env={**os.environ, **path_env(env),
+                                           "PYTHONDONTWRITEBYTECODE": "1"})
 
     def result() -> list[Missing]:
         stdout, stderr = proc.communicate()

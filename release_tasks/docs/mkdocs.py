@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from release_tasks.core import worker
-from release_tasks.core.errors import DocsError
+from release_tasks.core.errors import BuildTimeout, DocsError
 from release_tasks.core.worker import Warm
 from release_tasks.docs.output import cause
 
@@ -26,9 +27,11 @@ PRELOAD = ["mkdocs.commands.build", "mkdocs.config", "mkdocs.plugins"]
 
 def build(config: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None, warm: Warm | None = None) -> Path:
+          python: Path | None = None, warm: Warm | None = None,
+          timeout: float | None = None) -> Path:
     """Build the site of ``config`` (mkdocs.yml) into ``outdir`` (in ``warm``, when it has
-    been started); returns ``outdir``."""
+    been started); returns ``outdir``. Past ``timeout`` seconds (``build_timeout``) it is
+    stopped and :class:`BuildTimeout` raised."""
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -43,8 +46,11 @@ def build(config: Path, version: str, outdir: Path, strict: bool = False,
     root = cwd or config.parent
     # The environment's scripts on the PATH: hooks and plugins run the project's commands.
     path = f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    proc = worker.run(cmd, config.parent, {"PYTHONDONTWRITEBYTECODE": "1", "PATH": path},
-                      warm=warm)
+    try:
+        proc = worker.run(cmd, config.parent, {"PYTHONDONTWRITEBYTECODE": "1", "PATH": path},
+                          warm=warm, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BuildTimeout("the docs build", timeout or 0) from None
     if proc.returncode != 0:
         detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
         if "strict" in proc.stderr and "WARNING" in detail:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from release_tasks.core import worker
-from release_tasks.core.errors import DocsError
+from release_tasks.core.errors import BuildTimeout, DocsError
 from release_tasks.core.worker import Warm
 from release_tasks.docs import intersphinx
 from release_tasks.docs.output import cause
@@ -49,10 +49,12 @@ def build_dir(root: Path) -> Path:
 def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
           python: Path | None = None, warm: Warm | None = None,
-          say: Callable[[str], None] | None = None) -> Path:
+          say: Callable[[str], None] | None = None,
+          timeout: float | None = None) -> Path:
     """Run sphinx-build (HTML) into ``outdir`` with ``python`` (in ``warm``, when it has
     been started), from the folder of conf.py as ``make html`` and Read the Docs do;
-    returns ``outdir``. ``cwd`` is the project root, for the paths shown.
+    returns ``outdir``. ``cwd`` is the project root, for the paths shown. Past ``timeout``
+    seconds (``build_timeout``) it is stopped and :class:`BuildTimeout` raised.
 
     Always a full build: a cached environment skips unchanged pages and so their
     warnings, and ``docs_strict`` must see every warning every time. ``-D version/release``
@@ -73,15 +75,18 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
     parallel = ["-j", "auto"] if _many_sources(docs_dir) else []
     env = {"SPHINX_RELEASE": version, "PATH": f"{python.parent}{os.pathsep}"
            f"{os.environ.get('PATH', '')}"}
-    proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], env, docs_dir, echo, warm)
+    proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], env, docs_dir, echo, warm,
+                   timeout)
     if proc.returncode != 0 and strict and _only_parallel_warnings(proc):
         # `-j auto` is our choice, not the project's: an extension that does not declare
         # itself parallel-safe makes Sphinx warn, and -W would fail the release for it.
-        proc = _sphinx([*cmd, str(docs_dir), str(outdir)], env, docs_dir, echo)
+        proc = _sphinx([*cmd, str(docs_dir), str(outdir)], env, docs_dir, echo,
+                       timeout=timeout)
     if proc.returncode != 0 and strict and intersphinx.unreachable(proc.stderr):
         proc = intersphinx.without_network(
             proc, lambda extra: _sphinx([*cmd, *extra, str(docs_dir), str(outdir)], env,
-                                        docs_dir, echo), doctrees, outdir, say)
+                                        docs_dir, echo, timeout=timeout),
+            doctrees, outdir, say)
     if proc.returncode != 0:
         root = cwd or docs_dir
         output = intersphinx.others(proc.stderr + "\n" + proc.stdout) if strict else \
@@ -112,11 +117,14 @@ def _many_sources(docs_dir: Path) -> bool:
 
 
 def _sphinx(cmd: list[str], env: dict[str, str], cwd: Path,
-            echo: Callable[[str], None] | None,
-            warm: Warm | None = None) -> subprocess.CompletedProcess[str]:
+            echo: Callable[[str], None] | None, warm: Warm | None = None,
+            timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     if echo:
         echo("$ " + shlex.join(cmd))
-    return worker.run(cmd, cwd, env, warm=warm)
+    try:
+        return worker.run(cmd, cwd, env, warm=warm, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BuildTimeout("the docs build", timeout or 0) from None
 
 
 _PARALLEL_WARNINGS = ("safe for parallel", "doing serial")

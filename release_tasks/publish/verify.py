@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from release_tasks.core import redact
+from release_tasks.core import processes, redact
 from release_tasks.core.errors import UploadError
 from release_tasks.publish.backend import Backend
 
@@ -53,10 +52,10 @@ def install(backend: Backend, name: str, version: str) -> str | None:
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=_index_url(backend),
                PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     with tempfile.TemporaryDirectory(prefix="release-tasks-verify-") as tmp:
-        proc = subprocess.run(
+        proc = processes.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-cache-dir",
              "--target", tmp, f"{name}=={version}"],
-            capture_output=True, text=True, env=env, check=False)
+            capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             lines = [x for x in redact.redact(proc.stderr).splitlines() if x.strip()]
             raise UploadError(f"pip cannot install {name}=={version} from {repo.display}: "
@@ -67,8 +66,8 @@ def install(backend: Backend, name: str, version: str) -> str | None:
             return None
         code = f"import sys; sys.path.insert(0, {tmp!r}); " + "; ".join(
             f"import {m}" for m in modules)
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              cwd=tmp, check=False)
+        proc = processes.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=tmp)
     if proc.returncode == 0:
         return None
     last = (proc.stderr.strip().splitlines() or ["?"])[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from release_tasks.core import processes
 from release_tasks.core.engine import Step
 from release_tasks.core.release import Release, Report
 from release_tasks.vcs import git
@@ -44,9 +45,7 @@ class Build(Step):
         def prepare() -> None:
             rel.build_warm = builder.prepare_environment(rel.root, config.build_installer)
 
-        thread = threading.Thread(target=prepare, name="build-env", daemon=True)
-        thread.start()
-        rel.background[self.name] = thread
+        rel.background[self.name] = processes.thread(prepare, name="build-env")
 
     def run(self, rel: Release, step: Any) -> None:
         # twine's check (docutils, readme_renderer) takes a while to import: import it
@@ -86,7 +85,8 @@ class Build(Step):
                                   echo=rel.ui.detail,
                                   installer_choice=rel.config.build_installer,
                                   fresh_env=rel.config.fresh_env,
-                                  env=rel.scheme.build_env(rel.name, rel.version), warm=warm)
+                                  env=rel.scheme.build_env(rel.name, rel.version), warm=warm,
+                                  timeout=rel.config.build_timeout or None)
             finally:
                 if warm is not None:
                     warm.close()

@@ -106,11 +106,12 @@ class BuildDocs(Step):
             if source.builder == "sphinx":
                 rel.docs_html = sphinx.build(config.parent, rel.version, out, strict=strict,
                                              cwd=src, echo=rel.ui.detail, python=env.python,
-                                             warm=warm, say=said.append)
+                                             warm=warm, say=said.append,
+                                             timeout=rel.config.build_timeout or None)
             else:
                 rel.docs_html = mkdocs.build(config, rel.version, out, strict=strict,
                                              cwd=src, echo=rel.ui.detail, python=env.python,
-                                             warm=warm)
+                                             warm=warm, timeout=rel.config.build_timeout or None)
         finally:
             if warm is not None:
                 warm.close()

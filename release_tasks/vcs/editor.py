@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import subprocess
 from pathlib import Path
 
+from release_tasks.core import processes
 from release_tasks.core.errors import EditorError
 from release_tasks.vcs import git
 
@@ -41,7 +41,7 @@ def edit(root: Path, path: Path) -> None:
     reason = problem(root, cmd)
     if reason:
         raise EditorError(reason, "set EDITOR, or pass --notes/--notes-file")
-    proc = subprocess.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root, check=False)
+    proc = processes.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root)
     if proc.returncode != 0:
         raise EditorError(f"the editor ({cmd}) exited with status {proc.returncode}",
                           "fix the editor, or pass --notes")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 from pathlib import Path
 
+from release_tasks.core import processes
 from release_tasks.core.errors import GitError, NotAGitRepository
 
 # Git must never stop to ask a question in the middle of a release. Paths we pass are
@@ -26,13 +26,12 @@ def environment() -> dict[str, str]:
 
 def run_git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
     """Run ``git -C root args...`` and return its stdout, stripped of the final newline."""
-    proc = subprocess.run(
+    proc = processes.run(
         ["git", "-C", str(root), *args],
         capture_output=True,
         text=True,
         input=input,
         env={**os.environ, **_ENV},
-        check=False,
     )
     if check and proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
@@ -43,22 +42,20 @@ def run_git(root: Path, *args: str, check: bool = True, input: str | None = None
 
 def ok(root: Path, *args: str) -> bool:
     """True when the git command succeeds (for yes/no questions like "does this ref exist")."""
-    return subprocess.run(
+    return processes.run(
         ["git", "-C", str(root), *args],
         capture_output=True,
         env={**os.environ, **_ENV},
-        check=False,
     ).returncode == 0
 
 
 def find_root(start: Path) -> Path:
     """The top of the git work tree containing ``start``."""
-    proc = subprocess.run(
+    proc = processes.run(
         ["git", "-C", str(start), "rev-parse", "--show-toplevel"],
         capture_output=True,
         text=True,
         env={**os.environ, **_ENV},
-        check=False,
     )
     if proc.returncode != 0:
         raise NotAGitRepository(f"{start} is not inside a git repository")

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from release_tasks.core import processes
 from release_tasks.vcs import git
 
 
@@ -25,9 +26,9 @@ def signing_problem(root: Path, sign_tags: bool) -> str | None:
     tags = sign_tags or _config_true(root, "tag.gpgsign")
     if not (commits or tags):
         return None
-    proc = subprocess.run(
+    proc = processes.run(
         ["git", "-C", str(root), "commit-tree", "-S", "-m", "release signing check",
-         "HEAD^{tree}"], capture_output=True, text=True, check=False,
+         "HEAD^{tree}"], capture_output=True, text=True,
         env=git.environment())
     if proc.returncode == 0:
         return None
@@ -46,9 +47,9 @@ def hook_problems(root: Path, message: str) -> list[str]:
         msg = Path(tmp) / "COMMIT_EDITMSG"
         msg.write_text(message + "\n", encoding="utf-8")
         for hook, args in (("pre-commit", []), ("commit-msg", [str(msg)])):
-            proc = subprocess.run(
+            proc = processes.run(
                 ["git", "-C", str(root), "hook", "run", "--ignore-missing", hook, "--", *args],
-                capture_output=True, text=True, check=False, env=git.environment(),
+                capture_output=True, text=True, env=git.environment(),
                 stdin=subprocess.DEVNULL)
             if proc.returncode in (0, 129):  # 129: a git without `git hook run`
                 continue
