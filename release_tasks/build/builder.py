@@ -7,7 +7,6 @@ the isolated environment is cached between releases (see envcache.py).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
@@ -196,29 +195,46 @@ def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp
 
 
 def check(dists: list[Path]) -> None:
-    """``twine check``: the metadata and README must render, or the index shows garbage."""
-    import logging
+    """``twine check``: the metadata and README must render, or the index shows garbage.
 
-    from twine.commands.check import check as twine_check
+    twine's own check prints through rich's process-wide console; this is the same check
+    per call, from its public parts: the files read as twine reads them for an upload
+    (``PackageFile``), the long description rendered by readme_renderer as twine renders
+    it (reStructuredText unless the content type says otherwise, which cannot fail)."""
+    from twine.exceptions import InvalidDistribution
+    from twine.package import PackageFile
 
-    records: list[str] = []
+    for path in dists:
+        try:
+            metadata = PackageFile.from_filename(str(path), comment=None).metadata_dictionary()
+        except InvalidDistribution as e:
+            raise BuildError(f"twine check failed: {path.name}: {str(e).splitlines()[0][:200]}",
+                             "fix the package metadata (`twine check dist/*` shows details)"
+                             ) from None
+        problem = _description_problem(str(metadata.get("description") or ""),
+                                       metadata.get("description_content_type"))
+        if problem is not None:
+            raise BuildError(f"twine check failed: {path.name}: {problem[:240]}",
+                             "fix the README/metadata (`twine check dist/*` shows details)")
 
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
 
-    logger = logging.getLogger("twine")
-    handler = Collect(logging.WARNING)
-    logger.addHandler(handler)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            failed = twine_check([str(p) for p in dists], strict=False)
-    finally:
-        logger.removeHandler(handler)
-    if failed:
-        text = " ".join(" ".join(records).split())
-        raise BuildError(f"twine check failed: {text[:240] or 'the README does not render'}",
-                         "fix the README/metadata (`twine check dist/*` shows details)")
+def _description_problem(text: str, content_type: str | None) -> str | None:
+    """Why the long description would not render on the index, or None."""
+    from email.message import EmailMessage
+
+    import readme_renderer.rst
+
+    if not text or text.rstrip() == "UNKNOWN":
+        return None  # a warning for twine, not a failure
+    message = EmailMessage()
+    message["content-type"] = content_type or "text/x-rst"
+    if message.get_content_type() in ("text/plain", "text/markdown"):
+        return None
+    out = io.StringIO()
+    if readme_renderer.rst.render(text, stream=out) is not None:
+        return None
+    said = " ".join(out.getvalue().split())
+    return "the long description does not render" + (f": {said}" if said else "")
 
 
 def readme_problem(root: Path) -> str | None:
