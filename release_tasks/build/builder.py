@@ -17,10 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from release_tasks.core import worker
 from release_tasks.core.errors import BuildError
 from release_tasks.core.project import normalize
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, Runner, WarmRunner
 
 
 def is_dist_of(filename: str, name: str, version: str) -> bool:
@@ -77,13 +76,13 @@ def build_system(src: Path) -> dict[str, Any]:
 def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
           isolation: bool = True, echo: Callable[[str], None] | None = None,
           installer_choice: str = "auto", fresh_env: bool = False,
-          env: dict[str, str] | None = None, warm: Warm | None = None) -> list[Path]:
+          env: dict[str, str] | None = None, runner: Runner | None = None) -> list[Path]:
     """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
 
     ``env``: variables the version source wants the backend to see (the pretend-version
-    variables of setuptools_scm, pdm, ...). ``warm``: the build environment's Python,
+    variables of setuptools_scm, pdm, ...). ``runner``: the build environment's Python
     started by :func:`prepare_environment`, which runs the hooks if it is that
-    environment's.
+    environment's (by default a process of their own).
 
     The PEP 517 hooks run in one process (see hooks.py for why that saves seconds), in a
     cached isolated environment. Everything temporary goes under ``scratch`` (the backend
@@ -122,8 +121,8 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
                      f"in {env.path}")
             python = str(env.python)
             env_vars.update(env.environ())
-        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo, warm)
-        warm = None  # one command each: a retry starts afresh
+        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo, runner)
+        runner = None  # one command each: a retry starts afresh
         if "missing" not in result:
             break
         if not isolation:
@@ -152,7 +151,7 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     return placed
 
 
-def prepare_environment(root: Path, installer_choice: str = "auto") -> Warm | None:
+def prepare_environment(root: Path, installer_choice: str = "auto") -> WarmRunner | None:
     """Make the isolated environment the work tree's build-system table asks for, ahead of
     the build (a background start; failures are left for the build itself to report), and
     start its Python with the backend imported (see :mod:`release_tasks.core.worker`):
@@ -168,7 +167,7 @@ def prepare_environment(root: Path, installer_choice: str = "auto") -> Warm | No
                                    key_parts=parts, installer_choice=installer_choice)
         if table.get("backend-path"):
             return None
-        return Warm(env.python, [table["build-backend"].partition(":")[0]], env.path,
+        return WarmRunner(env.python, [table["build-backend"].partition(":")[0]], env.path,
                     env={**os.environ, **env.environ()})
     except Exception:  # the build reports it properly, with its hint
         return None
@@ -176,7 +175,7 @@ def prepare_environment(root: Path, installer_choice: str = "auto") -> Warm | No
 
 def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp: Path,
                env_vars: dict[str, str], echo: Callable[[str], None] | None,
-               warm: Warm | None = None) -> dict[str, Any]:
+               runner: Runner | None = None) -> dict[str, Any]:
     result_file = tmp / "result.json"
     result_file.unlink(missing_ok=True)
     cmd = [python, str(Path(__file__).with_name("hooks.py")),
@@ -184,7 +183,7 @@ def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp
            str(staging), str(result_file), str(tmp / "sdist")]
     if echo:
         echo("$ " + shlex.join(cmd))
-    proc = worker.run(cmd, src, environ=env_vars, warm=warm)
+    proc = (runner or PlainRunner()).run(cmd, src, environ=env_vars)
     if proc.returncode != 0:
         lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
         detail = next((x for x in reversed(lines) if "Error" in x or "ERROR" in x),

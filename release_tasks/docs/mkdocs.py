@@ -14,9 +14,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from release_tasks.core import worker
 from release_tasks.core.errors import DocsError
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, Runner
 from release_tasks.docs.output import cause
 
 # What a Python started early for the build imports (core.worker).
@@ -25,21 +24,22 @@ PRELOAD = ["mkdocs.commands.build", "mkdocs.config", "mkdocs.plugins"]
 
 def build(config: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None, warm: Warm | None = None) -> Path:
-    """Build the site of ``config`` (mkdocs.yml) into ``outdir`` (in ``warm``, when it has
-    been started); returns ``outdir``."""
+          python: Path | None = None, runner: Runner | None = None) -> Path:
+    """Build the site of ``config`` (mkdocs.yml) into ``outdir`` (by ``runner``: the docs
+    builder started early, or by default a process of its own); returns ``outdir``."""
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.parent.mkdir(parents=True, exist_ok=True)
     # Run as -c, like `python -m mkdocs`: our own folder must not shadow `mkdocs`.
-    runner = Path(__file__).with_name("mkdocs_run.py").read_text(encoding="utf-8")
-    cmd = [str(python or sys.executable), "-c", runner, str(config), str(outdir), version]
+    script = Path(__file__).with_name("mkdocs_run.py").read_text(encoding="utf-8")
+    cmd = [str(python or sys.executable), "-c", script, str(config), str(outdir), version]
     if strict:
         cmd.append("--strict")
     if echo:
         echo("$ " + shlex.join([*cmd[:1], "-c", "<mkdocs_run.py>", *cmd[3:]]))
     root = cwd or config.parent
-    proc = worker.run(cmd, config.parent, {"PYTHONDONTWRITEBYTECODE": "1"}, warm=warm)
+    proc = (runner or PlainRunner()).run(cmd, config.parent,
+                                         {"PYTHONDONTWRITEBYTECODE": "1"})
     if proc.returncode != 0:
         detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
         if "strict" in proc.stderr and "WARNING" in detail:

@@ -18,9 +18,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from release_tasks.core import worker
 from release_tasks.core.errors import DocsError
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, Runner
 from release_tasks.docs.output import cause
 from release_tasks.publish.index import data_dir
 
@@ -48,9 +47,9 @@ def build_dir(root: Path) -> Path:
 
 def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None, warm: Warm | None = None) -> Path:
-    """Run sphinx-build (HTML) into ``outdir`` with ``python`` (in ``warm``, when it has
-    been started); returns ``outdir``.
+          python: Path | None = None, runner: Runner | None = None) -> Path:
+    """Run sphinx-build (HTML) into ``outdir`` with ``python`` (by ``runner``: the docs
+    builder started early, or by default a process of its own); returns ``outdir``.
 
     Always a full build: a cached environment skips unchanged pages and so their
     warnings, and ``docs_strict`` must see every warning every time. ``-D version/release``
@@ -68,7 +67,7 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
         cmd += ["-W", "--keep-going"]
     parallel = ["-j", "auto"] if _many_sources(docs_dir) else []
     proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], version, cwd or docs_dir,
-                   echo, warm)
+                   echo, runner)
     if proc.returncode != 0 and strict and _only_parallel_warnings(proc):
         # `-j auto` is our choice, not the project's: an extension that does not declare
         # itself parallel-safe makes Sphinx warn, and -W would fail the release for it.
@@ -101,10 +100,10 @@ def _many_sources(docs_dir: Path) -> bool:
 
 
 def _sphinx(cmd: list[str], version: str, cwd: Path, echo: Callable[[str], None] | None,
-            warm: Warm | None = None) -> subprocess.CompletedProcess[str]:
+            runner: Runner | None = None) -> subprocess.CompletedProcess[str]:
     if echo:
         echo("$ " + shlex.join(cmd))
-    return worker.run(cmd, cwd, {"SPHINX_RELEASE": version}, warm=warm)
+    return (runner or PlainRunner()).run(cmd, cwd, {"SPHINX_RELEASE": version})
 
 
 _PARALLEL_WARNINGS = ("safe for parallel", "doing serial")

@@ -100,11 +100,11 @@ class BuildDocs(Step):
             if source.builder == "sphinx":
                 rel.docs_html = sphinx.build(config.parent, rel.version, out, strict=strict,
                                              cwd=src, echo=rel.ui.detail, python=env.python,
-                                             warm=warm)
+                                             runner=warm)
             else:
                 rel.docs_html = mkdocs.build(config, rel.version, out, strict=strict,
                                              cwd=src, echo=rel.ui.detail, python=env.python,
-                                             warm=warm)
+                                             runner=warm)
         finally:
             if warm is not None:
                 warm.close()
@@ -126,10 +126,9 @@ class BuildDocs(Step):
 
 def _warm(env: Any, source: Any) -> Any:
     """The docs environment's Python, started now, the builder imported (core.worker)."""
-    from release_tasks.core.worker import Warm
-    from release_tasks.docs import environment, mkdocs, sphinx
+    from release_tasks.core.worker import WarmRunner
+    from release_tasks.docs import mkdocs, sphinx
 
     if source.builder == "sphinx":
-        return Warm(env.python, sphinx.PRELOAD, source.dir, sphinx=True,
-                    templates=environment.cache_root().parent / "templates")
-    return Warm(env.python, mkdocs.PRELOAD, source.dir)
+        return WarmRunner(env.python, sphinx.PRELOAD, source.dir, sphinx=True)
+    return WarmRunner(env.python, mkdocs.PRELOAD, source.dir)
