@@ -51,9 +51,9 @@ def load(root: Path, config_file: Path | None, current_from_file: bool = True,
 
     try:
         if config_file is not None and config_file.suffix in (".cfg", ".ini"):
-            overrides = {**read_ini_file(config_file), **overrides}
-            config_file = None
-        bv = get_configuration(config_file, **overrides)
+            bv = get_configuration(None, **{**read_ini_file(config_file), **overrides})
+        else:
+            bv = get_configuration(config_file, **overrides)
         return inrepo.with_facts(root, bv, current_from_file)
     except Exception as e:  # pydantic ValidationError, ConfigurationError, ...
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
