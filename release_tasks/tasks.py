@@ -7,7 +7,6 @@ task bodies, so ``fab --list`` stays as fast as with an empty fabfile.
 from __future__ import annotations
 
 import functools
-import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -47,15 +46,6 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
         from release_tasks.core import interrupt, processes, redact
         from release_tasks.core.errors import ReleaseError
 
-        # Everything loaded so far (fab, invoke, the fabfile) lives until the exit: the
-        # cyclic collector need not scan it again and again, nor collect every 700 new
-        # objects while the task imports its libraries (what a release imports is nearly
-        # all modules, classes and functions: not garbage). Frozen again at the end, what
-        # the task loaded is spared the collection at the interpreter's exit too. Together
-        # 0.1 s of a release, which a user waits for.
-        threshold = gc.get_threshold()
-        gc.freeze()
-        gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
         try:
             # Every process the task starts is entered in this run's register: an
             # interrupt stops those, never the other children of fab.
@@ -72,9 +62,6 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             raise Exit(f"✗ unexpected error: {type(e).__name__}: {redact.redact(str(e))} "
                        "(set RELEASE_TASKS_DEBUG=1 for a traceback)", code=2) from None
-        finally:
-            gc.set_threshold(*threshold)
-            gc.freeze()
 
     return wrapper
 

@@ -12,6 +12,7 @@ import http.server
 import ssl
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,12 @@ class Gate:
     """
 
     def __init__(self, upstream: str, user: str | None = None, password: str | None = None,
-                 fail_reads_after_upload: int = 0, tls: Certs | None = None) -> None:
+                 fail_reads_after_upload: int = 0, tls: Certs | None = None,
+                 on_upload: Callable[[], None] | None = None) -> None:
+        """``on_upload``: called in the server's thread while an upload waits for its
+        answer."""
         self.user, self.password = user, password
+        self.on_upload = on_upload
         self.users: list[str] = []  # the user name of every request that had one
         self.failures_left = fail_reads_after_upload
         self.failed_reads: list[str] = []
@@ -71,6 +76,8 @@ class Gate:
                 if not self._allowed():
                     return
                 outer.uploads += 1
+                if outer.on_upload is not None:
+                    outer.on_upload()
                 self._forward(body)
 
             def log_message(self, *args: Any) -> None:

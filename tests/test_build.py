@@ -175,3 +175,41 @@ def test_a_build_requirement_for_another_python_is_not_asked_for(tmp_path, fab, 
 
     assert run.code == 0, run.out
     assert built(proj) == ["modernpkg-1.4.2-py3-none-any.whl", "modernpkg-1.4.2.tar.gz"]
+
+
+def wheel_described(folder: Path, description: str, content_type: str) -> Path:
+    """A small valid wheel whose long description is ``description``."""
+    from .test_publish import wheel
+
+    path = wheel(folder, name="descpkg")
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    meta = "descpkg-1.0.0.dist-info/METADATA"
+    members[meta] = (members[meta].decode() + f"Description-Content-Type: {content_type}\n\n"
+                     + description).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_twine_check_fails_on_a_description_that_does_not_render_and_prints_nothing(
+        tmp_path, capfd):
+    import pytest
+
+    from release_tasks.build import builder
+    from release_tasks.core.errors import BuildError
+
+    good = wheel_described(tmp_path / "good", "Fine\n====\n\nText.\n", "text/x-rst")
+    markdown = wheel_described(tmp_path / "md", "# `unclosed\n", "text/markdown")
+    broken = wheel_described(tmp_path / "bad", "Broken\n=====\n\n`unclosed\n", "text/x-rst")
+    streams = (sys.stdout, sys.stderr)
+    capfd.readouterr()
+
+    builder.check([good, markdown])
+    with pytest.raises(BuildError, match=r"twine check failed: descpkg-1\.0\.0-py3-none-any"
+                                         r"\.whl: the long description does not render"):
+        builder.check([broken])
+
+    assert capfd.readouterr() == ("", "")
+    assert (sys.stdout, sys.stderr) == streams

@@ -1,5 +1,6 @@
-"""The build environment's Python started early, the backend imported (core.worker.Warm):
-real uv-made environments, real setuptools builds."""
+"""The build environment's Python started early, the backend imported
+(core.worker.WarmRunner), and its plain form (PlainRunner): real uv-made environments,
+real setuptools builds."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import sys
 from pathlib import Path
 
 import psutil
+import pytest
 
 from release_tasks.build import builder
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, WarmRunner
 
 from .test_build import isolated
 
@@ -33,34 +35,42 @@ def noting(tmp_path: Path):
     return proj
 
 
-def test_the_hooks_run_in_the_started_python_with_the_release_s_environment(tmp_path, home):
+@pytest.mark.parametrize("kind", ["plain", "warm"])
+def test_the_hooks_run_in_one_python_with_the_release_s_environment(tmp_path, home, kind):
     proj = noting(tmp_path / "p")
     note = tmp_path / "note.txt"
     warm = builder.prepare_environment(proj.path)
     assert warm is not None and warm.proc is not None
     pid = warm.proc.pid
+    if kind == "plain":
+        warm.close()
+    runner = warm if kind == "warm" else PlainRunner()
 
     dists = builder.build(proj.path, "modernpkg", "1.4.2", tmp_path / "dist",
                           tmp_path / "scratch", env={"RT_NOTE": str(note), "RT_VALUE": "v1"},
-                          warm=warm)
+                          runner=runner)
 
     assert sorted(p.name for p in dists) == ["modernpkg-1.4.2-py3-none-any.whl",
                                              "modernpkg-1.4.2.tar.gz"]
     lines = {tuple(line.split()) for line in note.read_text().splitlines()}
-    # Every hook ran in that process, with the variables and the TMPDIR of this build.
-    assert lines == {(str(pid), "v1", str(tmp_path / "scratch" / "tmp"))}
+    # Every hook ran in one process, with the variables and the TMPDIR of this build:
+    # the started one when there is one.
+    assert len(lines) == 1
+    ran_in, value, tmp = lines.pop()
+    assert (value, tmp) == ("v1", str(tmp_path / "scratch" / "tmp"))
+    assert (ran_in == str(pid)) == (kind == "warm")
     assert warm.proc is None and not psutil.pid_exists(pid)
 
 
 def test_a_started_python_of_another_environment_is_not_used(tmp_path, home):
     proj = noting(tmp_path / "p")
     note = tmp_path / "note.txt"
-    other = Warm(Path(sys.executable), ["setuptools.build_meta"], tmp_path)
+    other = WarmRunner(Path(sys.executable), ["setuptools.build_meta"], tmp_path)
     pid = other.proc.pid
 
     dists = builder.build(proj.path, "modernpkg", "1.4.2", tmp_path / "dist",
                           tmp_path / "scratch", env={"RT_NOTE": str(note), "RT_VALUE": "v2"},
-                          warm=other)
+                          runner=other)
 
     assert len(dists) == 2
     pids = {line.split()[0] for line in note.read_text().splitlines()}

@@ -1,4 +1,5 @@
-"""The docs builder started early (core.worker.Warm): real Sphinx processes, real files."""
+"""The docs builder started early (core.worker.WarmRunner) and its plain form
+(PlainRunner): real Sphinx processes, real files, the same results from both."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from pathlib import Path
 import psutil
 import pytest
 
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, WarmRunner
 from release_tasks.docs import sphinx
 
 PYTHON = Path(sys.executable)
 AUTODOC = ('import os, sys\nsys.path.insert(0, os.path.abspath(".."))\n'
            'project = "modernpkg"\nextensions = ["sphinx.ext.autodoc"]\n')
+
+
+def make_runner(kind: str, docs: Path):
+    """A runner of this test's Python: the plain one, or a docs builder started now."""
+    if kind == "plain":
+        return PlainRunner(PYTHON)
+    return WarmRunner(PYTHON, sphinx.PRELOAD, docs, sphinx=True)
 
 
 def autodoc_project(project):
@@ -26,65 +34,45 @@ def autodoc_project(project):
     return proj
 
 
+@pytest.mark.parametrize("kind", ["plain", "warm"])
 def test_the_builder_documents_the_code_as_it_is_at_the_build_not_at_its_start(
-        project, tmp_path):
+        project, tmp_path, kind):
     proj = autodoc_project(project)
-    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True,
-                templates=tmp_path / "templates")
+    runner = make_runner(kind, proj.path / "docs")
     # What the tag changes after the builder started: the code it documents.
     proj.write("modernpkg/__init__.py", '"""Written after the builder started."""\n'
                '__version__ = "1.5.0"\n')
-    pid = warm.proc.pid
+    pid = runner.proc.pid if kind == "warm" else None
 
     out = sphinx.build(proj.path / "docs", "1.5.0", tmp_path / "html", cwd=proj.path,
-                       python=PYTHON, warm=warm)
+                       python=PYTHON, runner=runner)
 
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Written after the builder started." in page
     assert "Written before" not in page
     assert "modernpkg 1.5.0 documentation" in page
-    # It ran in the builder (which has ended), not in a process of its own.
-    assert warm.proc is None and not psutil.pid_exists(pid)
-    assert list((tmp_path / "templates").glob("__jinja2_*.cache"))
+    if kind == "warm":  # it ran in the builder (which has ended), not a process of its own
+        assert runner.proc is None and not psutil.pid_exists(pid)
 
 
-def test_compiled_templates_are_reused_and_the_pages_are_the_same(project, tmp_path):
+def test_both_runners_make_the_same_pages(project, tmp_path):
     proj = autodoc_project(project)
-    pages = []
-    for n in range(2):
-        warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True,
-                templates=tmp_path / "templates")
-        out = sphinx.build(proj.path / "docs", "1.5.0", tmp_path / f"html{n}", cwd=proj.path,
-                           python=PYTHON, warm=warm)
-        pages.append((out / "index.html").read_text(encoding="utf-8"))
-        if n == 0:
-            cached = sorted((tmp_path / "templates").iterdir())
-            stamps = [p.stat().st_mtime_ns for p in cached]
-    assert pages[0] == pages[1]
-    # So are the static files rendered from templates (basic.css_t, through from_string).
-    for name in ("basic.css", "documentation_options.js"):
-        assert (tmp_path / "html0" / "_static" / name).read_bytes() == \
-            (tmp_path / "html1" / "_static" / name).read_bytes()
-    # The second build read the compiled templates and wrote none anew.
-    assert sorted((tmp_path / "templates").iterdir()) == cached
-    assert [p.stat().st_mtime_ns for p in cached] == stamps
-    # Without the builder the same pages come out.
-    cold = sphinx.build(proj.path / "docs", "1.5.0", tmp_path / "cold", cwd=proj.path,
-                        python=PYTHON)
-    assert (cold / "index.html").read_text(encoding="utf-8") == pages[0]
-    for name in ("basic.css", "documentation_options.js"):
-        assert (cold / "_static" / name).read_bytes() == \
-            (tmp_path / "html1" / "_static" / name).read_bytes()
+    out = {kind: sphinx.build(proj.path / "docs", "1.5.0", tmp_path / kind, cwd=proj.path,
+                              python=PYTHON, runner=make_runner(kind, proj.path / "docs"))
+           for kind in ("plain", "warm")}
+
+    for name in ("index.html", "_static/basic.css", "_static/documentation_options.js"):
+        assert (out["plain"] / name).read_bytes() == (out["warm"] / name).read_bytes(), name
 
 
 def test_a_builder_that_died_is_replaced_by_a_process_of_its_own(project, tmp_path):
     proj = autodoc_project(project)
-    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
+    warm = WarmRunner(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
     warm.proc.kill()
     warm.proc.wait()
 
     out = sphinx.build(proj.path / "docs", "1.5.0", tmp_path / "html", cwd=proj.path,
-                       python=PYTHON, warm=warm)
+                       python=PYTHON, runner=warm)
 
     assert "Written before the builder started." in (out / "index.html").read_text()
     assert warm.proc is None
@@ -92,7 +80,7 @@ def test_a_builder_that_died_is_replaced_by_a_process_of_its_own(project, tmp_pa
 
 def test_a_builder_not_needed_ends_when_closed(project):
     proj = autodoc_project(project)
-    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
+    warm = WarmRunner(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
     pid = warm.proc.pid
 
     warm.close()
@@ -101,14 +89,15 @@ def test_a_builder_not_needed_ends_when_closed(project):
     warm.close()  # twice is harmless
 
 
-def test_a_failing_build_in_the_builder_is_the_same_one_line_error(project, tmp_path):
+@pytest.mark.parametrize("kind", ["plain", "warm"])
+def test_a_failing_build_is_the_same_one_line_error(project, tmp_path, kind):
     proj = autodoc_project(project)
     proj.write("docs/conf.py", AUTODOC + "raise RuntimeError('conf says no')\n")
-    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
+    runner = make_runner(kind, proj.path / "docs")
 
     try:
         sphinx.build(proj.path / "docs", "1.5.0", tmp_path / "html", cwd=proj.path,
-                     python=PYTHON, warm=warm)
+                     python=PYTHON, runner=runner)
     except Exception as e:  # DocsError
         message = str(e)
     else:
@@ -168,12 +157,15 @@ print("/nowhere" in sys.path, os.environ.get("RT_LEAK"), "colorsys" in sys.modul
 """
 
 
-def test_a_check_runs_in_a_fork_and_leaves_the_builder_as_it_was(tmp_path):
-    warm = Warm(PYTHON, [], tmp_path)
-    pid = warm.proc.pid
+@pytest.mark.parametrize("kind", ["plain", "warm"])
+def test_a_check_leaves_the_runner_as_it_was(tmp_path, kind):
+    """In the started builder a check runs in a fork of it; in the plain form, in a
+    process of its own: the same answers, nothing left for the command that follows."""
+    runner = PlainRunner(PYTHON) if kind == "plain" else WarmRunner(PYTHON, [], tmp_path)
+    pid = runner.proc.pid if kind == "warm" else None
 
-    answers = [warm.check(CHECK, ["a", "b"], tmp_path)() for _ in range(2)]
-    after = warm.run([str(PYTHON), "-c", AFTER], tmp_path)
+    answers = [runner.check(CHECK, ["a", "b"], tmp_path)() for _ in range(2)]
+    after = runner.run([str(PYTHON), "-c", AFTER], tmp_path)
 
     for done in answers:
         assert done.returncode == 3
@@ -181,7 +173,8 @@ def test_a_check_runs_in_a_fork_and_leaves_the_builder_as_it_was(tmp_path):
         assert done.stderr == "to stderr\n"
     # Nothing the checks did is left in the process that then ran the command.
     assert after.returncode == 0 and after.stdout == "False None False\n", after
-    assert not psutil.pid_exists(pid)
+    if kind == "warm":
+        assert not psutil.pid_exists(pid)
 
 
 def probing(project, old: str, new: str):
@@ -192,7 +185,7 @@ def probing(project, old: str, new: str):
     proj = project("modern")
     proj.write("docs/conf.py", proj.read("docs/conf.py").replace(old, new))
     source = find.find(proj.path, None, None)
-    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
+    warm = WarmRunner(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True)
     return environment.choose(source, None), source, warm
 
 
@@ -229,36 +222,40 @@ def test_the_docs_probe_in_the_builder_finds_what_a_process_of_its_own_finds(pro
     warm.close()
 
 
-@pytest.mark.parametrize("where", ["file", "/proc/self"])
-def test_a_template_cache_that_cannot_be_written_is_no_failure(project, tmp_path, where):
-    """A file where the folder should be; a folder no one can write in, even root."""
-    proj = autodoc_project(project)
-    cache = Path(where) if where.startswith("/") else tmp_path / where
-    if not where.startswith("/"):
-        cache.write_text("not a folder")
-    warm = Warm(PYTHON, sphinx.PRELOAD, proj.path / "docs", sphinx=True, templates=cache)
+# Put first on fab's sys.path: records, inside fab, each Python it starts early (the spec
+# argument of core/warm.py), before the start returns.
+RECORD_STARTS = """\
+import os, sys
 
-    out = sphinx.build(proj.path / "docs", "1.5.0", tmp_path / "html", cwd=proj.path,
-                       python=PYTHON, warm=warm)
+def _record(event, args):
+    if event == "subprocess.Popen":
+        argv = [str(a) for a in args[1] or []]
+        if len(argv) > 3 and argv[1] == "-c" and argv[-1].startswith('{"preload"'):
+            with open(os.environ["RT_STARTED"], "a") as f:
+                f.write(argv[-1] + "\\n")
 
-    assert "Written before the builder started." in (out / "index.html").read_text()
-    assert warm.proc is None
+sys.addaudithook(_record)
+"""
 
 
 def test_only_a_run_that_builds_starts_the_docs_builder(project, fab, home, pypi, tmp_path):
-    """`fab check` and a dry run build nothing: no builder (it would make its template
-    cache once started); a release does."""
-    import time
+    """`fab check` and a dry run build nothing: no builder; a release does."""
+    import json
 
     proj = project("modern", tool_cfg=f'repository = "{pypi.url}"\n'
                    f'docs_target = "{tmp_path}/site/{{version}}"\n')
-    templates = home / ".cache" / "release_tasks" / "templates"
+    site = tmp_path / "recording"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(RECORD_STARTS)
+    started = tmp_path / "started.txt"
+    env = {"PYTHONPATH": str(site), "RT_STARTED": str(started)}
 
     for args in (["check"], ["release", "--dry-run", "--notes", "x"]):
-        assert fab(proj, *args).code == 0
-    time.sleep(1.5)  # what a builder started by them would have had to make the folder
-    assert not templates.exists()
+        assert fab(proj, *args, env=env).code == 0
+    # Recorded by fab itself as it starts one: after it has ended, none was.
+    assert not started.exists()
 
-    run = fab(proj, "release", "--yes", "--notes", "Faster.", "--skip-notify")
+    run = fab(proj, "release", "--yes", "--notes", "Faster.", "--skip-notify", env=env)
     assert run.code == 0, run.out
-    assert list(templates.glob("__jinja2_*.cache"))
+    specs = [json.loads(line) for line in started.read_text().splitlines()]
+    assert [spec["preload"] for spec in specs if spec["sphinx"]] == [sphinx.PRELOAD]

@@ -158,9 +158,16 @@ def test_ctrl_c_twice_still_rolls_back_completely(project, pypi, tmp_path):
     proj = prepare(project, pypi)
     before = proj.state()
     marker = tmp_path / "post-commit.reached"
+    rolling, go_on = tmp_path / "rollback.started", tmp_path / "second-ctrl-c.sent"
     hook(proj.path / ".git/hooks", "post-commit",
          f"git log -1 --format=%s | grep -q '^Bump' || exit 0\ntouch {marker}\n"
          "trap '' INT TERM\nsleep 3\n")
+    # The first ref the release moves after the interrupt is the rollback's: it waits
+    # there until the second Ctrl-C has been sent.
+    hook(proj.path / ".git/hooks", "reference-transaction",
+         f"cat >/dev/null\n[ -e {marker} ] && [ \"$1\" = prepared ] || exit 0\n"
+         f"touch {rolling}\ntrap '' INT TERM\n"
+         f"for _ in $(seq 600); do [ -e {go_on} ] && exit 0; sleep 0.05; done\n")
     proc = subprocess.Popen([FAB, "release", "--yes", "--skip-docs", "--notes", "- Fix."],
                             cwd=proj.path, env={**os.environ}, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -168,8 +175,9 @@ def test_ctrl_c_twice_still_rolls_back_completely(project, pypi, tmp_path):
     wait_for(marker.exists, proc)
 
     os.kill(proc.pid, signal.SIGINT)
-    time.sleep(0.3)
+    wait_for(rolling.exists, proc)
     os.kill(proc.pid, signal.SIGINT)  # while the rollback runs
+    go_on.touch()
     out, _ = proc.communicate(timeout=60)
 
     assert proc.returncode == 130, out

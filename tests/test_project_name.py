@@ -33,3 +33,21 @@ def test_no_name_anywhere_says_where_to_put_it(tmp_path):
     with pytest.raises(ConfigError, match="cannot tell the package's name") as err:
         project.name(tmp_path)
     assert "[project] name" in err.value.hint
+
+
+def test_asking_the_backend_prints_nothing_and_changes_no_folder(tmp_path, capfd):
+    """The backend's metadata hook runs quietly per call: nothing reaches the terminal,
+    and the process's folder and streams are as they were."""
+    import os
+    import sys
+
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nprint('noisy setup')\n"
+                                       "setup(name='comp' + 'uted', version='1.0', "
+                                       "py_modules=[])\n")
+    before = (os.getcwd(), sys.stdout, sys.stderr)
+
+    assert project.name(tmp_path) == "computed"
+
+    assert (os.getcwd(), sys.stdout, sys.stderr) == before
+    out, err = capfd.readouterr()
+    assert "noisy setup" not in out + err and out == "" and err == ""

@@ -267,3 +267,25 @@ def test_each_repository_form_gets_its_backend(tmp_path):
                                  "http://127.0.0.1:9/alice/dev/+simple/"))
     assert type(devpi).__name__ == "DevpiBackend" and devpi.simple_paths == ("+simple/",)
     assert type(open_backend(resolve(None))).__name__ == "FolderBackend"
+
+
+def test_an_upload_prints_nothing_and_silences_no_other_thread(pypi, tmp_path, capfd):
+    """The upload is twine's form sent per call: nothing of it reaches the terminal
+    (twine's own upload prints through rich's process-wide console), what another thread
+    prints meanwhile does, and the index stores the file."""
+    import sys
+
+    streams = (sys.stdout, sys.stderr)
+    files = [wheel(tmp_path / "dist", version="2.0.0")]
+    capfd.readouterr()
+
+    with closing(Gate(pypi.url, on_upload=lambda: print("another thread", flush=True))) as gate:
+        backend = open_backend(resolve(gate.url))
+        result = publish.upload(backend, "gatepkg", files)
+
+    out, err = capfd.readouterr()
+    assert (out, err) == ("another thread\n", "")
+    assert (sys.stdout, sys.stderr) == streams
+    assert result.uploaded == ["gatepkg-2.0.0-py3-none-any.whl"]
+    assert gate.uploads == 1
+    assert pypi.files() == ["gatepkg-2.0.0-py3-none-any.whl"]

@@ -8,6 +8,7 @@ the default embedded index. ``pytest -m "not realprojects"`` leaves them out.
 from __future__ import annotations
 
 import pytest
+from packaging.utils import parse_sdist_filename
 
 from .realworld import PROJECTS, Real, checkout, git, wheel_version
 
@@ -30,7 +31,8 @@ def test_a_real_project_releases_with_zero_configuration(real: Real, tmp_path, f
     assert tag in git(path, "tag", "--list").split()
     wheels = list((path / "dist").glob("*.whl"))
     assert [wheel_version(w) for w in wheels] == [real.new]
-    assert (path / "dist").glob("*.tar.gz")
+    sdists = list((path / "dist").glob("*.tar.gz"))
+    assert [str(parse_sdist_filename(s.name)[1]) for s in sdists] == [real.new]
     if real.history:
         text = (path / real.history).read_text(encoding="utf-8")
         assert real.new in text and NOTE in text

@@ -223,3 +223,48 @@ def test_dry_run_with_problems_lists_them_and_exits_non_zero(project, fab):
     assert "1.4.2 → 1.4.3" in run.out  # the plan is still shown
     assert len(problems(run.out)) == 2
     assert proj.state() == before
+
+
+def test_a_remote_named_with_a_slash_is_checked_and_named_whole(project, fab, editor,
+                                                               tmp_path):
+    """``team/origin/main`` is the branch main of the remote team/origin: the upstream is
+    read from git, not split at the first slash."""
+    proj = project("modern", tool_cfg='remote = "team/origin"\n')
+    proj.git("remote", "rename", "origin", "team/origin")
+    proj.git("branch", "-q", "--set-upstream-to", "team/origin/main")
+    run = fab(proj, "release", "--dry-run", env={"EDITOR": editor()})
+    assert run.code == 0, run.out
+    assert "git push --atomic team/origin main 1.4.3" in run.out
+
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", "-b", "main", str(proj.origin), str(other)], check=True)
+    (other / "NEWS").write_text("someone else's commit\n")
+    subprocess.run(["git", "add", "NEWS"], cwd=other, check=True)
+    subprocess.run(["git", "commit", "-qm", "Theirs"], cwd=other, check=True)
+    subprocess.run(["git", "push", "-q"], cwd=other, check=True)
+    before = proj.state()
+
+    run = fab(proj, "release", "--yes", env={"EDITOR": editor()})
+
+    assert run.code == 1
+    assert "main is behind team/origin/main (pull first, then release)" in problems(run.out)
+    assert proj.state() == before
+
+
+def test_a_branch_is_pushed_to_the_branch_it_tracks(project, fab, editor):
+    """main tracks release on team/origin: the push line and the push say so."""
+    proj = project("modern", tool_cfg='remote = "team/origin"\npush = true\n')
+    proj.git("remote", "rename", "origin", "team/origin")
+    proj.git("push", "-q", "team/origin", "main:release")
+    proj.git("branch", "-q", "--set-upstream-to", "team/origin/release")
+
+    run = fab(proj, "release", "--dry-run", env={"EDITOR": editor()})
+    assert run.code == 0, run.out
+    assert "git push --atomic team/origin main:release 1.4.3" in run.out
+
+    run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+
+    assert run.code == 0, run.out
+    refs = proj.origin_refs()
+    assert f"{proj.head()} commit\trefs/heads/release" in refs
+    assert "refs/tags/1.4.3" in refs

@@ -261,3 +261,19 @@ def test_underscore_help_for_a_task(project, fab, argv):
 
     assert run.code == 0, run.out
     assert re.search(r"Usage: fab \[--core-opts\] (notify|edit)[-_](slack|history) ", run.out)
+
+
+def test_a_task_leaves_the_garbage_collector_as_it_found_it(project):
+    """A library's task runs inside someone else's process: it tunes nothing of it."""
+    import gc
+
+    from invoke import Config, Context
+
+    from release_tasks.fabric1 import PROJECT_KEY
+
+    proj = project("modern")
+    before = (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled())
+
+    release_tasks.check(Context(Config(overrides={PROJECT_KEY: str(proj.path)})))
+
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before

@@ -4,8 +4,12 @@ after a release candidate, and the build proving its version (rolled back when n
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
 import sys
 import textwrap
+
+from .projects import GIT_ENV
 
 YEAR = datetime.date.today().year
 
@@ -109,3 +113,38 @@ def test_a_setup_py_literal_left_behind_fails_the_build_and_is_cleaned(project, 
     assert "0.2.1" in run.out and "0.2.0" in run.out
     assert sorted(p.name for p in (proj.path / "dist").iterdir()) == ["keep.txt"]
     assert proj.tags() == []
+
+
+def test_hooks_run_in_the_repository_root_with_its_facts_from_another_repo(project, fab,
+                                                                           editor, tmp_path):
+    """fab started in another repository (``-r`` names the project): bump-my-version's
+    facts and hooks are the project's, not those of the folder the release started in."""
+    proj = project("modern")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "Other"],
+                 ["tag", "v9.9.9"]):
+        subprocess.run(["git", *args], cwd=elsewhere, env={**os.environ, **GIT_ENV},
+                       check=True)
+    proj.git("tag", "-a", "v1.4.2", "-m", "Release 1.4.2")
+    log = tmp_path / "hooks.log"
+    hook = tmp_path / "hook.py"
+    hook.write_text(textwrap.dedent(f"""\
+        #!{sys.executable}
+        import os, sys
+        with open({str(log)!r}, "a") as f:
+            f.write(" ".join([sys.argv[1], os.getcwd(), os.environ["BVHOOK_CURRENT_TAG"],
+                              os.environ["BVHOOK_BRANCH_NAME"]]) + "\\n")
+        """))
+    hook.chmod(0o755)
+    add_to_bumpversion(proj, f'setup_hooks = ["{hook} setup"]\n'
+                             f'pre_commit_hooks = ["{hook} pre"]\n')
+    branch = proj.git("symbolic-ref", "--short", "HEAD")
+
+    run = fab(elsewhere, "-r", str(proj.path), "release", "--yes", "--skip-docs", "--skip-upload",
+              "--skip-notify", env={"EDITOR": editor()})
+
+    assert run.code == 0, run.out
+    assert log.read_text().splitlines() == [f"setup {proj.path} v1.4.2 {branch}",
+                                            f"pre {proj.path} v1.4.2 {branch}"]
+    assert '__version__ = "1.4.3"' in proj.read("modernpkg/__init__.py")

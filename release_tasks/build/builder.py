@@ -7,7 +7,6 @@ the isolated environment is cached between releases (see envcache.py).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
@@ -19,10 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from release_tasks.core import worker
 from release_tasks.core.errors import BuildError, BuildTimeout
 from release_tasks.core.project import normalize
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, Runner, WarmRunner
 
 
 def is_dist_of(filename: str, name: str, version: str) -> bool:
@@ -79,15 +77,15 @@ def build_system(src: Path) -> dict[str, Any]:
 def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
           isolation: bool = True, echo: Callable[[str], None] | None = None,
           installer_choice: str = "auto", fresh_env: bool = False,
-          env: dict[str, str] | None = None, warm: Warm | None = None,
+          env: dict[str, str] | None = None, runner: Runner | None = None,
           timeout: float | None = None) -> list[Path]:
     """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
 
     ``env``: variables the version source wants the backend to see (the pretend-version
-    variables of setuptools_scm, pdm, ...). ``warm``: the build environment's Python,
+    variables of setuptools_scm, pdm, ...). ``runner``: the build environment's Python
     started by :func:`prepare_environment`, which runs the hooks if it is that
-    environment's. ``timeout``: seconds the backend may take (``build_timeout``), after
-    which it is stopped and :class:`BuildTimeout` raised.
+    environment's (by default a process of their own). ``timeout``: seconds the backend may
+    take (``build_timeout``), after which it is stopped and :class:`BuildTimeout` raised.
 
     The PEP 517 hooks run in one process (see hooks.py for why that saves seconds), in a
     cached isolated environment. Everything temporary goes under ``scratch`` (the backend
@@ -126,8 +124,8 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
                      f"in {env.path}")
             python = str(env.python)
             env_vars.update(env.environ())
-        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo, warm, timeout)
-        warm = None  # one command each: a retry starts afresh
+        result = _run_hooks(python, table, src, staging, tmp, env_vars, echo, runner, timeout)
+        runner = None  # one command each: a retry starts afresh
         if "missing" not in result:
             break
         if not isolation:
@@ -156,7 +154,7 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     return placed
 
 
-def prepare_environment(root: Path, installer_choice: str = "auto") -> Warm | None:
+def prepare_environment(root: Path, installer_choice: str = "auto") -> WarmRunner | None:
     """Make the isolated environment the work tree's build-system table asks for, ahead of
     the build (a background start; failures are left for the build itself to report), and
     start its Python with the backend imported (see :mod:`release_tasks.core.worker`):
@@ -172,7 +170,7 @@ def prepare_environment(root: Path, installer_choice: str = "auto") -> Warm | No
                                    key_parts=parts, installer_choice=installer_choice)
         if table.get("backend-path"):
             return None
-        return Warm(env.python, [table["build-backend"].partition(":")[0]], env.path,
+        return WarmRunner(env.python, [table["build-backend"].partition(":")[0]], env.path,
                     env={**os.environ, **env.environ()})
     except Exception:  # the build reports it properly, with its hint
         return None
@@ -180,7 +178,7 @@ def prepare_environment(root: Path, installer_choice: str = "auto") -> Warm | No
 
 def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp: Path,
                env_vars: dict[str, str], echo: Callable[[str], None] | None,
-               warm: Warm | None = None, timeout: float | None = None) -> dict[str, Any]:
+               runner: Runner | None = None, timeout: float | None = None) -> dict[str, Any]:
     result_file = tmp / "result.json"
     result_file.unlink(missing_ok=True)
     cmd = [python, str(Path(__file__).with_name("hooks.py")),
@@ -189,7 +187,7 @@ def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp
     if echo:
         echo("$ " + shlex.join(cmd))
     try:
-        proc = worker.run(cmd, src, environ=env_vars, warm=warm, timeout=timeout)
+        proc = (runner or PlainRunner()).run(cmd, src, environ=env_vars, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BuildTimeout("the build", timeout or 0) from None
     if proc.returncode != 0:
@@ -202,26 +200,43 @@ def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp
 
 
 def check(dists: list[Path]) -> None:
-    """``twine check``: the metadata and README must render, or the index shows garbage."""
-    import logging
+    """``twine check``: the metadata and README must render, or the index shows garbage.
 
-    from twine.commands.check import check as twine_check
+    twine's own check prints through rich's process-wide console; this is the same check
+    per call, from its public parts: the files read as twine reads them for an upload
+    (``PackageFile``), the long description rendered by readme_renderer as twine renders
+    it (reStructuredText unless the content type says otherwise, which cannot fail)."""
+    from twine.exceptions import InvalidDistribution
+    from twine.package import PackageFile
 
-    records: list[str] = []
+    for path in dists:
+        try:
+            metadata = PackageFile.from_filename(str(path), comment=None).metadata_dictionary()
+        except InvalidDistribution as e:
+            raise BuildError(f"twine check failed: {path.name}: {str(e).splitlines()[0][:200]}",
+                             "fix the package metadata (`twine check dist/*` shows details)"
+                             ) from None
+        problem = _description_problem(str(metadata.get("description") or ""),
+                                       metadata.get("description_content_type"))
+        if problem is not None:
+            raise BuildError(f"twine check failed: {path.name}: {problem[:240]}",
+                             "fix the README/metadata (`twine check dist/*` shows details)")
 
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
 
-    logger = logging.getLogger("twine")
-    handler = Collect(logging.WARNING)
-    logger.addHandler(handler)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            failed = twine_check([str(p) for p in dists], strict=False)
-    finally:
-        logger.removeHandler(handler)
-    if failed:
-        text = " ".join(" ".join(records).split())
-        raise BuildError(f"twine check failed: {text[:240] or 'the README does not render'}",
-                         "fix the README/metadata (`twine check dist/*` shows details)")
+def _description_problem(text: str, content_type: str | None) -> str | None:
+    """Why the long description would not render on the index, or None."""
+    from email.message import EmailMessage
+
+    import readme_renderer.rst
+
+    if not text or text.rstrip() == "UNKNOWN":
+        return None  # a warning for twine, not a failure
+    message = EmailMessage()
+    message["content-type"] = content_type or "text/x-rst"
+    if message.get_content_type() in ("text/plain", "text/markdown"):
+        return None
+    out = io.StringIO()
+    if readme_renderer.rst.render(text, stream=out) is not None:
+        return None
+    said = " ".join(out.getvalue().split())
+    return "the long description does not render" + (f": {said}" if said else "")

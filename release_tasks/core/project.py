@@ -80,17 +80,15 @@ def exec_files(root: Path, text: str) -> list[str]:
 
 def _from_backend(root: Path) -> str | None:
     """Ask the build backend (PEP 517 metadata hook) in the current environment first,
-    then in an isolated one."""
-    import contextlib
-    import io
-
+    then in an isolated one. Quietly, per call: build's default runner captures the
+    backend's output, and what build itself says goes to its logger at INFO."""
     from build.util import project_wheel_metadata
+    from pyproject_hooks import quiet_subprocess_runner
 
     for isolated in (False, True):
         try:
-            with contextlib.redirect_stdout(io.StringIO()), \
-                    contextlib.redirect_stderr(io.StringIO()):
-                metadata = project_wheel_metadata(root, isolated=isolated)
+            metadata = project_wheel_metadata(root, isolated=isolated,
+                                              runner=quiet_subprocess_runner)
         except Exception:  # any backend failure means: it cannot tell us
             continue
         name = metadata.get("Name")

@@ -214,9 +214,24 @@ class Release:
     def branch(self) -> str | None:
         return git.branch(self.root)
 
+    def pushed_branch(self) -> tuple[str, str] | None:
+        """The branch and where it goes on ``remote``: the branch it tracks there (read
+        from git, whatever the remote's name), else the same name. None when detached."""
+        branch = self.branch
+        if branch is None:
+            return None
+        upstream = git.upstream_of(self.root, branch)
+        if upstream is not None and upstream[0] == self.config.remote:
+            return branch, upstream[1]
+        return branch, branch
+
     def push_command(self) -> str:
-        branch = self.branch or "HEAD"
-        return f"git push --atomic {self.config.remote} {branch} {self.tag}"
+        import shlex
+
+        pushed = self.pushed_branch()
+        ref = "HEAD" if pushed is None else pushed[0] if pushed[0] == pushed[1] else \
+            f"{pushed[0]}:{pushed[1]}"
+        return shlex.join(["git", "push", "--atomic", self.config.remote, ref, self.tag])
 
     def scratch(self) -> Path:
         """This release's one temporary folder; everything temporary goes in it (the tag's

@@ -3,7 +3,7 @@ started before it is needed: it imports what the coming command spends most of i
 on (Sphinx, MkDocs, a build backend), then waits on stdin for the one command it is to
 run, as ``python -m MODULE ARGS``, ``python -c CODE ARGS`` or ``python SCRIPT ARGS`` would.
 
-    python -c <this file> '{"preload": [...], "sphinx": true, "templates": DIR}'
+    python -c <this file> '{"preload": [...], "sphinx": true}'
 
 The command is one JSON line: ``{"module": NAME}`` or ``{"code": TEXT}`` (and ``file``
 for a script), with ``argv``, ``cwd``, ``path0`` (``sys.path[0]``, as that form of the
@@ -15,9 +15,8 @@ the project is imported before the command: its modules must be the tagged ones.
 file imports nothing from release_tasks (those environments do not have it).
 
 ``sphinx`` also imports what every Sphinx application loads first (its builtin extensions
-and themes). With ``templates``, Sphinx's HTML templates are compiled once and kept in that
-folder (Jinja's own bytecode cache, checked against each template's source): compiling
-them is most of what a small Sphinx build spends after its imports.
+and themes). Nothing of Sphinx or of the project is changed: the command runs as it would
+in a process of its own.
 """
 
 from __future__ import annotations
@@ -55,61 +54,6 @@ def preload(modules: list[str], sphinx: bool) -> None:
                 importlib.import_module(module)
             except Exception:
                 continue
-
-
-def cache_templates(directory: str) -> None:
-    """Give the Jinja environment of Sphinx's template loader a bytecode cache."""
-    try:
-        from jinja2 import FileSystemBytecodeCache
-        from sphinx.jinja2glue import BuiltinTemplateLoader
-    except Exception:
-        return
-
-    class Cache(FileSystemBytecodeCache):
-        def dump_bytecode(self, bucket: object) -> None:
-            # A cache that cannot be written is no cache, not a failure.
-            with contextlib.suppress(OSError):
-                super().dump_bytecode(bucket)  # type: ignore[arg-type]
-
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError:
-        return
-    cache = Cache(directory)
-    original = BuiltinTemplateLoader.init
-
-    def init(self: BuiltinTemplateLoader, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)
-        environment = getattr(self, "environment", None)
-        if environment is not None and getattr(environment, "bytecode_cache", 1) is None:
-            environment.bytecode_cache = cache
-            # The static files' templates (basic.css_t...) go through from_string.
-            environment.from_string = _cached_from_string(environment, cache)
-
-    BuiltinTemplateLoader.init = init  # type: ignore[method-assign]
-
-
-def _cached_from_string(environment: object, cache: object) -> object:
-    """``environment.from_string``, compiled code kept in ``cache`` under the source's
-    own checksum (Jinja caches only templates that have a name)."""
-    original = environment.from_string  # type: ignore[attr-defined]
-
-    def from_string(source: object, globals: object = None,
-                    template_class: object = None) -> object:
-        if template_class is not None or not isinstance(source, str):
-            return original(source, globals, template_class)
-        try:
-            name = "from_string:" + cache.get_source_checksum(source)  # type: ignore
-            bucket = cache.get_bucket(environment, name, None, source)  # type: ignore
-            if bucket.code is None:
-                bucket.code = environment.compile(source)  # type: ignore[attr-defined]
-                cache.set_bucket(bucket)  # type: ignore[attr-defined]
-            return environment.template_class.from_code(  # type: ignore[attr-defined]
-                environment, bucket.code, environment.make_globals(globals), None)  # type: ignore
-        except Exception:  # another Jinja: as it would have been
-            return original(source, globals, template_class)
-
-    return from_string
 
 
 def run(command: dict[str, object]) -> int:
@@ -184,12 +128,9 @@ def check(command: dict[str, object]) -> None:
 
 def main() -> None:
     spec = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
-    try:  # whatever goes wrong here, the command still runs (and meets it itself)
+    # Whatever goes wrong here, the command still runs (and meets it itself).
+    with contextlib.suppress(Exception):
         preload(list(spec.get("preload") or []), bool(spec.get("sphinx")))
-        if spec.get("templates"):
-            cache_templates(str(spec["templates"]))
-    except Exception:
-        pass
     while True:
         line = sys.stdin.readline()
         if not line.strip():

@@ -1,11 +1,15 @@
-"""A Python of another environment started early: its interpreter up and the heavy
-imports done (Sphinx, MkDocs, a build backend) while the release is still being checked,
-edited and tagged, so that the step, when its turn comes, spends its time on its work.
+"""How the build and the docs run their environment's Python: a :class:`Runner`.
 
-The process (``warm.py``) runs one command and ends; until then it only waits on its stdin,
-so it also ends by itself when we do, however we stop. If it is gone when the command
-comes, or the command is not one it can run, the command runs as a process of its own, as
-it would have without it.
+The plain form, :class:`PlainRunner`, is an ordinary subprocess per command. The other,
+:class:`WarmRunner`, is a Python of that environment started early: its interpreter up and
+the heavy imports done (Sphinx, MkDocs, a build backend) while the release is still being
+checked, edited and tagged, so that the step, when its turn comes, spends its time on its
+work. Both give the same results; the tests run both.
+
+The warm process (``warm.py``) runs one command and ends; until then it only waits on its
+stdin, so it also ends by itself when we do, however we stop. If it is gone when the
+command comes, or the command is not one it can run, the command runs as a process of its
+own, as it would have without it.
 """
 
 from __future__ import annotations
@@ -13,23 +17,80 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Protocol
 
 from release_tasks.core import processes
 
+Answer = Callable[[], "subprocess.CompletedProcess[str] | None"]
 
-class Warm:
+
+class Runner(Protocol):
+    """Runs commands of one environment's Python."""
+
+    def run(self, cmd: list[str], cwd: Path, env: Mapping[str, str] | None = None, *,
+            environ: Mapping[str, str] | None = None,
+            timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        """``cmd`` in ``cwd``, with ``env`` added to our environment or with ``environ``
+        as the whole of it; like ``subprocess.run`` with its output captured. Past
+        ``timeout`` seconds the process and its children are stopped and
+        ``subprocess.TimeoutExpired`` raised."""
+
+    def check(self, code: str, argv: list[str], cwd: Path) -> Answer | None:
+        """``python -c code *argv`` in ``cwd``, started beside whatever we do next, leaving
+        nothing behind; calling the result waits for it (None: it died). None when it
+        cannot be started this way."""
+
+    def close(self) -> None:
+        """Not needed (any more): let go of what it holds."""
+
+
+class PlainRunner:
+    """Every command a process of its own (``python`` runs the checks, with ``env`` added
+    to our environment)."""
+
+    def __init__(self, python: Path | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.python = Path(python or sys.executable)
+        self.env = dict(env or {})
+
+    def run(self, cmd: list[str], cwd: Path, env: Mapping[str, str] | None = None, *,
+            environ: Mapping[str, str] | None = None,
+            timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        base = dict(environ) if environ is not None else dict(os.environ)
+        return processes.run(cmd, capture_output=True, text=True, cwd=cwd,
+                             env={**base, **(env or {})}, stdin=subprocess.DEVNULL,
+                             timeout=timeout)
+
+    def check(self, code: str, argv: list[str], cwd: Path) -> Answer:
+        proc = processes.spawn([str(self.python), "-c", code, *argv], cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL,
+                               env={**os.environ, **self.env, "PYTHONDONTWRITEBYTECODE": "1"})
+
+        def answer() -> subprocess.CompletedProcess[str]:
+            out, err = proc.communicate()
+            processes.forget(proc)
+            return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+        return answer
+
+    def close(self) -> None:
+        """Nothing is held between commands."""
+
+
+class WarmRunner:
     """One Python, ``preload`` imported, waiting for one command."""
 
     def __init__(self, python: Path, preload: list[str], cwd: Path, *, sphinx: bool = False,
-                 templates: Path | None = None, env: Mapping[str, str] | None = None) -> None:
-        """``sphinx``: also import Sphinx's builtin extensions; ``templates``: where its
-        compiled templates are kept; ``env``: the process's environment (ours by default)."""
+                 env: Mapping[str, str] | None = None) -> None:
+        """``sphinx``: also import Sphinx's builtin extensions; ``env``: the process's
+        environment (ours by default)."""
         self.python = Path(python)
         script = Path(__file__).with_name("warm.py").read_text(encoding="utf-8")
-        spec = {"preload": preload, "sphinx": sphinx,
-                "templates": str(templates) if templates is not None else None}
+        spec = {"preload": preload, "sphinx": sphinx}
         self.proc: subprocess.Popen[str] | None = processes.spawn(
             [str(python), "-c", script, json.dumps(spec)], cwd=cwd, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -61,10 +122,9 @@ class Warm:
                 raise
         elif proc is not None:
             _end(proc)
-        return run(cmd, cwd, env, environ=environ, timeout=timeout)
+        return PlainRunner(self.python).run(cmd, cwd, env, environ=environ, timeout=timeout)
 
-    def check(self, code: str, argv: list[str], cwd: Path,
-              ) -> Callable[[], subprocess.CompletedProcess[str] | None] | None:
+    def check(self, code: str, argv: list[str], cwd: Path) -> Answer | None:
         """``python -c code *argv`` in ``cwd``, run in a fork of this Python (its imports
         done, nothing it does kept), beside whatever we do next. None when that cannot be
         (no fork on this system, or the process is gone); else calling the result waits for
@@ -112,20 +172,6 @@ class Warm:
         proc, self.proc = self.proc, None
         if proc is not None:
             _end(proc)
-
-
-def run(cmd: list[str], cwd: Path, env: Mapping[str, str] | None = None, *,
-        environ: Mapping[str, str] | None = None, warm: Warm | None = None,
-        timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-    """``cmd`` in ``warm`` when one was started for it, else as a process of its own: ``env``
-    added to our environment, or ``environ`` as the whole of it; output captured. Past
-    ``timeout`` seconds: stopped, with its children, and ``subprocess.TimeoutExpired``."""
-    if warm is not None:
-        return warm.run(cmd, cwd, env, environ=environ, timeout=timeout)
-    base = dict(environ) if environ is not None else dict(os.environ)
-    return processes.run(cmd, capture_output=True, text=True, cwd=cwd,
-                         env={**base, **(env or {})}, stdin=subprocess.DEVNULL,
-                         timeout=timeout)
 
 
 def _end(proc: subprocess.Popen[str]) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from release_tasks.core import processes
 from release_tasks.core.errors import DocsError
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, Runner
 from release_tasks.docs import infer, requirements
 from release_tasks.docs.distributions import OLD_SETUPTOOLS, distribution
 from release_tasks.docs.find import DocsSource
@@ -317,33 +317,26 @@ def probe(env: DocsEnv, source: DocsSource) -> list[Missing]:
 
 
 def start_probe(env: DocsEnv, source: DocsSource,
-                warm: Warm | None = None) -> Callable[[], list[Missing]]:
+                runner: Runner | None = None) -> Callable[[], list[Missing]]:
     """:func:`probe`, started: the probe runs beside whatever comes next; calling what this
-    returns waits for it and gives (or raises) what :func:`probe` would. With ``warm`` (the
-    docs builder started early), in a fork of it: its interpreter and Sphinx are loaded."""
+    returns waits for it and gives (or raises) what :func:`probe` would. With ``runner``
+    (the docs builder started early), in a fork of it: its interpreter and Sphinx are
+    loaded; else, or when that cannot be, as a process of its own."""
     # Run as -c, like `python -m sphinx`: the docs folder first on sys.path, not ours.
     script = Path(__file__).with_name("probe.py").read_text(encoding="utf-8")
     argv = [source.builder, str(source.config)]
-    forked = warm.check(script, argv, source.dir) if warm is not None else None
-    if forked is not None:
-        def answer() -> list[Missing]:
-            done = forked()
-            if done is None:  # the builder died: a process of its own, then
-                return probe(env, source)
-            return _probe_result(done, env, source)
+    plain = PlainRunner(env.python, env=path_env(env))
+    started = (runner.check(script, argv, source.dir) if runner is not None else None) or \
+        plain.check(script, argv, source.dir)
 
-        return answer
-    proc = processes.spawn([str(env.python), "-c", script, source.builder, str(source.config)],
-                           cwd=source.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, env={**os.environ, **path_env(env),
-                                           "PYTHONDONTWRITEBYTECODE": "1"})
+    def answer() -> list[Missing]:
+        done = started()
+        if done is None:  # the builder died: a process of its own, then
+            done = plain.check(script, argv, source.dir)()
+        assert done is not None
+        return _probe_result(done, env, source)
 
-    def result() -> list[Missing]:
-        stdout, stderr = proc.communicate()
-        return _probe_result(subprocess.CompletedProcess(proc.args, proc.returncode, stdout,
-                                                         stderr), env, source)
-
-    return result
+    return answer
 
 
 def _probe_result(proc: subprocess.CompletedProcess[str], env: DocsEnv,

@@ -16,9 +16,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from release_tasks.core import worker
 from release_tasks.core.errors import BuildTimeout, DocsError
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, Runner
 from release_tasks.docs.output import cause
 
 # What a Python started early for the build imports (core.worker).
@@ -27,18 +26,18 @@ PRELOAD = ["mkdocs.commands.build", "mkdocs.config", "mkdocs.plugins"]
 
 def build(config: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None, warm: Warm | None = None,
+          python: Path | None = None, runner: Runner | None = None,
           timeout: float | None = None) -> Path:
-    """Build the site of ``config`` (mkdocs.yml) into ``outdir`` (in ``warm``, when it has
-    been started); returns ``outdir``. Past ``timeout`` seconds (``build_timeout``) it is
-    stopped and :class:`BuildTimeout` raised."""
+    """Build the site of ``config`` (mkdocs.yml) into ``outdir`` (by ``runner``: the docs
+    builder started early, or by default a process of its own); returns ``outdir``. Past
+    ``timeout`` seconds (``build_timeout``) it is stopped and :class:`BuildTimeout` raised."""
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.parent.mkdir(parents=True, exist_ok=True)
     # Run as -c, like `python -m mkdocs`: our own folder must not shadow `mkdocs`.
-    runner = Path(__file__).with_name("mkdocs_run.py").read_text(encoding="utf-8")
+    script = Path(__file__).with_name("mkdocs_run.py").read_text(encoding="utf-8")
     python = python or Path(sys.executable)
-    cmd = [str(python), "-c", runner, str(config), str(outdir), version]
+    cmd = [str(python), "-c", script, str(config), str(outdir), version]
     if strict:
         cmd.append("--strict")
     if echo:
@@ -47,8 +46,9 @@ def build(config: Path, version: str, outdir: Path, strict: bool = False,
     # The environment's scripts on the PATH: hooks and plugins run the project's commands.
     path = f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}"
     try:
-        proc = worker.run(cmd, config.parent, {"PYTHONDONTWRITEBYTECODE": "1", "PATH": path},
-                          warm=warm, timeout=timeout)
+        proc = (runner or PlainRunner()).run(
+            cmd, config.parent, {"PYTHONDONTWRITEBYTECODE": "1", "PATH": path},
+            timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BuildTimeout("the docs build", timeout or 0) from None
     if proc.returncode != 0:

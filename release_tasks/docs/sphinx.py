@@ -17,9 +17,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from release_tasks.core import worker
 from release_tasks.core.errors import BuildTimeout, DocsError
-from release_tasks.core.worker import Warm
+from release_tasks.core.worker import PlainRunner, Runner
 from release_tasks.docs import intersphinx
 from release_tasks.docs.output import cause
 from release_tasks.publish.index import data_dir
@@ -48,13 +47,14 @@ def build_dir(root: Path) -> Path:
 
 def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
-          python: Path | None = None, warm: Warm | None = None,
+          python: Path | None = None, runner: Runner | None = None,
           say: Callable[[str], None] | None = None,
           timeout: float | None = None) -> Path:
-    """Run sphinx-build (HTML) into ``outdir`` with ``python`` (in ``warm``, when it has
-    been started), from the folder of conf.py as ``make html`` and Read the Docs do;
-    returns ``outdir``. ``cwd`` is the project root, for the paths shown. Past ``timeout``
-    seconds (``build_timeout``) it is stopped and :class:`BuildTimeout` raised.
+    """Run sphinx-build (HTML) into ``outdir`` with ``python`` (by ``runner``: the docs
+    builder started early, or by default a process of its own), from the folder of conf.py
+    as ``make html`` and Read the Docs do; returns ``outdir``. ``cwd`` is the project root,
+    for the paths shown. Past ``timeout`` seconds (``build_timeout``) it is stopped and
+    :class:`BuildTimeout` raised.
 
     Always a full build: a cached environment skips unchanged pages and so their
     warnings, and ``docs_strict`` must see every warning every time. ``-D version/release``
@@ -75,7 +75,7 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
     parallel = ["-j", "auto"] if _many_sources(docs_dir) else []
     env = {"SPHINX_RELEASE": version, "PATH": f"{python.parent}{os.pathsep}"
            f"{os.environ.get('PATH', '')}"}
-    proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], env, docs_dir, echo, warm,
+    proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], env, docs_dir, echo, runner,
                    timeout)
     if proc.returncode != 0 and strict and _only_parallel_warnings(proc):
         # `-j auto` is our choice, not the project's: an extension that does not declare
@@ -117,12 +117,12 @@ def _many_sources(docs_dir: Path) -> bool:
 
 
 def _sphinx(cmd: list[str], env: dict[str, str], cwd: Path,
-            echo: Callable[[str], None] | None, warm: Warm | None = None,
+            echo: Callable[[str], None] | None, runner: Runner | None = None,
             timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     if echo:
         echo("$ " + shlex.join(cmd))
     try:
-        return worker.run(cmd, cwd, env, warm=warm, timeout=timeout)
+        return (runner or PlainRunner()).run(cmd, cwd, env, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BuildTimeout("the docs build", timeout or 0) from None
 

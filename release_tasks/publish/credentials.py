@@ -1,10 +1,10 @@
 """Who we are on an index, resolved by twine's own code, so a setup that works for
 ``twine upload`` works here unchanged.
 
-twine's ``Settings`` reads the ``.pypirc`` (PyPA's layout: ``[pypi]`` needs no
-``repository`` line, ``ca_cert`` and ``client_cert`` per section, a URL with a token in its
-user part) and its auth ``Resolver`` looks in ``TWINE_USERNAME``/``TWINE_PASSWORD``, the
-section, then the keyring. Two things differ, on purpose:
+twine's repository config (what its ``Settings`` reads) comes from the ``.pypirc`` (PyPA's
+layout: ``[pypi]`` needs no ``repository`` line, ``ca_cert`` and ``client_cert`` per
+section, a URL with a token in its user part) and its auth ``Resolver`` looks in
+``TWINE_USERNAME``/``TWINE_PASSWORD``, the section, then the keyring. Two things differ, on purpose:
 
 - Nothing is ever prompted for: a release runs unattended once it starts, so a missing
   credential is reported by the pre-flight instead.
@@ -72,36 +72,26 @@ def section_for_url(url: str) -> str | None:
     return None
 
 
-def _settings(section: str | None, url: str | None) -> Any:
-    """twine's ``Settings`` for a section or a URL, non-interactive."""
+def _repository_config(section: str | None, url: str | None) -> dict[str, Any]:
+    """twine's repository config (``utils.get_repository_from_config``, what its
+    ``Settings`` reads) for a section or a URL; a section ``[distutils] index-servers``
+    does not list is read the same way."""
     from twine import exceptions, utils
-    from twine.settings import Settings
-
-    class _Settings(Settings):
-        def _handle_repository_options(self, repository_name: str,
-                                       repository_url: str | None) -> None:
-            try:
-                super()._handle_repository_options(repository_name, repository_url)
-            except exceptions.InvalidConfiguration:
-                parser = read_pypirc()
-                if repository_url or not parser.has_section(repository_name):
-                    raise
-                # A section not listed in [distutils] index-servers: read it the same way.
-                config = {k: parser.get(repository_name, k, fallback=None) for k in
-                          ("username", "password", "repository", "ca_cert", "client_cert")}
-                config["repository"] = utils.normalize_repository_url(
-                    str(config["repository"] or "").strip())
-                self.repository_config = config
 
     path = pypirc_path()
+    config_file = str(path) if path.is_file() else utils.DEFAULT_CONFIG_FILE
     try:
-        return _Settings(repository_name=section or "pypi",
-                         repository_url=None if section else url,
-                         username=os.environ.get("TWINE_USERNAME") or None,
-                         password=os.environ.get("TWINE_PASSWORD") or None,
-                         cacert=os.environ.get("TWINE_CERT") or None,
-                         config_file=str(path) if path.is_file() else utils.DEFAULT_CONFIG_FILE,
-                         non_interactive=True, disable_progress_bar=True)
+        parser = read_pypirc()
+        if section and section not in utils.get_config(config_file) and \
+                parser.has_section(section):
+            config: dict[str, Any] = {
+                k: parser.get(section, k, fallback=None)
+                for k in ("username", "password", "repository", "ca_cert", "client_cert")}
+            config["repository"] = utils.normalize_repository_url(
+                str(config["repository"] or "").strip())
+            return config
+        return dict(utils.get_repository_from_config(config_file, section or "pypi",
+                                                     None if section else url))
     except exceptions.TwineException as e:
         # twine's messages never hold a secret (it masks configparser's on purpose).
         first = redact.redact(str(e)).strip().splitlines()[0]
@@ -115,15 +105,20 @@ def resolve(section: str | None, url: str | None) -> tuple[str, Credentials]:
     Every secret found is registered for redaction before it can reach any output, along
     with a user name that came from the URL itself (there it is a token, not a name).
     """
-    from twine import auth
+    from twine import auth, exceptions, utils
 
-    settings = _settings(section, url)
-    config = settings.repository_config
+    config = _repository_config(section, url)
     twine_user, twine_password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
 
-    class _Resolver(auth.Private):
+    class _Resolver(auth.Resolver):
+        """twine's resolver, never asking: a missing user is the token user, a missing
+        password is the pre-flight's to report."""
+
         def username_from_keyring_or_prompt(self) -> str:
             return self.get_username_from_keyring() or TOKEN_USERNAME
+
+        def prompt(self, what: str, how: Any = None) -> str:
+            raise exceptions.NonInteractive(f"Credential not found for {what}.")
 
     resolver = _Resolver(config, auth.CredentialInput(twine_user or None, twine_password or None))
     username = resolver.username
@@ -153,4 +148,5 @@ def resolve(section: str | None, url: str | None) -> tuple[str, Credentials]:
             source = f"{user_from} + {password_from}"
     return str(config["repository"]), Credentials(
         username=username, password=password or None, source=source,
-        ca_cert=settings.cacert, client_cert=settings.client_cert)
+        ca_cert=utils.get_cacert(os.environ.get("TWINE_CERT") or None, config),
+        client_cert=utils.get_clientcert(None, config))

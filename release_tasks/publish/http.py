@@ -1,4 +1,4 @@
-"""An HTTP package index (pypiserver, Artifactory, Nexus, PyPI...): upload with twine,
+"""An HTTP package index (pypiserver, Artifactory, Nexus, PyPI...): upload in twine's form,
 read back from the index's simple pages.
 
 What is on an index is read from its simple page, not guessed from upload errors: twine's
@@ -19,9 +19,7 @@ pay for them.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
-import io
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -45,6 +43,7 @@ ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+h
 JSON_PAGE = "application/vnd.pypi.simple.v1+json"
 HTML_PAGES = ("application/vnd.pypi.simple.v1+html", "text/html")
 TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes read
+UPLOAD_ATTEMPTS = 3  # an upload answered 5xx is sent again, as twine's upload does
 CREDENTIALS_HINT = "check the credentials (TWINE_USERNAME/TWINE_PASSWORD or .pypirc)"
 TLS_HINT = ("set ca_cert (or TWINE_CERT) to the CA bundle the index's certificate comes "
             "from, and client_cert if it asks for one, in the .pypirc section")
@@ -59,6 +58,24 @@ def reason(error: Exception) -> str:
         if marker.lower() in text.lower():
             return marker.lower()
     return text.splitlines()[0][:160] if text else type(error).__name__
+
+
+def form_fields(metadata: Any) -> list[tuple[str, Any]]:
+    """An upload's form fields from twine's ``metadata_dictionary``, as twine's
+    ``Repository`` writes them (what warehouse's ``parse_form_metadata`` reads back)."""
+    fields: list[tuple[str, Any]] = []
+    for key, value in metadata.items():
+        if value is None:
+            continue
+        if key == "project_urls":
+            fields += [(key, f"{name}, {url}") for name, url in dict(value).items()]
+        elif key == "keywords" and isinstance(value, list):
+            fields.append((key, ", ".join(value)))
+        elif isinstance(value, (list, tuple)):
+            fields += [(key, item) for item in value]
+        else:
+            fields.append((key, value))
+    return fields
 
 
 def pin_tls(session: Any, repo: Repository) -> None:
@@ -216,35 +233,40 @@ class HttpBackend(RepositoryBackend):
     # --- writing --------------------------------------------------------------------------
 
     def put(self, project: str, path: Path, progress: Progress) -> None:
-        """One file, through twine's own ``Repository`` and ``PackageFile``."""
+        """One file, read by twine's ``PackageFile`` and sent as twine's ``Repository``
+        sends it (the same form, 5xx answers tried again up to three times), through this
+        backend's session: twine's own upload prints "Uploading x" through rich's
+        process-wide console, and sets no timeout (an index that takes the upload and never
+        answers would hold the release forever). Progress is reported by the caller."""
         import tarfile
         import zipfile
 
         import requests
         from twine import exceptions
         from twine.package import PackageFile
-        from twine.repository import Repository as TwineRepository
 
         try:
             package = PackageFile.from_filename(str(path), comment=None)
+            fields = [*form_fields(package.metadata_dictionary()),
+                      (":action", "file_upload"), ("protocol_version", "1")]
         except (exceptions.InvalidDistribution, zipfile.BadZipFile, tarfile.TarError) as e:
             raise UploadError(f"{path.name} is not a valid distribution: {reason(e)}",
                               "rebuild the files with `fab build`") from None
         except OSError as e:
             raise UploadError(f"cannot read {path.name}: {e.strerror or e}",
                               "rebuild the files with `fab build`") from None
-        twine_repo = TwineRepository(self.repo.upload_url, self.repo.username,
-                                     self.repo.password, disable_progress_bar=True)
-        pin_tls(twine_repo.session, self.repo)
-        # twine sets no timeout: an index that takes the upload and never answers would hold
-        # the release forever.
-        twine_repo.session.request = functools.partial(twine_repo.session.request,
-                                                       timeout=self.timeout)
         failed = f"upload of {path.name} to {self.display} failed"
         try:
-            # twine prints "Uploading x" itself; progress is reported by the caller.
-            with contextlib.redirect_stdout(io.StringIO()):
-                response = twine_repo.upload(package, max_redirects=3)
+            with self:
+                for _attempt in range(UPLOAD_ATTEMPTS):
+                    with path.open("rb") as f:
+                        response = self._session.post(
+                            self.repo.upload_url, data=fields, allow_redirects=False,
+                            files=[("content", (package.basefilename, f,
+                                                "application/octet-stream"))],
+                            timeout=self.timeout)
+                    if not 500 <= response.status_code < 600:
+                        break
         except requests.exceptions.SSLError as e:
             raise UploadError(f"{failed}: TLS: {reason(e)}", TLS_HINT) from None
         except requests.Timeout:
@@ -254,14 +276,9 @@ class HttpBackend(RepositoryBackend):
                               "network_timeout)") from None
         except requests.RequestException as e:
             raise UploadError(f"{failed}: {reason(e)}", "check that the index is up") from None
-        except exceptions.TwineException as e:
-            raise UploadError(f"{failed}: {reason(e)}",
-                              "check the repository URL and the index's logs") from None
         except OSError as e:  # the file, read while it is sent
             raise UploadError(f"{failed}: cannot read it: {e.strerror or e}",
                               "rebuild the files with `fab build`") from None
-        finally:
-            twine_repo.close()
         self._answer(path, response)
 
     def _answer(self, path: Path, response: Any) -> None:

@@ -29,16 +29,17 @@ def check_repository(rel: Release, report: Report, clean: bool = True) -> None:
     elif rel.config.release_branch and branch != rel.config.release_branch:
         report.error(f"on branch {branch}, but releases are made from "
                      f"{rel.config.release_branch} (release_branch): check it out first")
-    upstream = git.upstream(root) if branch else None
+    upstream = git.upstream_of(root, branch) if branch else None
     if upstream:
-        remote, _, remote_branch = upstream.partition("/")
+        remote, remote_branch = upstream
         out = git.run_git(root, "ls-remote", "--heads", remote, f"refs/heads/{remote_branch}",
                           check=False)
         if out.strip():
             remote_head = out.split()[0]
             if not git.ok(root, "cat-file", "-e", f"{remote_head}^{{commit}}") or \
                     not git.is_ancestor(root, remote_head, "HEAD"):
-                report.error(f"{branch} is behind {upstream} (pull first, then release)")
+                report.error(f"{branch} is behind {remote}/{remote_branch} (pull first, then "
+                             "release)")
 
 
 def check_git_setup(rel: Release, report: Report) -> None:

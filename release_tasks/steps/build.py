@@ -85,7 +85,7 @@ class Build(Step):
                                   echo=rel.ui.detail,
                                   installer_choice=rel.config.build_installer,
                                   fresh_env=rel.config.fresh_env,
-                                  env=rel.scheme.build_env(rel.name, rel.version), warm=warm,
+                                  env=rel.scheme.build_env(rel.name, rel.version), runner=warm,
                                   timeout=rel.config.build_timeout or None)
             finally:
                 if warm is not None:

@@ -106,12 +106,13 @@ class BuildDocs(Step):
             if source.builder == "sphinx":
                 rel.docs_html = sphinx.build(config.parent, rel.version, out, strict=strict,
                                              cwd=src, echo=rel.ui.detail, python=env.python,
-                                             warm=warm, say=said.append,
+                                             runner=warm, say=said.append,
                                              timeout=rel.config.build_timeout or None)
             else:
                 rel.docs_html = mkdocs.build(config, rel.version, out, strict=strict,
                                              cwd=src, echo=rel.ui.detail, python=env.python,
-                                             warm=warm, timeout=rel.config.build_timeout or None)
+                                             runner=warm,
+                                             timeout=rel.config.build_timeout or None)
         finally:
             if warm is not None:
                 warm.close()
@@ -134,12 +135,11 @@ class BuildDocs(Step):
 
 def _warm(env: Any, source: Any) -> Any:
     """The docs environment's Python, started now, the builder imported (core.worker)."""
-    from release_tasks.core.worker import Warm
+    from release_tasks.core.worker import WarmRunner
     from release_tasks.docs import environment, mkdocs, sphinx
 
     if source.builder == "sphinx":
-        return Warm(env.python, sphinx.PRELOAD, source.dir, sphinx=True,
-                    templates=environment.cache_root().parent / "templates",
-                    env={**os.environ, **environment.path_env(env)})
-    return Warm(env.python, mkdocs.PRELOAD, source.dir,
-                env={**os.environ, **environment.path_env(env)})
+        return WarmRunner(env.python, sphinx.PRELOAD, source.dir, sphinx=True,
+                          env={**os.environ, **environment.path_env(env)})
+    return WarmRunner(env.python, mkdocs.PRELOAD, source.dir,
+                      env={**os.environ, **environment.path_env(env)})

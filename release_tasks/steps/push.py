@@ -29,12 +29,13 @@ class Push(Step):
                          "(add it, or set remote)")
 
     def run(self, rel: Release, step: Any) -> None:
-        branch = rel.branch
-        if branch is None:
+        pushed = rel.pushed_branch()
+        if pushed is None:
             raise PushError("HEAD is detached", "check out the release branch and push by hand")
+        branch, there = pushed
         try:
-            git.run_git(rel.root, "push", "--atomic", rel.config.remote, f"refs/heads/{branch}",
-                        f"refs/tags/{rel.tag}")
+            git.run_git(rel.root, "push", "--atomic", rel.config.remote,
+                        f"refs/heads/{branch}:refs/heads/{there}", f"refs/tags/{rel.tag}")
         except ReleaseError as e:
             reason = e.message.removeprefix("git push failed: ")
             raise PushError(f"git push to {rel.config.remote} failed: {reason}",

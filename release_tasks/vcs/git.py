@@ -162,6 +162,18 @@ def upstream(root: Path) -> str | None:
     return name or None
 
 
+def upstream_of(root: Path, branch: str) -> tuple[str, str] | None:
+    """The remote and the branch there (``("team/origin", "main")``) that ``branch``
+    tracks, as git records them: not split from ``team/origin/main``, which remote names
+    with a slash make ambiguous. None when it tracks nothing on a remote."""
+    out = run_git(root, "for-each-ref", "--format=%(upstream:remotename)%00%(upstream:remoteref)",
+                  f"refs/heads/{branch}", check=False)
+    remote, _, ref = out.partition("\0")
+    if not remote or not ref.startswith("refs/heads/"):
+        return None
+    return remote, ref.removeprefix("refs/heads/")
+
+
 def commit(root: Path, paths: list[str], message: str) -> str:
     """Commit exactly ``paths`` (nothing else that may be staged) and return the new HEAD."""
     run_git(root, "add", "--", *paths)

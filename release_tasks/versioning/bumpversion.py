@@ -20,7 +20,7 @@ from release_tasks.core.config import read_toml
 from release_tasks.core.errors import ConfigError
 from release_tasks.versioning import gittags
 from release_tasks.versioning.base import Found, read_text
-from release_tasks.versioning.scheme import WHOLE, Scheme, check_pep440, load, quiet_in
+from release_tasks.versioning.scheme import WHOLE, Scheme, check_pep440, load
 
 CONFIG_FILES = (".bumpversion.cfg", ".bumpversion.toml", "setup.cfg", "pyproject.toml")
 LABELS = {"setup.cfg": "setup.cfg [bumpversion]",
@@ -72,11 +72,15 @@ def readable(path: Path) -> Iterator[Path]:
 def raw_config(path: Path) -> dict[str, Any]:
     """The config as bump-my-version reads it, legacy ``files =`` turned into entries
     (with absolute file names, so they do not depend on where the config was read)."""
-    from bumpversion.config.files import read_config_file
+    from bumpversion.config.files import read_toml_file
+    from bumpversion.config.files_legacy import read_ini_file
 
+    # The readers bump-my-version's read_config_file picks by suffix (it also prints a
+    # deprecation notice for ini files).
+    reader = read_toml_file if path.suffix == ".toml" else read_ini_file
     try:
-        with readable(path) as copy, quiet_in(path.parent):
-            raw = dict(read_config_file(copy))
+        with readable(path) as copy:
+            raw = dict(reader(copy))
     except Exception as e:  # configparser/tomlkit errors vary by version
         raise ConfigError(f"{path.name} has a malformed bumpversion section: "
                           f"{str(e).splitlines()[0]}", "fix its syntax") from None
@@ -101,7 +105,7 @@ def scheme(root: Path, first: Found) -> Scheme:
     if not own_parse:
         overrides.update(WHOLE)
     with readable(config_file) as copy:
-        bv = load(root, copy, **overrides)
+        bv = load(root, copy, current_from_file="current_version" in raw, **overrides)
     if not bv.current_version:
         raise ConfigError(f"{first.label} has no current_version",
                           "add current_version = \"X.Y.Z\" to it")

@@ -5,20 +5,18 @@ themselves are computed by the project's own bumpversion ``parse``/``serialize``
 has them, else by ``packaging`` (any PEP 440 version). Files are rewritten, templates
 (``tag_name``, ``message``, ``tag_message``) rendered and the project's hooks run by
 bump-my-version itself, in-process (a CLI start costs ~0.8 s), so ``{now:%Y}``,
-``{new_major}`` and ``pre_commit_hooks`` mean what its docs say.
+``{new_major}`` and ``pre_commit_hooks`` mean what its docs say; for the repository named,
+not the current folder (see :mod:`release_tasks.versioning.inrepo`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from release_tasks.core.errors import ConfigError, VersionError
 from release_tasks.vcs import git
-from release_tasks.versioning import pep440
+from release_tasks.versioning import inrepo, pep440
 from release_tasks.versioning.base import Found, Place
 from release_tasks.versioning.gittags import pretend_env
 
@@ -29,14 +27,6 @@ if TYPE_CHECKING:
 # (epochs, 2 or 4 numbers, post releases) while packaging decides what the next one is.
 WHOLE = {"parse": r"(?P<release>.+)", "serialize": ["{release}"],
          "parts": {"release": {"independent": True}}}
-
-
-@contextlib.contextmanager
-def quiet_in(root: Path) -> Iterator[None]:
-    """bump-my-version prints to the terminal and runs git and hooks in the current folder."""
-    with contextlib.chdir(root), contextlib.redirect_stderr(io.StringIO()), \
-            contextlib.redirect_stdout(io.StringIO()):
-        yield
 
 
 def file_specs(root: Path, places: list[Place]) -> list[dict[str, Any]]:
@@ -51,12 +41,20 @@ def file_specs(root: Path, places: list[Place]) -> list[dict[str, Any]]:
     return specs
 
 
-def load(root: Path, config_file: Path | None, **overrides: Any) -> BVConfig:
+def load(root: Path, config_file: Path | None, current_from_file: bool = True,
+         **overrides: Any) -> BVConfig:
+    """bump-my-version's config of ``root``. An ini file (``.bumpversion.cfg``,
+    ``setup.cfg``) is read here and handed over as values: given the file, bump-my-version
+    prints a deprecation notice to the terminal."""
     from bumpversion.config import get_configuration
+    from bumpversion.config.files_legacy import read_ini_file
 
     try:
-        with quiet_in(root):
-            return get_configuration(config_file, **overrides)
+        if config_file is not None and config_file.suffix in (".cfg", ".ini"):
+            bv = get_configuration(None, **{**read_ini_file(config_file), **overrides})
+        else:
+            bv = get_configuration(config_file, **overrides)
+        return inrepo.with_facts(root, bv, current_from_file)
     except Exception as e:  # pydantic ValidationError, ConfigurationError, ...
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         where = config_file.name if config_file else "the detected version files"
@@ -276,11 +274,8 @@ class Scheme:
         return sorted(set(git.dirty_files(self.root)))
 
     def run_post_commit_hooks(self, new: str) -> None:
-        from bumpversion.hooks import run_post_commit_hooks
-
         vc = self.bv.version_config
-        self._hook(run_post_commit_hooks, self._for_hooks(new), vc.parse(self.current),
-                   vc.parse(new))
+        self._hook("post_commit", self._for_hooks(new), vc.parse(self.current), vc.parse(new))
 
     def _for_hooks(self, new: str) -> BVConfig:
         """The config with ``tag_name`` already rendered by us: bump-my-version renders it
@@ -289,43 +284,34 @@ class Scheme:
         rendered = self.tag_name(new).replace("{", "{{").replace("}", "}}")
         return self.bv.model_copy(update={"tag_name": rendered})
 
-    def _hook(self, fn: Any, *args: Any) -> None:
-        from bumpversion.exceptions import BumpVersionError
-
-        try:
-            with quiet_in(self.root):
-                fn(*args)
-        except BumpVersionError as e:
-            raise VersionError(f"a bump-my-version hook failed: {str(e).strip()}",
-                               f"fix the hook in {self.description}") from None
+    def _hook(self, stage: str, bv: BVConfig, current: Any, new: Any = None) -> None:
+        inrepo.run_hooks(self.root, bv, stage, current, new, where=self.description)
 
     def _modify(self, new: str, dry_run: bool) -> None:
         from bumpversion.config.files import update_config_file
         from bumpversion.config.files_legacy import update_ini_config_file
         from bumpversion.exceptions import BumpVersionError
         from bumpversion.files import modify_files, resolve_file_config
-        from bumpversion.hooks import run_pre_commit_hooks, run_setup_hooks
 
         vc = self.bv.version_config
         current, target = vc.parse(self.current), vc.parse(new)
         ctx = self.context(new)
         files = resolve_file_config(self.bv.files_to_modify, vc)
         if not dry_run:
-            self._hook(run_setup_hooks, self.bv, current)
+            self._hook("setup", self.bv, current)
         try:
-            with quiet_in(self.root):
-                modify_files(files, current, target, ctx, dry_run)
-                cfg = self.config_file
-                if cfg is not None and cfg.suffix in {".cfg", ".ini"}:
-                    update_ini_config_file(cfg, self.current, new, dry_run)
-                elif cfg is not None:
-                    update_config_file(cfg, self.bv, current, target, ctx, dry_run)
+            modify_files(files, current, target, ctx, dry_run)
+            cfg = self.config_file
+            if cfg is not None and cfg.suffix in {".cfg", ".ini"}:
+                update_ini_config_file(cfg, self.current, new, dry_run)
+            elif cfg is not None:
+                update_config_file(cfg, self.bv, current, target, ctx, dry_run)
         except (BumpVersionError, FileNotFoundError, ValueError) as e:
             detail = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise VersionError(f"cannot write version {new}: {detail}",
                                f"check the file list in {self.description}") from None
         if not dry_run:
-            self._hook(run_pre_commit_hooks, self._for_hooks(new), current, target)
+            self._hook("pre_commit", self._for_hooks(new), current, target)
 
     # --- building ---------------------------------------------------------------------------
 
