@@ -7,6 +7,10 @@ something they can fix.
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+
 
 class ReleaseError(Exception):
     """A failure the user can act on."""
@@ -88,6 +92,34 @@ class PushError(ReleaseError):
 
 class Aborted(ReleaseError):
     """The user declined, or could not be asked."""
+
+
+class DiskFull(ReleaseError):
+    """A write failed because the file system (or the user's quota) is full."""
+
+    hint = "free some space there, then run it again"
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(error: BaseException, where: os.PathLike[str] | str, undone: str = "",
+              hint: str | None = None) -> DiskFull | None:
+    """The one-line :class:`DiskFull` for ``error`` if it is a full disk, else None.
+
+    One place for every writer (docs copy, dists, the tag's checkout): a full disk surfaces
+    as an ``OSError``, or inside ``shutil.copytree``'s list of every file that failed, or
+    as whatever a library made of it; the user needs one line naming where, not that list.
+    ``undone`` says what was put back, so the line also says what state things are in.
+    """
+    full = isinstance(error, OSError) and error.errno in _FULL
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        texts = [str(entry[-1]) for entry in error.args[0] if isinstance(entry, tuple)]
+        full = any(os.strerror(code) in text for text in texts for code in _FULL)
+    if not full:
+        return None
+    return DiskFull(f"no space left on {os.fspath(where)}" + (f"; {undone}" if undone else ""),
+                    hint)
 
 
 class ReleaseLocked(ReleaseError):
