@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -195,19 +194,6 @@ def test_symlinks_in_or_as_the_target_are_never_followed_out(project, tmp_path):
 
 
 # --- a full disk -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def full_disk(tmp_path: Path):
-    """A 64 KiB tmpfs: real ENOSPC, without filling the machine's disk."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_full_disk_while_shipping_docs_is_one_line_naming_where(project, fab, full_disk):
