@@ -1,10 +1,13 @@
-"""Scenarios: the tag's checkout that the dist and docs builds work from.
+"""Scenarios: the tag's checkout that the dist and docs builds work from, and the build in
+it, on a full disk too.
 
-A real repository and tag, the real ``git clone --shared``, a real full disk (tmpfs).
+A real repository and tag, the real ``git clone --shared``, the real `fab build`, a real
+full disk (tmpfs).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 import threading
@@ -78,3 +81,24 @@ def test_a_full_disk_during_the_export_is_one_line_and_the_next_try_is_not_in_it
         assert [list(p.iterdir()) for p in scratch.iterdir()] == [[], []]
     finally:
         rel.cleanup()
+
+
+def test_a_full_disk_during_the_build_is_one_line_not_the_backends_output(project, fab,
+                                                                          tmpfs):
+    proj = project("modern")
+    # ~300 KB of source: the checkout fits on the disk, the sdist and wheel do not.
+    proj.write("modernpkg/data.py", f"DATA = {os.urandom(150_000).hex()!r}\n")
+    proj.commit("Data")
+    proj.git("tag", "1.4.2")
+    small = tmpfs("550k")
+
+    run = fab(proj, "build", env={"TMPDIR": str(small)})
+
+    assert run.code == 1, run.out
+    failed = [line for line in run.lines() if "failed" in line]
+    assert len(failed) == 1, run.out
+    assert failed[0].startswith(f"✗ build failed: no space left on {small}/release-tasks-")
+    assert "nothing was put into dist/" in failed[0] and "free some space there" in failed[0]
+    assert "Traceback" not in run.out and "Creating tar archive" not in run.out
+    assert not (proj.path / "dist").exists()
+    assert os.listdir(small) == []  # the release's scratch folder is gone

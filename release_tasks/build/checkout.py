@@ -13,7 +13,6 @@ records. Nothing in the user's repository is written.
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import subprocess
@@ -73,11 +72,9 @@ def _git(cwd: Path | None, *args: str, what: str, hint: str) -> str:
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
                           stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
-        if os.strerror(errno.ENOSPC) in proc.stderr:
-            full = disk_full(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
-                             cwd or Path(args[-1]).parent, "the checkout was removed")
-            if full is not None:
-                raise full
+        full = disk_full(proc.stderr, cwd or Path(args[-1]).parent, "the checkout was removed")
+        if full is not None:
+            raise full
         detail = proc.stderr.strip().splitlines()
         raise BuildError(f"{what}: {detail[-1] if detail else f'exit {proc.returncode}'}", hint)
     return proc.stdout.strip() if args[0] != "ls-tree" else proc.stdout
