@@ -89,6 +89,23 @@ def test_an_existing_folder_we_did_not_make_survives_byte_for_byte(project, tmp_
     assert everything(site) == before  # nothing moved, deleted, or left beside it
 
 
+def test_a_release_into_a_folder_we_did_not_make_stops_before_changing_anything(
+        project, fab, tmp_path, editor):
+    site = tmp_path / "site"
+    someone_elses(site / "shared")
+    proj = project("modern", tool_cfg=f'docs_target = "{site}/shared"\n'
+                                      f'repository = "file://{tmp_path / "index"}"\n')
+    before, kept = proj.state(), everything(site)
+
+    run = fab(proj, "release", "--yes", env={"EDITOR": editor()})
+
+    assert run.code == 1, run.out
+    assert "problem" in run.out and "found before anything changed" in run.out
+    assert f"{site / 'shared'} already holds otherpkg's docs" in run.out
+    assert proj.state() == before and proj.tags() == []
+    assert everything(site) == kept and not (tmp_path / "index").exists()
+
+
 def test_a_versioned_target_gets_latest_in_its_parent_and_a_mark_of_ours(project, tmp_path):
     proj = project("modern")
     site = tmp_path / "site"

@@ -88,6 +88,17 @@ def ship_local(html: Path, target: str, latest: bool = True,
     return str(dest)
 
 
+def not_ours(target: str, project: str) -> str | None:
+    """Pre-flight: why ``target`` may not be shipped to (a link, a file, a folder no ship
+    of ``project`` made), so a release stops before its first change, not after its upload.
+    """
+    try:
+        _ours_to_replace(Path(target).expanduser(), project, [])
+    except DocsError as e:
+        return str(e)
+    return None
+
+
 def _ours_to_replace(dest: Path, project: str, new: list[str]) -> list[str]:
     """What in ``dest`` to carry over into the new docs; refuses a target that is not ours."""
     fix = "point docs_target at a new or empty folder (with {version} in it), or move those "\

@@ -66,6 +66,11 @@ class ShipDocs(Step):
         if not os.access(parent, os.W_OK):
             report.error(f"cannot write the docs to {target}: {parent} is not writable "
                          "(fix docs_target)")
+        from release_tasks.docs.ship_local import not_ours
+
+        problem = not_ours(target, rel.name)
+        if problem is not None:
+            report.error(problem)
 
     def run(self, rel: Release, step: Any) -> None:
         from release_tasks.docs import sphinx
