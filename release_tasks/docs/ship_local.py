@@ -50,20 +50,16 @@ def ship_local(html: Path, target: str, latest: bool = True,
         announce(staging)
     staging.mkdir()
     old: Path | None = None
-    carried: list[str] = []
     try:
         shutil.copytree(html, staging, symlinks=True, dirs_exist_ok=True,
                         copy_function=_copy_to(dest))
         mark.write(staging, project, version)
-        for name in keep:  # entries someone added beside our docs: they stay
-            os.rename(dest / name, staging / name)
-            carried.append(name)
         if dest.exists():
             old = dest.with_name(f".{dest.name}-old-{token}")
             os.replace(dest, old)
         os.replace(staging, dest)
     except (OSError, DiskFull) as e:
-        restored = _restore(old, dest, staging, carried)
+        restored = _restore(old, dest)
         shutil.rmtree(staging, ignore_errors=True)
         kept = "the previous docs are back in place" if restored else "nothing was shipped"
         if isinstance(e, DiskFull) or disk_full(e, dest.parent) is not None:
@@ -72,6 +68,7 @@ def ship_local(html: Path, target: str, latest: bool = True,
         raise DocsError(f"cannot ship the docs to {dest}: {_detail(e)} ({kept})",
                         "check docs_target and its permissions") from None
     if old is not None:
+        _carry(keep, old, dest)
         shutil.rmtree(old, ignore_errors=True)  # only our previous ship is left in it
     if not versioned:
         return str(dest)
@@ -149,17 +146,30 @@ def _detail(error: OSError) -> str:
     return str(error.strerror or error)
 
 
-def _restore(old: Path | None, dest: Path, staging: Path, carried: list[str]) -> bool:
+def _restore(old: Path | None, dest: Path) -> bool:
     """Put the previous docs back after a failed switch; True when they are back."""
-    back = False
-    if old is not None and not (dest.exists() or dest.is_symlink()):
-        with contextlib.suppress(OSError):
-            os.replace(old, dest)
-            back = True
-    for name in carried:
-        with contextlib.suppress(OSError):
-            os.rename(staging / name, dest / name)
-    return back
+    if old is None or dest.exists() or dest.is_symlink():
+        return False
+    with contextlib.suppress(OSError):
+        os.replace(old, dest)
+        return True
+    return False
+
+
+def _carry(keep: list[str], old: Path, dest: Path) -> None:
+    """Move the entries someone added beside our previous docs into the new folder.
+
+    After the switch, from the previous folder (which no cleanup of a killed release
+    removes), never through the staging folder (which one does): whenever the release
+    stops, those entries are in one of the two folders, not gone.
+    """
+    for name in keep:
+        try:
+            os.rename(old / name, dest / name)
+        except OSError as e:
+            raise DocsError(f"the docs are in {dest}, but {old / name}, which was there "
+                            f"before, could not be moved back beside them: {e.strerror or e}",
+                            f"move what is left in {old} into {dest} by hand") from None
 
 
 def _switch_latest(dest: Path) -> bool:

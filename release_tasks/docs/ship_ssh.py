@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from release_tasks.core.errors import DocsError
-from release_tasks.docs import mark
+from release_tasks.docs import mark, sphinx
 from release_tasks.ssh.connection import (
     Progress,
     check_connection,
@@ -64,7 +64,8 @@ def check_docs_target(rel: Release, target: str, report: Report) -> None:
         if "missing tar" in notes:
             report.error(f"{label(conn)} has no `tar` to unpack the docs with "
                          "(install tar there)")
-        if "latest is a folder" in notes:
+        if "latest is a folder" in notes and sphinx.per_version(
+                rel.config.docs_target or sphinx.default_target()):
             report.warn(f"{parsed.parent}/latest on {label(conn)} is a real folder, not a "
                         "symlink: it will not be switched to the new version")
 
