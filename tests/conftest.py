@@ -130,3 +130,30 @@ def editor(tmp_path: Path) -> Callable[..., str]:
         return str(script)
 
     return make
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """``tmpfs(size)``: a small tmpfs mounted for the test, for a real ENOSPC without
+    filling the machine's disk; unmounted after it (skips where mounting is not allowed)."""
+    mounts: list[Path] = []
+
+    def mount(size: str) -> Path:
+        folder = tmp_path / f"tmpfs-{len(mounts)}"
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(folder)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounts.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounts:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def full_disk(tmpfs: Callable[[str], Path]) -> Path:
+    """A 64 KiB tmpfs: too small for any docs tree or checkout."""
+    return tmpfs("64k")

@@ -29,6 +29,8 @@ def html_tree(folder: Path, version: str, pages: tuple[str, ...] = ("usage",)) -
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder`` with its bytes: two trees compare equal when identical."""
+    """Every file below ``folder`` with its bytes: two trees compare equal when identical.
+    The mark a ship leaves (``.release_tasks.json``) is not part of the docs."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).as_posix() != ".release_tasks.json"}

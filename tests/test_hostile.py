@@ -1,6 +1,8 @@
 """A release on its worst day: two at once, a tampered dist/, signing that cannot sign,
 hooks that refuse, a bad tag name, files git was told to ignore, a build that fails after
-the notes were typed, Ctrl-C pressed twice."""
+the notes were typed, Ctrl-C pressed twice. Two repositories into one folder index: see
+test_folder_index_race.py; a full disk and docs targets that are not ours: test_export.py
+and test_targets.py."""
 
 from __future__ import annotations
 

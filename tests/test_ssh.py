@@ -46,6 +46,8 @@ def server(request, home, tmp_path, monkeypatch):
 
 def release(root: Path, trust: bool = False, version: str = "1.0.0",
             resume: bool = False) -> Release:
+    if not (root / "pyproject.toml").exists():  # the project whose docs these are: pkg
+        (root / "pyproject.toml").write_text('[project]\nname = "pkg"\n')
     rel = Release(root, Config(ssh_trust_unknown_hosts=trust), Ui(quiet=True),
                   Options(resume=resume), version=version)
     rel.fresh = not resume  # a new release, as `fab release` makes it

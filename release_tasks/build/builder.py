@@ -7,9 +7,11 @@ the isolated environment is cached between releases (see envcache.py).
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from release_tasks.core.errors import BuildError, BuildTimeout
+from release_tasks.core.errors import BuildError, BuildTimeout, DiskFull, disk_full
 from release_tasks.core.project import normalize
 from release_tasks.core.worker import PlainRunner, Runner, WarmRunner
 
@@ -149,8 +151,15 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     for stale in dists_for(outdir, name, version):
         stale.unlink()
     placed = []
-    for p in dists:
-        placed.append(Path(shutil.move(str(p), outdir / p.name)))
+    try:
+        for p in dists:
+            placed.append(Path(shutil.move(str(p), outdir / p.name)))
+    except OSError as e:
+        for done in placed:
+            done.unlink(missing_ok=True)
+        raise disk_full(e, outdir, "no built file was left there") or BuildError(
+            f"cannot put the built files into {outdir}: {e.strerror or e}",
+            "check the folder") from None
     return placed
 
 
@@ -191,12 +200,25 @@ def _run_hooks(python: str, table: dict[str, Any], src: Path, staging: Path, tmp
     except subprocess.TimeoutExpired:
         raise BuildTimeout("the build", timeout or 0) from None
     if proc.returncode != 0:
+        full = _full_disk(proc.stderr + proc.stdout, staging.parent)
+        if full is not None:
+            raise full
         lines = [x for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
         detail = next((x for x in reversed(lines) if "Error" in x or "ERROR" in x),
                       lines[-1] if lines else f"exit status {proc.returncode}")
         raise BuildError(f"building the sdist/wheel failed: {detail.strip()[:200]}",
                          "run `python -m build` in the project to see it all")
     return dict(json.loads(result_file.read_text()))
+
+
+def _full_disk(output: str, scratch: Path) -> DiskFull | None:
+    """The backend's report of a full disk (a traceback, or its own "Creating tar archive"
+    as the last words) as one line naming where: the path in the error when it gives one,
+    else the scratch folder, where the build writes."""
+    said = os.strerror(errno.ENOSPC)
+    where = re.search(re.escape(said) + r": '([^']+)'", output)
+    return disk_full(output, Path(where[1]).parent if where else scratch,
+                     "nothing was put into dist/")
 
 
 def check(dists: list[Path]) -> None:

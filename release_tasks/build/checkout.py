@@ -14,22 +14,29 @@ records. Nothing in the user's repository is written.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 from release_tasks.core import processes
-from release_tasks.core.errors import BuildError
+from release_tasks.core.errors import BuildError, ReleaseError, disk_full
 
 # No hook of the user's (core.hooksPath) runs in the throwaway clone.
 _GIT = ["git", "-c", f"core.hooksPath={os.devnull}", "-c", "advice.detachedHead=false"]
 
 
 def checkout(root: Path, ref: str, dest: Path) -> Path:
-    """Check out ``ref`` of the repository at ``root`` into ``dest`` (which must not exist)."""
+    """Check out ``ref`` of the repository at ``root`` into ``dest`` (which must not exist).
+
+    A failed checkout is removed (it is ours, and half a tree must not be built from)."""
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}",
                   what=f"cannot find {ref}", hint="does the tag exist? run `fab tag` first")
-    _clone(root, commit, dest)
-    _submodules(root, dest, commit)
+    try:
+        _clone(root, commit, dest)
+        _submodules(root, dest, commit)
+    except ReleaseError:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
     return dest
 
 
@@ -66,6 +73,9 @@ def _git(cwd: Path | None, *args: str, what: str, hint: str) -> str:
     proc = processes.run(cmd, capture_output=True, text=True,
                          stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
+        full = disk_full(proc.stderr, cwd or Path(args[-1]).parent, "the checkout was removed")
+        if full is not None:
+            raise full
         detail = proc.stderr.strip().splitlines()
         raise BuildError(f"{what}: {detail[-1] if detail else f'exit {proc.returncode}'}", hint)
     return proc.stdout.strip() if args[0] != "ls-tree" else proc.stdout

@@ -7,6 +7,10 @@ something they can fix.
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+
 
 class ReleaseError(Exception):
     """A failure the user can act on."""
@@ -97,6 +101,39 @@ class PushError(ReleaseError):
 
 class Aborted(ReleaseError):
     """The user declined, or could not be asked."""
+
+
+class DiskFull(ReleaseError):
+    """A write failed because the file system (or the user's quota) is full."""
+
+    hint = "free some space there"
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+# How a child process says it: Python's and C's strerror, and git's own words.
+_FULL_WORDS = (*(os.strerror(code) for code in _FULL), "Out of diskspace")
+
+
+def disk_full(error: BaseException | str, where: os.PathLike[str] | str, undone: str = "",
+              hint: str | None = None) -> DiskFull | None:
+    """The one-line :class:`DiskFull` for ``error`` if it is a full disk, else None.
+
+    One place for every writer (docs copy, dists, the tag's checkout, the build backend): a
+    full disk surfaces as an ``OSError``, inside ``shutil.copytree``'s list of every file
+    that failed, or in a child process's output (``error`` as text); the user needs one
+    line naming where, not that list. ``undone`` says what was put back, so the line also
+    says what state things are in.
+    """
+    full = isinstance(error, OSError) and error.errno in _FULL
+    if isinstance(error, str):
+        full = any(words in error for words in _FULL_WORDS)
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        texts = [str(entry[-1]) for entry in error.args[0] if isinstance(entry, tuple)]
+        full = any(words in text for text in texts for words in _FULL_WORDS)
+    if not full:
+        return None
+    return DiskFull(f"no space left on {os.fspath(where)}" + (f"; {undone}" if undone else ""),
+                    hint)
 
 
 class ReleaseLocked(ReleaseError):

@@ -112,7 +112,6 @@ class Release:
         # need may be started during the checks (the docs builder).
         self.will_run = False
         self.journal: Journal | None = None
-        self._export: Path | None = None
         self._scratch: Path | None = None
         # Work started early by Step.prepare, by name; the step's run() waits for it.
         self.background: dict[str, threading.Thread] = {}
@@ -250,15 +249,14 @@ class Release:
             self.journal.announce(scratch=str(folder))
 
     def export(self) -> Path:
-        """The tagged tree (a checkout with git metadata), made once and shared by the
-        dist and docs builds."""
+        """The tagged tree (a checkout with git metadata), in a folder of its own for each
+        caller: the dist build writes into its tree (egg-info, build/) while the docs build
+        imports from another, and a failed checkout never leaves a folder in the way of
+        the next one."""
         from release_tasks.build.checkout import checkout
 
-        scratch = self.scratch()
-        with self._export_lock:
-            if self._export is None:
-                self._export = checkout(self.root, self.tag, scratch / "src")
-            return self._export
+        return checkout(self.root, self.tag,
+                        Path(tempfile.mkdtemp(prefix="src-", dir=self.scratch())) / "src")
 
     def cleanup(self) -> None:
         for warm in (self.docs_warm, self.build_warm):
@@ -269,4 +267,3 @@ class Release:
             if self._scratch is not None:
                 shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
-            self._export = None

@@ -2,10 +2,20 @@
 
 The copy goes to a temporary sibling first and is renamed into place, so a reader never
 sees half-shipped docs, and re-shipping a version replaces it cleanly. If that rename
-fails, the version's previous docs are put back: a failed ship changes nothing. ``latest``
-is a symlink switched with a rename over the old one (atomic), and only when the caller
-says so: final releases move it, pre-releases do not unless configured (see
-:func:`release_tasks.steps.ship_docs.moves_latest`).
+fails, the version's previous docs are put back: a failed ship changes nothing.
+
+Only what a ship of this project made is ever replaced (:mod:`release_tasks.docs.mark`):
+a target that is a link, or a folder holding files no ship of ours put there (another
+project's docs, someone's ``NOTES.txt``) is refused with the fix, and entries added beside
+our docs since the last ship are carried over into the new folder, untouched. Nothing is
+followed out of the target: links are moved or copied as links.
+
+``latest`` exists only for a target with a folder per version (``{version}`` in its last
+part): a symlink beside the version folders, switched with a rename over the old one
+(atomic), and only when the caller says so: final releases move it, pre-releases do not
+unless configured (see :func:`release_tasks.steps.ship_docs.moves_latest`). A target without
+``{version}`` is the docs folder itself: nothing is put beside it, where another project's
+folder may live.
 """
 
 from __future__ import annotations
@@ -17,38 +27,51 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from release_tasks.core.errors import DocsError
+from release_tasks.core.errors import DiskFull, DocsError, disk_full
+from release_tasks.docs import mark
 
 
 def ship_local(html: Path, target: str, latest: bool = True,
-               announce: Callable[[Path], None] | None = None) -> str:
+               announce: Callable[[Path], None] | None = None, *, project: str,
+               version: str, versioned: bool = True) -> str:
     """Copy the built docs into ``target`` (a local folder); point ``latest`` at it if asked.
 
+    ``versioned``: the target is one version's folder, with ``latest`` beside it.
     ``announce`` hears of the staging folder before it is made, so that a release killed
     while copying can have it removed by the next command. Returns where the docs went,
     with a note when ``latest`` was left alone.
     """
     dest = Path(target).expanduser()
+    keep = _ours_to_replace(dest, project, os.listdir(html))
     dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = dest.parent / f".{dest.name}-{secrets.token_hex(4)}"
+    token = secrets.token_hex(4)
+    staging = dest.parent / f".{dest.name}-{token}"
     if announce is not None:
         announce(staging)
     staging.mkdir()
     old: Path | None = None
     try:
-        shutil.copytree(html, staging, dirs_exist_ok=True)
-        if dest.exists() or dest.is_symlink():
-            old = dest.with_name(f".{dest.name}-old-{os.getpid()}")
+        shutil.copytree(html, staging, symlinks=True, dirs_exist_ok=True,
+                        copy_function=_copy_to(dest))
+        mark.write(staging, project, version)
+        if dest.exists():
+            old = dest.with_name(f".{dest.name}-old-{token}")
             os.replace(dest, old)
         os.replace(staging, dest)
-    except OSError as e:
+    except (OSError, DiskFull) as e:
         restored = _restore(old, dest)
         shutil.rmtree(staging, ignore_errors=True)
-        kept = " (the previous docs are back in place)" if restored else ""
-        raise DocsError(f"cannot ship the docs to {dest}: {e.strerror or e}{kept}",
+        kept = "the previous docs are back in place" if restored else "nothing was shipped"
+        if isinstance(e, DiskFull) or disk_full(e, dest.parent) is not None:
+            raise DiskFull(f"no space left on {dest.parent}; {kept}",
+                           "free some space there") from None
+        raise DocsError(f"cannot ship the docs to {dest}: {_detail(e)} ({kept})",
                         "check docs_target and its permissions") from None
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _carry(keep, old, dest)
+        shutil.rmtree(old, ignore_errors=True)  # only our previous ship is left in it
+    if not versioned:
+        return str(dest)
     if not latest:
         return f"{dest} (latest left alone: a pre-release)"
     try:
@@ -62,6 +85,67 @@ def ship_local(html: Path, target: str, latest: bool = True,
     return str(dest)
 
 
+def not_ours(target: str, project: str) -> str | None:
+    """Pre-flight: why ``target`` may not be shipped to (a link, a file, a folder no ship
+    of ``project`` made), so a release stops before its first change, not after its upload.
+    """
+    try:
+        _ours_to_replace(Path(target).expanduser(), project, [])
+    except DocsError as e:
+        return str(e)
+    return None
+
+
+def _ours_to_replace(dest: Path, project: str, new: list[str]) -> list[str]:
+    """What in ``dest`` to carry over into the new docs; refuses a target that is not ours."""
+    fix = "point docs_target at a new or empty folder (with {version} in it), or move those "\
+          "files away"
+    if dest.is_symlink():
+        raise DocsError(f"{dest} is a symbolic link: docs are shipped into a folder of their "
+                        "own, never through a link", "point docs_target at a real folder")
+    if not dest.exists():
+        return []
+    if not dest.is_dir():
+        raise DocsError(f"{dest} is a file, not a folder", "fix docs_target")
+    entries = sorted(os.listdir(dest))
+    if not entries:
+        return []
+    found = mark.read(dest)
+    if found is None or found.project != project:
+        whose = f"{found.project}'s docs" if found is not None else "files no release of " \
+                f"{project} put there ({', '.join(entries[:3])}{', ...' if entries[3:] else ''})"
+        raise DocsError(f"{dest} already holds {whose}; they are never replaced", fix)
+    keep = [e for e in entries if e not in found.names and e != mark.NAME]
+    clash = sorted(set(keep) & set(new))
+    if clash:
+        raise DocsError(f"{dest / clash[0]} was not put there by a release, and the new docs "
+                        "have an entry of that name", "move it away, then ship again")
+    return keep
+
+
+def _copy_to(dest: Path) -> Callable[[str, str], object]:
+    """``shutil.copy2`` that stops the copy at the first full-disk error: without it,
+    ``copytree`` goes on through every file and reports each one that failed."""
+
+    def copy(src: str, dst: str) -> object:
+        try:
+            return shutil.copy2(src, dst, follow_symlinks=False)
+        except OSError as e:
+            raise disk_full(e, dest.parent) or e from None
+
+    return copy
+
+
+def _detail(error: OSError) -> str:
+    """One line of ``error``: the first of ``copytree``'s list of failed files, not all."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        failed = error.args[0]
+        if failed and isinstance(failed[0], tuple):
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            return f"{failed[0][0]}: {failed[0][-1]}{more}"
+    return str(error.strerror or error)
+
+
 def _restore(old: Path | None, dest: Path) -> bool:
     """Put the previous docs back after a failed switch; True when they are back."""
     if old is None or dest.exists() or dest.is_symlink():
@@ -70,6 +154,22 @@ def _restore(old: Path | None, dest: Path) -> bool:
         os.replace(old, dest)
         return True
     return False
+
+
+def _carry(keep: list[str], old: Path, dest: Path) -> None:
+    """Move the entries someone added beside our previous docs into the new folder.
+
+    After the switch, from the previous folder (which no cleanup of a killed release
+    removes), never through the staging folder (which one does): whenever the release
+    stops, those entries are in one of the two folders, not gone.
+    """
+    for name in keep:
+        try:
+            os.rename(old / name, dest / name)
+        except OSError as e:
+            raise DocsError(f"the docs are in {dest}, but {old / name}, which was there "
+                            f"before, could not be moved back beside them: {e.strerror or e}",
+                            f"move what is left in {old} into {dest} by hand") from None
 
 
 def _switch_latest(dest: Path) -> bool:

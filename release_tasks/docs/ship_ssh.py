@@ -3,15 +3,22 @@
 Docs ship as one archive streamed over one connection into ``tar -x`` on the host, unpacked
 into a temporary folder renamed into place, then ``latest`` is switched with ``ln -sfn`` +
 ``mv -T`` (a rename, so atomic): a reader never sees half-shipped docs, and a failure
-leaves the previous version and ``latest`` as they were. ``latest`` follows final releases
-only, unless ``docs_latest_prereleases = true``: a release candidate's docs are published
-under their own version without becoming what readers land on.
+before the rename leaves the previous version and ``latest`` as they were. ``latest``
+follows final releases only, unless ``docs_latest_prereleases = true``: a release
+candidate's docs are published under their own version without becoming what readers land
+on. A target without ``{version}`` gets no ``latest`` at all.
+
+The same rule as for a local folder (:mod:`release_tasks.docs.mark`): the target folder
+is replaced only when it is empty or holds exactly what an earlier ship of this project put
+there. A link, a folder we did not make, or one where someone added files since, is
+refused with the fix, and nothing on the host is deleted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import os
 import secrets
 import tarfile
@@ -19,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from release_tasks.core.errors import DocsError
+from release_tasks.docs import mark, sphinx
 from release_tasks.ssh.connection import (
     Progress,
     check_connection,
@@ -56,7 +64,8 @@ def check_docs_target(rel: Release, target: str, report: Report) -> None:
         if "missing tar" in notes:
             report.error(f"{label(conn)} has no `tar` to unpack the docs with "
                          "(install tar there)")
-        if "latest is a folder" in notes:
+        if "latest is a folder" in notes and sphinx.per_version(
+                rel.config.docs_target or sphinx.default_target()):
             report.warn(f"{parsed.parent}/latest on {label(conn)} is a real folder, not a "
                         "symlink: it will not be switched to the new version")
 
@@ -72,8 +81,11 @@ def _normalised(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def pack(html: Path, out: BinaryIO, marker: str) -> None:
+def pack(html: Path, out: BinaryIO, marker: str, owner: str = "") -> None:
     """Stream the tree under ``html`` as a ``.tar.gz`` into ``out``, ``marker`` last.
+
+    ``owner``: the text of our ``.release_tasks.json`` (:mod:`release_tasks.docs.mark`),
+    which goes in as the folder's mark instead of any file of that name the docs hold.
 
     The empty ``marker`` file goes in only after every other file did, and the host refuses
     an archive without it: a stream cut at a file boundary (a file that vanished, Ctrl-C)
@@ -87,8 +99,15 @@ def pack(html: Path, out: BinaryIO, marker: str) -> None:
             base = Path(dirpath)
             for name in [*dirnames, *sorted(filenames)]:
                 path = base / name
-                tar.add(path, arcname=path.relative_to(html).as_posix(), recursive=False,
-                        filter=_normalised)
+                arcname = path.relative_to(html).as_posix()
+                if owner and arcname == mark.NAME:
+                    continue
+                tar.add(path, arcname=arcname, recursive=False, filter=_normalised)
+        if owner:
+            data = owner.encode("utf-8")
+            info = tarfile.TarInfo(mark.NAME)
+            info.size = len(data)
+            tar.addfile(_normalised(info), io.BytesIO(data))
         tar.addfile(_normalised(tarfile.TarInfo(marker)))
 
 
@@ -97,27 +116,49 @@ def _count(html: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
-# $1 parent folder, $2 version folder name, $3 unique token, $4 "keep-latest" to leave
-# `latest` where it is (a pre-release); the archive arrives on stdin.
-# A truncated archive (dropped connection, Ctrl-C) fails gzip's check or lacks the marker
-# file that comes last, so nothing moves.
+# $1 parent folder, $2 version folder name, $3 unique token, $4 "switch-latest", or
+# "keep-latest" to leave `latest` where it is (a pre-release), or "no-latest" (a target
+# without {version}); $5 the line of a mark naming this project; the archive arrives on
+# stdin. A truncated archive (dropped connection, Ctrl-C) fails gzip's check or lacks the
+# marker file that comes last, so nothing moves. Exit 3: the target is not ours to replace.
 _SHIP = r"""
 set -e
 mkdir -p -- "$1"
 cd -- "$1"
-name=$2 tmp=".$2.tmp-$3" old=".$2.old-$3" link=".latest-$3"
+name=$2 tmp=".$2.tmp-$3" old=".$2.old-$3" link=".latest-$3" mark=.release_tasks.json
 trap 'rm -rf -- "$tmp" "$link"' EXIT
 trap 'exit 1' HUP INT TERM
 mkdir -- "$tmp"
 tar -x -z --no-same-owner -f - -C "$tmp"
 if [ ! -f "$tmp/.complete-$3" ]; then echo "the archive arrived incomplete" >&2; exit 1; fi
 rm -f -- "$tmp/.complete-$3"
-if [ -e "$name" ] || [ -L "$name" ]; then mv -- "$name" "$old"; fi
+if [ -L "$name" ]; then
+  echo "$1/$name is a symbolic link: docs are shipped into a folder of their own" >&2; exit 3
+fi
+if [ -e "$name" ] && [ ! -d "$name" ]; then echo "$1/$name is a file, not a folder" >&2; exit 3; fi
+if [ -d "$name" ] && [ -n "$(ls -A -- "$name")" ]; then
+  if [ -L "$name/$mark" ] || [ ! -f "$name/$mark" ] || ! grep -Fqx -- "$5" "$name/$mark"; then
+    echo "$1/$name already holds files no release of this project put there" >&2; exit 3
+  fi
+  for path in "$name"/* "$name"/.[!.]* "$name"/..?*; do
+    if [ ! -e "$path" ] && [ ! -L "$path" ]; then continue; fi
+    entry=${path#"$name"/}
+    if [ "$entry" = "$mark" ]; then continue; fi
+    if ! grep -Fqx -e "  \"$entry\"," -e "  \"$entry\"" -- "$name/$mark"; then
+      echo "$1/$name/$entry was not put there by a release" >&2; exit 3
+    fi
+  done
+fi
+if [ -e "$name" ]; then mv -- "$name" "$old"; fi
 if ! mv -- "$tmp" "$name"; then
   if [ -e "$old" ]; then mv -- "$old" "$name"; fi
   exit 1
 fi
-if [ "${4-}" = keep-latest ]; then
+echo "docs in place"
+rm -rf -- "$old" || true
+if [ "${4-}" = no-latest ]; then
+  echo "no latest"
+elif [ "${4-}" = keep-latest ]; then
   echo "latest kept: a pre-release"
 elif [ -L latest ] || [ ! -e latest ]; then
   ln -sfn -- "$name" "$link"
@@ -126,15 +167,15 @@ elif [ -L latest ] || [ ! -e latest ]; then
 else
   echo "latest kept: a real folder"
 fi
-rm -rf -- "$old" || true
 """
 
 
 def ship_docs(rel: Release, html: Path, target: str, progress: Progress,
-              latest: bool = True) -> str:
+              latest: bool = True, *, versioned: bool = True) -> str:
     """Ship the built HTML to ``ssh://host/path/name/version``; see the module docstring.
 
     ``latest``: whether ``latest`` moves to this version (False for a pre-release).
+    ``versioned``: the target is one version's folder, with ``latest`` beside it.
 
     One archive streamed over one channel into ``tar -x`` on the host, instead of a copy
     per file: a docs tree is thousands of small files, and per-file round trips are what
@@ -149,22 +190,35 @@ def ship_docs(rel: Release, html: Path, target: str, progress: Progress,
         say(progress, f"streaming {files} file{'s' if files != 1 else ''} "
                       f"({size / 1e6:.1f} MB) to {parsed.host}")
         token = secrets.token_hex(6)
+        owner = mark.render(rel.name, rel.version, os.listdir(html))
 
         def feed(stream: BinaryIO) -> None:
             try:
-                pack(html, stream, f".complete-{token}")
+                pack(html, stream, f".complete-{token}", owner)
             except OSError as e:  # reading the local build; the host discards what it got
                 raise DocsError(f"cannot read the built docs in {html}: {e.strerror or e}",
                                 "rebuild them with `fab build_docs`") from None
 
-        code, out, err = sh(conn, _SHIP, parsed.parent, parsed.basename, token,
-                            "switch-latest" if latest else "keep-latest", feed=feed)
+        mode = "no-latest" if not versioned else "switch-latest" if latest else "keep-latest"
+        code, out, err = sh(conn, _SHIP, parsed.parent, parsed.basename, token, mode,
+                            mark.project_line(rel.name), feed=feed)
+        why = first_line(err or out or f"exit {code}")
+        if code == 3:
+            raise DocsError(f"{why} on {label(conn)}; they are never replaced, and nothing "
+                            "was changed there",
+                            "point docs_target at a new or empty folder (with {version} in "
+                            "it), or move those files away")
+        if code != 0 and "docs in place" in out:
+            raise DocsError(f"the docs are in {parsed.path} on {label(conn)}, but "
+                            f"{parsed.parent}/latest could not be switched to them: {why}",
+                            f"fix it on {parsed.host}, then `fab ship_docs` again")
         if code != 0:
             raise DocsError(
-                f"shipping the docs to {parsed.parent} on {label(conn)} failed: "
-                f"{first_line(err or out or f'exit {code}')}",
+                f"shipping the docs to {parsed.parent} on {label(conn)} failed: {why}",
                 f"fix it on {parsed.host} (the previous docs and `latest` are untouched)")
         where = f"ssh://{conn.host}:{conn.port}{parsed.path}"
+    if "no latest" in out:
+        return where
     if "latest switched" in out:
         return where
     if "a pre-release" in out:

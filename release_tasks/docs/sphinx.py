@@ -41,6 +41,13 @@ def expand(template: str, name: str, version: str) -> str:
     return template.replace("{name}", name).replace("{version}", version)
 
 
+def per_version(template: str) -> bool:
+    """Whether a docs target is one folder per version (``{version}`` in its last part):
+    only then is there a ``latest`` beside it. Without, the target is the docs folder
+    itself, and its parent may be shared with other projects."""
+    return "{version}" in template.rstrip("/").rsplit("/", 1)[-1]
+
+
 def build_dir(root: Path) -> Path:
     return root / "build" / "docs-html"
 

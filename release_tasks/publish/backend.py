@@ -13,7 +13,8 @@ uploaded by this run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -68,6 +69,11 @@ class Listed:
     size: int | None = None
 
 
+class AlreadyThere(Exception):
+    """Raised by ``put`` when the very same file turned up there meanwhile (another writer
+    put it): the upload counts it as already there, not as a failure."""
+
+
 @dataclass
 class UploadResult:
     uploaded: list[str] = field(default_factory=list)
@@ -109,6 +115,12 @@ class Backend(Protocol):
         """The sha256 of a listed file whose listing did not give it."""
         ...
 
+    def exclusive(self) -> contextlib.AbstractContextManager[None]:
+        """Held from the listing to the last page of an upload: one writer at a time where
+        the backend can take turns (a folder index); nothing for an index that serialises
+        uploads itself."""
+        ...
+
     def put(self, project: str, path: Path, progress: Progress) -> None: ...
 
     def finish(self, project: str) -> None:
@@ -129,6 +141,10 @@ class RepositoryBackend:
     @classmethod
     def applies(cls, repo: Repository) -> bool:
         return repo.kind == cls.kind
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        yield
 
     @property
     def display(self) -> str:
@@ -165,7 +181,7 @@ def upload(backend: Backend, name: str, dists: list[Path],
 
     project = canonicalize_name(name)
     result = UploadResult()
-    with backend:
+    with backend, backend.exclusive():
         existing = backend.listing(project)
         todo = []
         for path in dists:
@@ -181,7 +197,11 @@ def upload(backend: Backend, name: str, dists: list[Path],
         for path in todo:
             if progress:
                 progress(f"uploading {path.name}")
-            backend.put(project, path, progress)
+            try:
+                backend.put(project, path, progress)
+            except AlreadyThere:
+                result.skipped.append(path.name)
+                continue
             result.uploaded.append(path.name)
         if todo:
             backend.finish(project)

@@ -9,9 +9,15 @@ only the files it adds, never every file already released (an index of years of 
 stays as fast as an empty one). A file from an older index without its record is hashed
 once, and the record written then.
 
-Each file is written under a hidden temporary name and renamed: an interrupted copy never
-leaves a partial file under the real name, and a failed one leaves nothing. Hidden files
-(records, temporary files) are never listed.
+Each file is written under a unique hidden temporary name, then hard-linked to its real
+name, which fails if the name exists: an interrupted copy never leaves a partial file under
+the real name, and a released file is never replaced, even by a writer that does not take
+the lock. After such a collision the contents are compared: the same file is "already
+there", a different one is refused. Two releases into one index at once take turns: the
+listing, the files and the pages are written under ``<index>/.lock``, so neither loses a
+file or a page to the other. Files and pages are 0644 whatever the umask, so a web server
+running as another user can serve them. Hidden files (records, temporary files, the lock)
+are never listed.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import hashlib
 import html
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from release_tasks.core.digest import sha256
-from release_tasks.core.errors import UploadError
+from release_tasks.core.errors import UploadError, disk_full
 from release_tasks.publish.backend import (
+    AlreadyThere,
     Listed,
     Progress,
     Release,
@@ -49,15 +57,21 @@ def recorded_sha256(path: Path) -> str | None:
     return text if len(text) == 64 else None
 
 
+_MODE = 0o644  # readable by a web server running as another user
+
+
 def _atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` (a page or a record: ours to rewrite) from a unique temporary name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), _MODE)
+            f.write(text)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+            os.unlink(tmp)
 
 
 class FolderBackend(RepositoryBackend):
@@ -71,6 +85,25 @@ class FolderBackend(RepositoryBackend):
 
     def __exit__(self, *exc: object) -> None:
         pass
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold ``<index>/.lock``: one writer at a time, from its listing to its pages."""
+        from filelock import FileLock
+
+        folder = self.repo.folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(folder / ".lock"), mode=_MODE)
+            lock.acquire()
+        except OSError as e:
+            raise disk_full(e, folder) or UploadError(
+                f"cannot lock the index {folder}: {e.strerror or e}",
+                "check the repository folder and its permissions") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _folder(self, project: str) -> Path:
         return self.repo.folder / "simple" / project
@@ -98,7 +131,8 @@ class FolderBackend(RepositoryBackend):
         return Path(unquote(urlsplit(listed.url).path))
 
     def put(self, project: str, path: Path, progress: Progress) -> None:
-        """Copy ``path`` in, hashing it on the way, then rename it into place."""
+        """Copy ``path`` in under a unique temporary name, hashing it on the way, then link
+        it to its real name, which must not exist yet (see the module docstring)."""
         folder = self._folder(project)
         target = folder / path.name
         tmp: str | None = None
@@ -107,15 +141,23 @@ class FolderBackend(RepositoryBackend):
             with path.open("rb") as src, tempfile.NamedTemporaryFile(
                     dir=folder, prefix=".upload-", delete=False) as dst:
                 tmp = dst.name
+                os.fchmod(dst.fileno(), _MODE)
                 h = hashlib.sha256()
                 for chunk in iter(lambda: src.read(1 << 20), b""):
                     h.update(chunk)
                     dst.write(chunk)
                 dst.flush()
                 os.fsync(dst.fileno())
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                if sha256(target) != h.hexdigest():
+                    raise UploadError(f"{path.name} is already in {folder} with different "
+                                      "content (another release put it there meanwhile)",
+                                      "an index never replaces a released file: release a "
+                                      "new version") from None
+                raise AlreadyThere(path.name) from None
             _atomic_write(_record(target), h.hexdigest() + "\n")
-            os.replace(tmp, target)
-            tmp = None
         except FileNotFoundError as e:
             if not path.exists():
                 raise UploadError(f"{path.name} is gone from {path.parent}",
@@ -127,8 +169,9 @@ class FolderBackend(RepositoryBackend):
                               f"({e.filename})",
                               "fix the folder's permissions or the repository setting") from None
         except OSError as e:
-            raise UploadError(f"copying {path.name} to {folder} failed: {e.strerror or e}",
-                              "check the free space and the folder") from None
+            raise disk_full(e, folder, f"nothing of {path.name} was left there") or UploadError(
+                f"copying {path.name} to {folder} failed: {e.strerror or e}",
+                "check the free space and the folder") from None
         finally:
             if tmp is not None:
                 with contextlib.suppress(OSError):

@@ -29,6 +29,13 @@ def moves_latest(version: str, config: Config) -> bool:
         return True
 
 
+def per_version(rel: Release) -> bool:
+    """Whether the docs target has a folder per version, with ``latest`` beside it."""
+    from release_tasks.docs import sphinx
+
+    return sphinx.per_version(rel.config.docs_target or sphinx.default_target())
+
+
 class ShipDocs(Step):
     name = "ship_docs"
     group = "ship"
@@ -38,6 +45,8 @@ class ShipDocs(Step):
         return BuildDocs().skip_reason(rel)
 
     def describe(self, rel: Release) -> str:
+        if not per_version(rel):
+            return f"→ {rel.docs_target}"
         if moves_latest(rel.version, rel.config):
             return f"→ {rel.docs_target} (latest → {rel.version})"
         return f"→ {rel.docs_target} (latest stays: {rel.version} is a pre-release)"
@@ -57,6 +66,11 @@ class ShipDocs(Step):
         if not os.access(parent, os.W_OK):
             report.error(f"cannot write the docs to {target}: {parent} is not writable "
                          "(fix docs_target)")
+        from release_tasks.docs.ship_local import not_ours
+
+        problem = not_ours(target, rel.name)
+        if problem is not None:
+            report.error(problem)
 
     def run(self, rel: Release, step: Any) -> None:
         from release_tasks.docs import sphinx
@@ -69,11 +83,14 @@ class ShipDocs(Step):
         if target.startswith("ssh://"):
             from release_tasks.docs import ship_ssh
 
-            rel.docs_location = ship_ssh.ship_docs(rel, html, target, step.update, latest)
+            rel.docs_location = ship_ssh.ship_docs(rel, html, target, step.update, latest,
+                                                   versioned=per_version(rel))
         else:
             from release_tasks.docs.ship_local import ship_local
 
-            rel.docs_location = ship_local(html, target, latest, announce=rel.announce_scratch)
+            rel.docs_location = ship_local(html, target, latest, announce=rel.announce_scratch,
+                                           project=rel.name, version=rel.version,
+                                           versioned=per_version(rel))
         if rel.journal is not None:
             rel.journal.docs_location = rel.docs_location
             rel.journal.save()
