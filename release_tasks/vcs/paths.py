@@ -71,14 +71,21 @@ def folder_in_tree(root: Path, relpath: str | Path) -> Path:
 
 
 def creatable_in_tree(root: Path, relpath: str | Path) -> Path:
-    """Where a file that may not exist yet (a towncrier news file, a notes fragment) is
-    written: an existing one must pass :func:`writable_in_tree`, a new one goes in a folder
-    inside the work tree."""
+    """Where a file or folder that may not exist yet (a towncrier news file, a fragment
+    folder) is made: an existing file must pass :func:`writable_in_tree`, a new one (and the
+    folders made for it) goes under an existing folder inside the work tree."""
     given = Path(relpath)
     full = given if given.is_absolute() else root / given
     if os.path.lexists(full):
         return writable_in_tree(root, given)
-    return folder_in_tree(root, full.parent) / full.name
+    missing: list[str] = []
+    existing = full
+    while not os.path.lexists(existing) and existing != existing.parent:
+        missing.insert(0, existing.name)
+        existing = existing.parent
+    if ".." in missing or "" in missing:
+        raise UnsafePath(f"{_shown(root, full)} leaves the folder it names")
+    return folder_in_tree(root, existing).joinpath(*missing)
 
 
 def write_file(path: Path, text: str) -> None:
