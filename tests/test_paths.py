@@ -121,6 +121,23 @@ def test_a_linked_history_file_is_restored_through_the_link(project, fab, editor
     assert (proj.path / "CHANGES.md").is_symlink()
 
 
+def test_a_version_file_linked_to_a_tracked_file_is_bumped_through(project, fab):
+    proj = project("modern")
+    proj.git("mv", "modernpkg/__init__.py", "modernpkg/about.py")
+    proj.commit("Keep the version in about.py")
+    link(proj, "modernpkg/__init__.py", "about.py")
+    start = proj.head()
+
+    run = fab(proj, "release", "--yes", "--notes", "- Linked.", *SKIP)
+
+    assert run.code == 0, run.out
+    assert '__version__ = "1.4.3"' in proj.read("modernpkg/about.py")
+    assert (proj.path / "modernpkg/__init__.py").is_symlink()
+    changed = proj.git("diff", "--name-only", start, "HEAD").split()
+    assert "modernpkg/about.py" in changed and "modernpkg/__init__.py" not in changed
+    assert proj.git("status", "--porcelain") == ""
+
+
 TOWNCRIER = """
 [tool.towncrier]
 directory = "changelog.d"
