@@ -19,7 +19,8 @@ from typing import Any
 
 from release_tasks.changelog.base import Entry, Format
 from release_tasks.core import processes
-from release_tasks.core.errors import HistoryError
+from release_tasks.core.errors import HistoryError, UnsafePath
+from release_tasks.vcs import paths
 
 NOTES_FRAGMENT = "00000000_release_notes"
 # Asks scriv (in the project's folder) where things are and what the entry would say.
@@ -81,6 +82,17 @@ def query(root: Path) -> dict[str, Any]:
     return dict(json.loads(proc.stdout))
 
 
+def _in_tree(root: Path, found: dict[str, Any]) -> Path:
+    """The fragment folder inside the work tree (the notes fragment is made there, the
+    fragments are deleted), each fragment and the changelog tracked files of it: a folder
+    or file linked elsewhere is refused (see vcs/paths.py)."""
+    folder = root / paths.folder_in_tree(root, root / found["directory"])
+    paths.creatable_in_tree(root, root / found["changelog"])
+    for fragment in fragments(root):
+        paths.writable_in_tree(root, fragment)
+    return folder
+
+
 class Scriv(Format):
     name = "scriv"
 
@@ -99,6 +111,10 @@ class Scriv(Format):
         if not (root / folder).is_dir():
             return [f"scriv's fragment directory {folder} does not exist (create it, or fix "
                     "fragment_directory in the scriv settings)"]
+        try:
+            _in_tree(root, found)
+        except UnsafePath as e:
+            return [str(e)]
         if entry.notes is None and not fragments(root):
             return [f"no changelog fragments in {folder}/ to release (`scriv create` makes one, "
                     "or pass --notes)"]
@@ -109,11 +125,13 @@ class Scriv(Format):
 
     def write(self, root: Path, path: Path, entry: Entry) -> list[str]:
         found = settings(root)
+        folder = _in_tree(root, found)
+        changelog = paths.creatable_in_tree(root, root / found["changelog"]).as_posix()
         existing = fragments(root)
         extra = None
         if entry.notes:
-            extra = root / found["directory"] / f"{NOTES_FRAGMENT}.{found['format']}"
-            extra.write_text(entry.notes.strip() + "\n", encoding="utf-8")
+            extra = folder / f"{NOTES_FRAGMENT}.{found['format']}"
+            paths.write_file(extra, entry.notes.strip() + "\n")
         try:
             proc = _run(root, "-m", "scriv", "collect", "--keep", "--no-add", "--no-edit",
                         "--version", entry.version)
@@ -126,7 +144,7 @@ class Scriv(Format):
                                "run `scriv collect --keep` to see why")
         for fragment in existing:
             fragment.unlink()
-        return [found["changelog"], *(f.relative_to(root).as_posix() for f in existing)]
+        return [changelog, *(f.relative_to(root).as_posix() for f in existing)]
 
     def preview(self, root: Path, path: Path, entry: Entry) -> str:
         text = str(query(root)["draft"]).strip()

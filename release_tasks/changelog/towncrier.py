@@ -18,6 +18,7 @@ so a template that cannot take them stops the release before anything changes.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -27,7 +28,8 @@ from typing import Any
 from release_tasks.changelog import newsfragments
 from release_tasks.changelog.base import Entry, Format
 from release_tasks.core import processes
-from release_tasks.core.errors import HistoryError
+from release_tasks.core.errors import HistoryError, UnsafePath
+from release_tasks.vcs import paths
 
 NOTES_FRAGMENT = "release-notes"  # after the project's orphan prefix: +release-notes.feature
 
@@ -72,6 +74,19 @@ def _shown(root: Path, path: Path) -> str:
         return str(path)
 
 
+def _in_tree(root: Path, config: Any) -> Path:
+    """The fragment folder inside the work tree (this release's fragments are made there,
+    the others deleted), each fragment and the news file tracked files of it: a folder or
+    file linked elsewhere is refused (see vcs/paths.py)."""
+    folder = fragment_dir(root, config)
+    inside = paths.folder_in_tree(root, folder) if os.path.lexists(folder) \
+        else paths.creatable_in_tree(root, folder)
+    paths.creatable_in_tree(root, root / config.filename)
+    for fragment in fragments(root, config) if folder.is_dir() else []:
+        paths.writable_in_tree(root, fragment)
+    return root / inside
+
+
 class Towncrier(Format):
     name = "towncrier"
 
@@ -96,6 +111,10 @@ class Towncrier(Format):
             first = newsfragments.choose_type(newsfragments.types_of(config), None, None)
             return [f"no news fragments in {_shown(root, folder)}/ to release (add one such "
                     f"as {_shown(root, folder)}/123.{first}.md, or pass --notes)"]
+        try:
+            _in_tree(root, config)
+        except UnsafePath as e:
+            return [str(e)]
         try:
             self._draft_in_copy(root, config, entry)
         except HistoryError as e:
@@ -141,6 +160,7 @@ class Towncrier(Format):
                         "if the towncrier template needs an issue number, give it with the "
                         "notes: --notes '#123: what changed'") from None
                 raise
+
     def pending(self, root: Path, path: Path) -> bool:
         config = _config(root)
         return bool(config and fragment_dir(root, config).is_dir() and fragments(root, config))
@@ -159,8 +179,8 @@ class Towncrier(Format):
 
     def write(self, root: Path, path: Path, entry: Entry) -> list[str]:
         config = _config(root)
-        news = root / config.filename
-        folder = fragment_dir(root, config)
+        folder = _in_tree(root, config)
+        news = root / paths.creatable_in_tree(root, root / config.filename)
         made_folder = not folder.exists()
         existing = fragments(root, config) if not made_folder else []
         ours = self._ours(root, config, entry)

@@ -22,7 +22,7 @@ from typing import Any
 
 from release_tasks.core import interrupt, processes, recovery, redact
 from release_tasks.core.errors import Aborted, PreflightFailed, ReleaseError
-from release_tasks.core.journal import Journal, notes_path
+from release_tasks.core.journal import Journal, keep_notes
 from release_tasks.core.ui import Ui
 
 from .release import Release, Report
@@ -91,7 +91,7 @@ def active_steps(rel: Release, steps: list[Step]) -> tuple[list[Step], list[tupl
 def preflight(rel: Release, steps: list[Step], report: Report | None = None) -> Report:
     report = report or Report()
     for s in steps:
-        s.check(rel, report)
+        report.guard(s.check, rel, report)  # one bad fact (the name) is listed, not fatal
     return report
 
 
@@ -304,8 +304,7 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
         else:
             journal.remove()
     if journal is not None and rel.notes_written:
-        path = notes_path(rel.root, rel.version)
-        path.write_text(rel.notes_written + "\n", encoding="utf-8")
+        path = keep_notes(rel.root, rel.version, rel.notes_written)
         kept_notes = (f"; your notes are kept in {path} and the next `fab release` of "
                       f"{rel.version} uses them")
     rel.cleanup()

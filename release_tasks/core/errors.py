@@ -44,6 +44,13 @@ class DirtyTree(ReleaseError):
     hint = "commit or stash your changes first; the release never touches them"
 
 
+class UnsafePath(ReleaseError):
+    """A file the release would write is not a tracked regular file of the work tree."""
+
+    hint = ("the release writes only files git tracks inside the repository: replace the "
+            "link or folder by the file itself, or commit the file")
+
+
 class TagExists(ReleaseError):
     hint = "pick another version with --part/--new-version, or delete the tag"
 

@@ -28,7 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from release_tasks.core.digest import sha256
-from release_tasks.core.errors import JournalUnreadable, ReleaseElsewhere, ReleaseError
+from release_tasks.core.errors import (
+    JournalUnreadable,
+    ReleaseElsewhere,
+    ReleaseError,
+    UnsafePath,
+)
 from release_tasks.vcs import git
 
 _LOCK = threading.RLock()
@@ -43,6 +48,33 @@ def state_dir(root: Path) -> Path:
 def notes_path(root: Path, version: str) -> Path:
     """Where the notes typed for ``version`` are kept when its release fails."""
     return state_dir(root) / f"notes-{version}.txt"
+
+
+def check_kept_notes(root: Path, version: str) -> None:
+    """Pre-flight: the kept notes are read back into the history and written on a
+    failure, so a link planted at their name would do either to a file elsewhere."""
+    path = notes_path(root, version)
+    if path.is_symlink():
+        raise UnsafePath(f"{path} is a symbolic link; the release neither reads nor writes "
+                         "kept notes through one", f"delete it: rm {path}")
+
+
+def kept_notes(root: Path, version: str) -> Path | None:
+    """The notes kept for ``version`` by a failed release, if there are (a regular file)."""
+    path = notes_path(root, version)
+    return path if path.is_file() and not path.is_symlink() else None
+
+
+def keep_notes(root: Path, version: str, text: str) -> Path:
+    """Keep the notes typed for ``version``: written beside and renamed into place, so a
+    link planted at the name is replaced, never written through."""
+    path = notes_path(root, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".notes-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 @dataclass

@@ -24,7 +24,13 @@ from release_tasks.core.engine import (
     report_findings,
 )
 from release_tasks.core.errors import NothingToResume, ReleaseError
-from release_tasks.core.journal import Journal, notes_path, set_aside, state_dir
+from release_tasks.core.journal import (
+    Journal,
+    kept_notes,
+    notes_path,
+    set_aside,
+    state_dir,
+)
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
 from release_tasks.steps import (
@@ -85,9 +91,10 @@ def _header(rel: Release) -> str:
     source = f" (version from {scheme.description})" if scheme else ""
     if rel.part_reason:
         source += f" · {rel.part_reason}"
+    name = rel.__dict__.get("name", "this package")  # not read again: it may be invalid
     if rel.has_version:
-        return f"Release {rel.name} {rel.current} → {rel.version}{source}"
-    return f"Release of {rel.__dict__.get('name', 'this package')}{source}"
+        return f"Release {name} {rel.current} → {rel.version}{source}"
+    return f"Release of {name}{source}"
 
 
 def _unfinished(root: Path) -> Journal | None:
@@ -114,8 +121,8 @@ def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
     """Notes typed for this version in a release that failed later are used again."""
     if options.notes is not None or options.notes_file or not rel.has_version:
         return options
-    kept = notes_path(root, rel.version)
-    if not kept.is_file():
+    kept = kept_notes(root, rel.version)
+    if kept is None:
         return options
     rel.ui.info(f"Using the notes you wrote for {rel.version} last time ({kept}); delete "
                 "that file to write them afresh")

@@ -97,12 +97,29 @@ def _from_backend(root: Path) -> str | None:
     return None
 
 
+# PEP 508 names: ASCII letters and digits, with ".", "-" and "_" inside.
+_VALID = re.compile(r"([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])", re.I | re.ASCII)
+_READERS = ((_from_pyproject, "pyproject.toml"), (_from_setup_cfg, "setup.cfg [metadata]"),
+            (_from_setup_py, "setup.py"), (_from_backend, "the build backend's metadata"))
+
+
+def check_name(value: str, where: str) -> str:
+    """``value`` if it is a valid distribution name. Checked before anything changes: the
+    build, the index and pip would each refuse it only after the history, bump and tag."""
+    if not _VALID.fullmatch(value):
+        raise ConfigError(f"the package name {value!r} in {where} is not a valid "
+                          "distribution name (PEP 508)",
+                          "use ASCII letters, digits, '.', '-' and '_', starting and ending "
+                          "with a letter or digit")
+    return value
+
+
 def name(root: Path) -> str:
     """The distribution name (see the module docstring for where it is looked for)."""
-    for reader in (_from_pyproject, _from_setup_cfg, _from_setup_py, _from_backend):
+    for reader, where in _READERS:
         found = reader(root)
         if found:
-            return found
+            return check_name(found, where)
     raise ConfigError("cannot tell the package's name",
                       "set [project] name in pyproject.toml or name in setup.cfg [metadata]")
 

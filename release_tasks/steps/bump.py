@@ -6,6 +6,7 @@ writing a file would change nothing their build tool reads.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from release_tasks.core.errors import ReleaseError, VersionError
@@ -25,6 +26,16 @@ def tag_made_version(rel: Release) -> str | None:
     return f"the version comes from {scheme.description}: the tag makes it"
 
 
+def version_targets(rel: Release, scheme: Any) -> list[str]:
+    """The files a version bump writes, each as the tracked file of the work tree it really
+    is (a link's target); vcs/paths.py refuses a link or folder leading anywhere else.
+    Missing files are left to ``scheme.check_files``, which says which entry names them."""
+    from release_tasks.vcs import paths
+
+    return sorted({paths.writable_in_tree(rel.root, f).as_posix() for f in scheme.files
+                   if os.path.lexists(rel.root / f)})
+
+
 class Bump(CommitStep):
     name = "bump"
 
@@ -41,15 +52,21 @@ class Bump(CommitStep):
         if scheme is None or not rel.has_version:
             return
         report.guard(scheme.commit_message, rel.version)
+        from release_tasks.vcs import paths
+
+        for f in scheme.files:
+            if os.path.lexists(rel.root / f):
+                report.guard(paths.writable_in_tree, rel.root, f)
         for problem in scheme.check_files(rel.version):
             report.error(problem)
 
     def run(self, rel: Release, step: Any) -> None:
-        self.intend(rel, list(rel.scheme.files))
+        targets = version_targets(rel, rel.scheme)
+        self.intend(rel, targets)
         try:
             changed = rel.scheme.apply(rel.version)
         except BaseException:
-            self._restore(rel)
+            self.restore(rel, targets)
             raise
         if not changed:
             raise VersionError(f"writing {rel.version} changed no file",
@@ -59,7 +76,7 @@ class Bump(CommitStep):
         step.note = f"{rel.current} → {rel.version} in {', '.join(changed)}"
 
     def _restore(self, rel: Release) -> bool:
-        return bool(self.restore(rel, [f for f in rel.scheme.files if (rel.root / f).exists()]))
+        return bool(self.restore(rel, version_targets(rel, rel.scheme)))
 
     def undo(self, rel: Release) -> str | None:
         if self.undo_commit(rel):

@@ -60,19 +60,25 @@ class DevBump(CommitStep):
     def run(self, rel: Release, step: Any) -> None:
         from release_tasks import versioning
         from release_tasks.changelog import formats
+        from release_tasks.vcs import paths
+
+        from .bump import version_targets
 
         dev = self.dev_version(rel)
         assert dev is not None  # skip_reason() skips the step otherwise
         scheme = versioning.detect(rel.root)
-        try:
-            path = rel.history_path
-        except HistoryError:
-            path = None
-        touched = [*scheme.files, *([path.relative_to(rel.root).as_posix()] if path else [])]
+        path = None
+        if "history" not in rel.options.skip:
+            try:
+                path = rel.root / paths.writable_in_tree(rel.root, rel.history_path)
+            except HistoryError:
+                path = None
+        touched = [*version_targets(rel, scheme),
+                   *([path.relative_to(rel.root).as_posix()] if path else [])]
         self.intend(rel, touched)
         try:
             changed = scheme.apply(dev)
-            if path is not None and "history" not in rel.options.skip:
+            if path is not None:
                 formats.next_cycle(rel.root, path, dev.split(".dev")[0])
                 changed = sorted(set(changed) | {path.relative_to(rel.root).as_posix()})
             self.commit(rel, changed, f"Back to development: {dev}")

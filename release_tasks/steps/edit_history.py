@@ -39,6 +39,14 @@ def _target(rel: Release) -> tuple[Any, Path]:
     return fmt, path
 
 
+def _in_tree(rel: Release, path: Path) -> Path:
+    """The file written for ``path``: itself, or the tracked file of the repository it
+    links to; anything outside the work tree or untracked is refused (vcs/paths.py)."""
+    from release_tasks.vcs import paths
+
+    return rel.root / paths.creatable_in_tree(rel.root, path)
+
+
 def _written_title(path: Path, version: str) -> str:
     from release_tasks.changelog import history
 
@@ -161,11 +169,17 @@ class EditHistory(CommitStep):
 
     def check(self, rel: Release, report: Report) -> None:
         from release_tasks.changelog import history
+        from release_tasks.core import journal
 
         target = report.guard(_target, rel)
         if target is None:
             return
         fmt, path = target
+        path = report.guard(_in_tree, rel, path)
+        if path is None:
+            return
+        if rel.has_version:
+            report.guard(journal.check_kept_notes, rel.root, rel.version)
         if path.is_file():
             text = report.guard(history.read, path)
             if text is None:
@@ -202,6 +216,7 @@ class EditHistory(CommitStep):
         from release_tasks.vcs import editor
 
         fmt, path = _target(rel)
+        path = _in_tree(rel, path)
         notes = self._notes(rel)
         entry = self._entry(rel, notes)
         content = bool(entry.commits) or (path.is_file() and fmt.pending(rel.root, path))
@@ -234,7 +249,7 @@ class EditHistory(CommitStep):
         if self.undo_commit(rel):
             return f"removed the {self.name} commit"
         if rel.history_backup is not None and rel.history_paths:
-            fmt, path = _target(rel)
+            fmt, _ = _target(rel)
             fmt.restore(rel.root, rel.history_paths)
-            return f"restored {path.name}"
+            return f"restored {rel.history_paths[0]}"
         return None
