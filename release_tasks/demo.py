@@ -146,8 +146,8 @@ def make_sample(folder: Path, version: str) -> Path:
 def run(ui: Ui) -> Path:
     """Create the sample package and release it; returns the sample's folder."""
     from release_tasks.core import config
-    from release_tasks.core.pipeline import release
     from release_tasks.core.release import Options
+    from release_tasks.pipeline.run import release
 
     folder = Path(tempfile.mkdtemp(prefix="release-tasks-demo-"))
     project = make_sample(folder, _start_version())

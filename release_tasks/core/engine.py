@@ -249,7 +249,7 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
     if journal is not None:
         # Whatever the steps' own undo missed (a commit or tag made as the interrupt came).
         try:
-            undone += [u for u in recovery.undo_local(rel.root, journal, rel.dist_dir)
+            undone += [u for u in recovery.undo_local(rel.root, journal, rel.own_dists())
                        if u not in undone]
         except ReleaseError as e:
             undone.append(f"could not undo the rest: {e}")

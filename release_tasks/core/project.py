@@ -2,8 +2,7 @@
 
 In order: ``[project] name``, ``[tool.poetry] name``, setup.cfg ``[metadata] name``,
 setup.py ``name="..."`` (or the ``__title__`` of a file setup.py execs, as requests
-does), and as a last resort the build backend itself (PEP 517
-``prepare_metadata_for_build_wheel``), which is slower but knows for sure.
+does). The last resort, the build backend itself, is ``build.metadata``'s.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import re
 from pathlib import Path
 
 from release_tasks.core.config import read_toml, setup_cfg
-from release_tasks.core.errors import ConfigError
 
 _SETUP_PY_NAME = re.compile(
     r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)['"]\s*(?:,|\)|$)""", re.M)
@@ -78,35 +76,14 @@ def exec_files(root: Path, text: str) -> list[str]:
     return sorted(set(found))
 
 
-def _from_backend(root: Path) -> str | None:
-    """Ask the build backend (PEP 517 metadata hook) in the current environment first,
-    then in an isolated one."""
-    import contextlib
-    import io
-
-    from build.util import project_wheel_metadata
-
-    for isolated in (False, True):
-        try:
-            with contextlib.redirect_stdout(io.StringIO()), \
-                    contextlib.redirect_stderr(io.StringIO()):
-                metadata = project_wheel_metadata(root, isolated=isolated)
-        except Exception:  # any backend failure means: it cannot tell us
-            continue
-        name = metadata.get("Name")
-        if name and name != "UNKNOWN":
-            return str(name)
-    return None
-
-
-def name(root: Path) -> str:
-    """The distribution name (see the module docstring for where it is looked for)."""
-    for reader in (_from_pyproject, _from_setup_cfg, _from_setup_py, _from_backend):
+def declared_name(root: Path) -> str | None:
+    """The distribution name the project's files declare (see the module docstring), or
+    None: then only its build backend can tell (``build.metadata``)."""
+    for reader in (_from_pyproject, _from_setup_cfg, _from_setup_py):
         found = reader(root)
         if found:
             return found
-    raise ConfigError("cannot tell the package's name",
-                      "set [project] name in pyproject.toml or name in setup.cfg [metadata]")
+    return None
 
 
 def normalize(dist_name: str) -> str:

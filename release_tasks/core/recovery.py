@@ -15,6 +15,7 @@ there before it was made, so whatever of it exists now is found and undone:
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from release_tasks.core.errors import ReleaseError
@@ -36,8 +37,11 @@ def our_commits(root: Path, journal: Journal) -> bool:
     return all(s in announced for s in subjects.splitlines())
 
 
-def undo_local(root: Path, journal: Journal, dist_dir: Path | None = None) -> list[str]:
-    """Undo what exists of the release's local changes; returns what was undone."""
+def undo_local(root: Path, journal: Journal, built: Iterable[Path] = ()) -> list[str]:
+    """Undo what exists of the release's local changes; returns what was undone.
+
+    ``built``: the files of the release's version in dist/ (the build knows how they are
+    named); they go, with the ones the journal recorded."""
     undone: list[str] = []
     if journal.tag and not journal.tag_preexisted and git.tag_exists(root, journal.tag):
         git.delete_tag(root, journal.tag)
@@ -60,10 +64,10 @@ def undo_local(root: Path, journal: Journal, dist_dir: Path | None = None) -> li
         # They were clean when the release started (pre-flight): HEAD's copy is the user's.
         git.run_git(root, "checkout", "HEAD", "--", *modified)
         undone.append(f"restored {', '.join(Path(p).name for p in modified)}")
-    folder = dist_dir or root / "dist"
-    removed = _remove_built(journal, folder)
+    removed = _remove_built(journal, built)
     if removed:
-        undone.append(f"removed {', '.join(removed)} from {folder.name}/")
+        undone.append(f"removed {', '.join(p.name for p in removed)} from "
+                      f"{removed[0].parent.name}/")
     sweep(journal)
     return undone
 
@@ -79,15 +83,10 @@ def sweep(journal: Journal) -> None:
             journal.save()
 
 
-def _remove_built(journal: Journal, dist_dir: Path) -> list[str]:
-    from release_tasks.build.builder import dists_for
-
-    paths = {Path(p) for p in journal.dists}
-    if journal.name and journal.version:
-        paths |= set(dists_for(dist_dir, journal.name, journal.version))
+def _remove_built(journal: Journal, built: Iterable[Path]) -> list[Path]:
     removed = []
-    for path in sorted(paths):
+    for path in sorted({Path(p) for p in journal.dists} | set(built)):
         if path.exists():
             path.unlink()
-            removed.append(path.name)
+            removed.append(path)
     return removed

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,12 +72,19 @@ class Report:
             return None
 
 
+# How the pipeline works a fact out from the release (see Release._fact).
+Resolver = Callable[..., Any]
+
+
 class Release:
     """Everything the steps share. Expensive facts are computed on first use only."""
 
     def __init__(self, root: Path, config: Config, ui: Ui, options: Options | None = None,
-                 version: str | None = None) -> None:
+                 version: str | None = None, facts: Mapping[str, Resolver] | None = None,
+                 ) -> None:
         self.root = root
+        self._facts: Mapping[str, Resolver] = facts or {}
+        self._known: dict[str, Any] = {}
         self.config = config
         self.ui = ui
         self.options = options or Options()
@@ -125,18 +132,30 @@ class Release:
         self.host_keys: dict[str, tuple[str, str]] = {}
 
     # --- facts -----------------------------------------------------------------------------
+    # What the project and its config say (the version scheme, the history file, where the
+    # release goes): each is worked out by the pipeline's resolver on first use, as most runs
+    # need only some of them, and kept. A resolver that raises is asked again next time.
 
-    @functools.cached_property
+    def _fact(self, key: str) -> Any:
+        if key in self._known:
+            return self._known[key]
+        resolve = self._facts.get(key)
+        if resolve is None:
+            raise ReleaseError(f"the release cannot tell its {key.replace('_', ' ')}")
+        value = self._known[key] = resolve(self)
+        return value
+
+    def known(self, key: str) -> Any:
+        """A fact already worked out, or None: for messages that must not work it out."""
+        return self._known.get(key)
+
+    @property
     def name(self) -> str:
-        from release_tasks.core import project
+        return str(self._fact("name"))
 
-        return project.name(self.root)
-
-    @functools.cached_property
+    @property
     def scheme(self) -> Any:
-        from release_tasks import versioning
-
-        return versioning.detect(self.root)
+        return self._fact("scheme")
 
     @property
     def version(self) -> str:
@@ -156,54 +175,39 @@ class Release:
     def tag(self) -> str:
         return str(self.scheme.tag_name(self.version))
 
-    @functools.cached_property
+    @property
     def history_path(self) -> Path:
-        from release_tasks.changelog import discovery
+        return Path(self._fact("history_path"))
 
-        current = self.current
-        if current is None:
-            try:
-                current = self.scheme.current
-            except ReleaseError:
-                current = None
-        return discovery.find(self.root, self.config.history_file, current)
-
-    @functools.cached_property
+    @property
     def repo(self) -> Any:
         """Where the release goes: a publish backend, resolved once (it finds the index's
         simple page itself, on first need, and keeps it)."""
-        from release_tasks.publish import index, registry
+        return self._fact("repo")
 
-        return registry.open_backend(index.resolve(self.config.repository,
-                                                  self.config.index_url),
-                                     self.config.network_timeout)
-
-    @functools.cached_property
+    @property
     def docs_source(self) -> Any:
         """The docs (Sphinx or MkDocs) and their config file; None when there are none."""
-        from release_tasks.docs import find
+        return self._fact("docs_source")
 
-        return find.find(self.root, self.config.docs_dir, self.config.docs_builder)
-
-    @functools.cached_property
+    @property
     def docs_env(self) -> Any:
         """Which environment builds the docs, and why (not made yet)."""
-        from release_tasks.docs import environment
+        return self._fact("docs_env")
 
-        return environment.choose(self.docs_source, self.config.docs_isolation)
+    @docs_env.setter
+    def docs_env(self, value: Any) -> None:
+        self._known["docs_env"] = value
 
     @property
     def docs_target(self) -> str:
-        from release_tasks.docs import sphinx
+        """Not kept: it expands the version, which a single step may learn late."""
+        return str(self._facts["docs_target"](self))
 
-        template = self.config.docs_target or sphinx.default_target()
-        return sphinx.expand(template, self.name, self.version)
-
-    @functools.cached_property
+    @property
     def webhook(self) -> str | None:
-        from release_tasks.notify import secrets
-
-        return secrets.webhook_url(self.config)
+        value = self._fact("webhook")
+        return None if value is None else str(value)
 
     @property
     def push(self) -> bool:
@@ -216,6 +220,13 @@ class Release:
     def push_command(self) -> str:
         branch = self.branch or "HEAD"
         return f"git push --atomic {self.config.remote} {branch} {self.tag}"
+
+    def own_dists(self) -> list[Path]:
+        """This version's built files in dist/, whoever recorded them; none if unknown."""
+        try:
+            return list(self._fact("own_dists"))
+        except ReleaseError:
+            return []
 
     def scratch(self) -> Path:
         """This release's one temporary folder; everything temporary goes in it (the tag's
@@ -236,12 +247,10 @@ class Release:
     def export(self) -> Path:
         """The tagged tree (a checkout with git metadata), made once and shared by the
         dist and docs builds."""
-        from release_tasks.build.checkout import checkout
-
         scratch = self.scratch()
         with self._export_lock:
             if self._export is None:
-                self._export = checkout(self.root, self.tag, scratch / "src")
+                self._export = Path(self._facts["checkout"](self, scratch / "src"))
             return self._export
 
     def cleanup(self) -> None:

@@ -26,6 +26,7 @@ from release_tasks.core.errors import NothingToResume, ReleaseError
 from release_tasks.core.journal import Journal, notes_path, state_dir
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
+from release_tasks.pipeline.assembly import assemble, built_files
 from release_tasks.steps import (
     STEPS,
     check_git_setup,
@@ -69,13 +70,13 @@ def _part(rel: Release, scheme: object) -> str | None:
 
 
 def _header(rel: Release) -> str:
-    scheme = rel.__dict__.get("scheme")
+    scheme = rel.known("scheme")
     source = f" (version from {scheme.description})" if scheme else ""
     if rel.part_reason:
         source += f" · {rel.part_reason}"
     if rel.has_version:
         return f"Release {rel.name} {rel.current} → {rel.version}{source}"
-    return f"Release of {rel.__dict__.get('name', 'this package')}{source}"
+    return f"Release of {rel.known('name') or 'this package'}{source}"
 
 
 def _unfinished(root: Path) -> Journal | None:
@@ -110,7 +111,7 @@ def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
 
 def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     started = time.monotonic()
-    rel = Release(root, config, ui, options)
+    rel = assemble(root, config, ui, options)
     try:
         return _run_release(rel, started)
     finally:
@@ -167,7 +168,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     if not journal.irreversible_done:
         # Nothing left this machine: the surest way to finish is to undo what exists of it
         # (a kill can stop a step anywhere) and release the same version again.
-        undone = recovery.undo_local(root, journal)
+        undone = recovery.undo_local(root, journal, built_files(root, journal))
         journal.remove()
         ui.info(f"The release of {journal.version} stopped before anything was uploaded"
                 + (f"; undone: {', '.join(undone)}" if undone else "") + "; starting it again")
@@ -179,7 +180,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     options = dataclasses.replace(
         options, skip=frozenset(journal.skip) | options.skip,
         push=options.push if options.push is not None else journal.push)
-    rel = Release(root, config, ui, options, version=journal.version)
+    rel = assemble(root, config, ui, options, version=journal.version)
     rel.current = journal.current
     rel.journal = journal
     rel.tag_created = journal.tag_created
@@ -234,7 +235,7 @@ def _finish(rel: Release, steps: list[Step], journal: Journal, started: float) -
 
 def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     """``fab check``: every pre-flight check; lists every problem at once; changes nothing."""
-    rel = Release(root, config, ui, options)
+    rel = assemble(root, config, ui, options)
     rel.fresh = True
     report = Report()
     _, skipped = _plan_release(rel, report)
@@ -264,7 +265,7 @@ def _rollback(root: Path, config: Config, ui: Ui) -> list[str]:
             git.remote_has_tag(root, remote, journal.tag):
         raise ReleaseError(f"tag {journal.tag} is already on {remote}",
                            "a pushed release cannot be rolled back; release a new version")
-    undone = recovery.undo_local(root, journal)
+    undone = recovery.undo_local(root, journal, built_files(root, journal))
     if journal.uploaded:
         undone.append(f"left on the index (indexes never delete): {', '.join(journal.uploaded)}")
     journal.remove()
@@ -291,7 +292,7 @@ def single(root: Path, config: Config, ui: Ui, name: str, options: Options | Non
 
 def _single(root: Path, config: Config, ui: Ui, name: str, options: Options,
             version: str | None, next_version: bool) -> Release:
-    rel = Release(root, config, ui, options)
+    rel = assemble(root, config, ui, options)
     rel.will_run = not options.dry_run
     step = STEPS[name]
     report = Report()
