@@ -115,12 +115,12 @@ def check(c, part=None, new_version=None, verbose=False):
 def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dry_run=False):
     """Add the next version's section to the history file, open the editor, commit."""
     from release_tasks.core.release import Options
-    from release_tasks.pipeline import run
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
     options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,
                       dry_run=_dry(c, dry_run))
-    run.single(root, cfg, ui, "edit_history", options, next_version=True)
+    alone.single(root, cfg, ui, "edit_history", options, next_version=True)
 
 
 @task(auto_shortflags=False,
@@ -129,11 +129,11 @@ def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dr
 def bump(c, part=None, new_version=None, dry_run=False):
     """Write the next version into the configured files and commit."""
     from release_tasks.core.release import Options
-    from release_tasks.pipeline import run
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
     options = Options(part=part, new_version=new_version, dry_run=_dry(c, dry_run))
-    run.single(root, cfg, ui, "bump", options, next_version=True)
+    alone.single(root, cfg, ui, "bump", options, next_version=True)
 
 
 @task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
@@ -141,10 +141,10 @@ def bump(c, part=None, new_version=None, dry_run=False):
 def tag(c, dry_run=False):
     """Make the annotated tag of the current version."""
     from release_tasks.core.release import Options
-    from release_tasks.pipeline import run
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
-    run.single(root, cfg, ui, "tag", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "tag", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(auto_shortflags=False,
@@ -153,10 +153,10 @@ def tag(c, dry_run=False):
 def build(c, dry_run=False, fresh_env=False):
     """Build sdist and wheel from the current version's tag, then twine check them."""
     from release_tasks.core.release import Options
-    from release_tasks.pipeline import run
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c, fresh_env=True if fresh_env else None)
-    run.single(root, cfg, ui, "build", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "build", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(auto_shortflags=False,
@@ -166,10 +166,10 @@ def build(c, dry_run=False, fresh_env=False):
 def upload(c, repository=None, dry_run=False):
     """Upload the built files of the current version to the repository."""
     from release_tasks.core.release import Options
-    from release_tasks.pipeline import run
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c, repository=repository)
-    run.single(root, cfg, ui, "upload", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "upload", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
@@ -177,10 +177,10 @@ def upload(c, repository=None, dry_run=False):
 def build_docs(c, dry_run=False):
     """Build the HTML docs (Sphinx or MkDocs) with the current version."""
     from release_tasks.core.release import Options
-    from release_tasks.pipeline import run
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
-    run.single(root, cfg, ui, "build_docs", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "build_docs", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(auto_shortflags=False,
@@ -189,10 +189,10 @@ def build_docs(c, dry_run=False):
 def ship_docs(c, target=None, dry_run=False):
     """Copy the built docs to the docs target (local folder or ssh://)."""
     from release_tasks.core.release import Options
-    from release_tasks.pipeline import run
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c, docs_target=target)
-    run.single(root, cfg, ui, "ship_docs", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "ship_docs", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(positional=["version"], auto_shortflags=False,
@@ -202,10 +202,10 @@ def ship_docs(c, target=None, dry_run=False):
 def notify_slack(c, version="", dry_run=False):
     """Post the release message to the team's Slack channel."""
     from release_tasks.core.release import Options
-    from release_tasks.pipeline import run
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
-    run.single(root, cfg, ui, "notify_slack", Options(dry_run=_dry(c, dry_run)),
+    alone.single(root, cfg, ui, "notify_slack", Options(dry_run=_dry(c, dry_run)),
                version=version or None)
 
 

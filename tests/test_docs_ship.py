@@ -10,6 +10,7 @@ import pytest
 from release_tasks.core.config import Config
 from release_tasks.core.errors import DocsError
 from release_tasks.core.release import Options
+from release_tasks.core.results import DocsBuilt
 from release_tasks.core.ui import Ui
 from release_tasks.docs.ship_local import ship_local
 from release_tasks.pipeline.assembly import assemble
@@ -56,7 +57,7 @@ def test_a_pre_release_leaves_latest_on_the_final_release_unless_configured(
     notes = []
     for version in ("1.0.0", "1.1.0rc1", "1.1.0.dev3"):
         rel = assemble(proj.path, config, Ui(quiet=True), Options(), version=version)
-        rel.docs_html = html_tree(tmp_path / version, version)
+        rel.results.provide(DocsBuilt(html_tree(tmp_path / version, version)))
         step = StepLine()
         ShipDocs().run(rel, step)
         notes.append(step.note)

@@ -22,6 +22,7 @@ import pytest
 from release_tasks.core.config import Config
 from release_tasks.core.errors import SSHError, UploadError
 from release_tasks.core.release import Options, Release, Report
+from release_tasks.core.results import DocsBuilt
 from release_tasks.core.ui import Ui
 from release_tasks.docs import ship_ssh
 from release_tasks.pipeline.assembly import assemble
@@ -408,7 +409,7 @@ def test_a_pre_release_leaves_latest_on_the_final_release_unless_configured(
     notes = []
     for version in ("1.0.0", "1.1.0rc1"):
         rel = assemble(proj.path, config, Ui(quiet=True), Options(), version=version)
-        rel.docs_html = html_tree(tmp_path / version, version)
+        rel.results.provide(DocsBuilt(html_tree(tmp_path / version, version)))
         step = StepLine()
         ShipDocs().run(rel, step)
         notes.append(step.note)

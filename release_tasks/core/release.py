@@ -14,6 +14,8 @@ from typing import Any
 from release_tasks.core.config import Config
 from release_tasks.core.errors import ReleaseError
 from release_tasks.core.journal import Journal
+from release_tasks.core.prepared import Prepared
+from release_tasks.core.results import Results
 from release_tasks.core.ui import Ui
 from release_tasks.vcs import git
 
@@ -92,21 +94,13 @@ class Release:
         self.current: str | None = None
         self.date = datetime.date.today().isoformat()
         self.dist_dir = root / "dist"
-        self.dists: list[Path] = []
         self.dist_before: set[str] | None = None  # dist/ before the build, for the undo
-        # Set when the build step ends (built or failed): the docs wait for its wheel.
-        self.dists_done = threading.Event()
-        self.docs_html: Path | None = None
-        self.docs_location: str | None = None
-        self.uploaded: list[str] = []
-        self.skipped_uploads: list[str] = []
         self.warnings: list[str] = []
         self.history_backup: str | None = None
         self.history_paths: list[str] = []  # what edit_history changed (fragments too)
         self.part_reason: str | None = None  # why --part auto chose the part it did
         # The last release's tag and the commits since, for the history section (edit_history)
         self.history_since: tuple[str | None, list[Any]] | None = None
-        self.notes_written: str | None = None  # typed in the editor during this release
         self.commits: dict[str, str] = {}  # step name -> the commit it made
         # step name -> (HEAD before its commit, the commit's subject): see CommitStep
         self.commit_bases: dict[str, tuple[str, str]] = {}
@@ -114,19 +108,13 @@ class Release:
         self.tag_created = False
         # A new release (not a resume, not a step alone): its version must be new everywhere.
         self.fresh = False
-        # The steps run after the checks (not a dry run, not `fab check`): what they will
-        # need may be started during the checks (the docs builder).
-        self.will_run = False
         self.journal: Journal | None = None
         self._export: Path | None = None
         self._scratch: Path | None = None
-        # Work started early by Step.prepare, by name; the step's run() waits for it.
-        self.background: dict[str, threading.Thread] = {}
-        # The docs builder's Python, started during the checks (core.worker.Warm).
-        self.docs_warm: Any = None
-        self.build_warm: Any = None  # the build environment's, with the backend imported
-        self.begun: set[str] = set()  # steps whose checks Step.begin started early
         self._export_lock = threading.Lock()
+        # What the steps returned (core.results), for the steps that declared they need it.
+        self.results = Results()
+        self._prepared: dict[str, Prepared] = {}  # started by the engine (Step.prepare)
         # SSH host keys trusted (ssh_trust_unknown_hosts) during this release only, so the
         # upload talks to the host its pre-flight checked: see ssh.connection.PinnedKeys.
         self.host_keys: dict[str, tuple[str, str]] = {}
@@ -253,11 +241,21 @@ class Release:
                 self._export = Path(self._facts["checkout"](self, scratch / "src"))
             return self._export
 
+    def own_prepared(self, prepared: Prepared) -> None:
+        self._prepared[prepared.name] = prepared
+
+    def has_prepared(self, name: str) -> bool:
+        return name in self._prepared
+
+    def take_prepared(self, name: str) -> Any:
+        """What the engine started early for step ``name`` (None if nothing): the step
+        owns it from now on."""
+        prepared = self._prepared.pop(name, None)
+        return None if prepared is None else prepared.take()
+
     def cleanup(self) -> None:
-        for warm in (self.docs_warm, self.build_warm):
-            if warm is not None:
-                warm.close()
-        self.docs_warm = self.build_warm = None
+        while self._prepared:
+            self._prepared.popitem()[1].close()
         with self._export_lock:
             if self._scratch is not None:
                 shutil.rmtree(self._scratch, ignore_errors=True)

@@ -96,6 +96,17 @@ def assemble(root: Path, config: Config, ui: Ui, options: Options | None = None,
     return Release(root, config, ui, options, version=version, facts=FACTS)
 
 
+def choose_part(rel: Release, scheme: object) -> str | None:
+    """The part to bump: ``--part``, else the ``part`` key; ``auto`` asks the commits."""
+    part = rel.options.part or rel.config.part
+    if part != "auto" or rel.options.new_version:
+        return part
+    from release_tasks.changelog.commits import choose_part
+
+    part, rel.part_reason = choose_part(rel.root, scheme)
+    return part
+
+
 def built_files(root: Path, journal: Journal) -> list[Path]:
     """The files of the journal's release in dist/, for its undo."""
     from release_tasks.build.builder import dists_for

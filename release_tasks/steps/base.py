@@ -86,6 +86,8 @@ class CommitStep(Step):
     leaves something the rollback recognises.
     """
 
+    edits_repository = True
+
     def intend(self, rel: Release, paths: list[str]) -> None:
         """Announce the tracked files this step is about to edit (and note their endings)."""
         rel.crlf_files |= {p for p in paths if newlines.uses_crlf(rel.root / p)}
