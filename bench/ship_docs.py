@@ -44,7 +44,9 @@ from release_tasks.core.config import Config  # noqa: E402
 from release_tasks.core.release import Release  # noqa: E402
 from release_tasks.core.ui import Ui  # noqa: E402
 from release_tasks.docs import ship_ssh  # noqa: E402
-from release_tasks.ssh import connection, session  # noqa: E402
+from release_tasks.pipeline.assembly import assemble  # noqa: E402
+from release_tasks.publish import scp  # noqa: E402
+from release_tasks.ssh import connection  # noqa: E402
 from tests import sshserver  # noqa: E402
 
 GOAL = 3.0
@@ -93,7 +95,7 @@ def sftp_per_file(html: Path, dest: Path) -> None:
         sftp = conn.sftp()
         for path in [dest, *[dest / d.relative_to(html) for d in sorted(html.rglob("*"))
                              if d.is_dir()]]:
-            session._makedirs(sftp, str(path))
+            scp._makedirs(sftp, str(path))
         for path in sorted(html.rglob("*")):
             if path.is_file():
                 sftp.put(str(path), str(dest / path.relative_to(html)))
@@ -118,7 +120,7 @@ def run(kind: str, work: Path, html: Path, files: int, reps: int) -> dict[str, l
     home.mkdir()
     os.environ["HOME"] = str(home)
     server = sshserver.start(kind, home, work / f"sshd-{kind}")
-    rel = Release(work, Config(), Ui(quiet=True), version="1.0.0")
+    rel = assemble(work, Config(), Ui(quiet=True), version="1.0.0")
     methods: dict[str, Callable[[Path], Path]] = {
         "ship_docs": lambda d: (ship_archive(rel, html, d), d / "pkg" / "1.0.0")[1],
         "sftp per file": lambda d: (sftp_per_file(html, d), d)[1],

@@ -146,8 +146,9 @@ def make_sample(folder: Path, version: str) -> Path:
 def run(ui: Ui) -> Path:
     """Create the sample package and release it; returns the sample's folder."""
     from release_tasks.core import config
-    from release_tasks.core.pipeline import release
     from release_tasks.core.release import Options
+    from release_tasks.core.results import Shipped
+    from release_tasks.pipeline.run import release
 
     folder = Path(tempfile.mkdtemp(prefix="release-tasks-demo-"))
     project = make_sample(folder, _start_version())
@@ -169,8 +170,9 @@ def run(ui: Ui) -> Path:
     ui.heading("Where everything went")
     ui.info(f"  sample     {project}  (git log --oneline shows the release commits)")
     ui.info(f"  index      {rel.repo.simple_url}")
-    if rel.docs_location:
-        ui.info(f"  docs       {rel.docs_location}/index.html")
+    shipped = rel.results.get(Shipped)
+    if shipped is not None:
+        ui.info(f"  docs       {shipped.location}/index.html")
     for payload in receiver.payloads:
         ui.info(f"  slack      would have received: {json.dumps(payload, ensure_ascii=False)}")
     ui.final(f"Install the demo release: {rel.repo.pip_install(NAME, rel.version)}")

@@ -100,11 +100,11 @@ def _dry(c: Any, dry_run: bool) -> bool:
 @_boundary
 def check(c, part=None, new_version=None, verbose=False):
     """Run every pre-flight check and list every problem; change nothing."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import run
 
     root, cfg, ui = _setup(c, verbose=verbose)
-    pipeline.check(root, cfg, ui, Options(part=part, new_version=new_version))
+    run.check(root, cfg, ui, Options(part=part, new_version=new_version))
 
 
 @task(auto_shortflags=False,
@@ -113,13 +113,13 @@ def check(c, part=None, new_version=None, verbose=False):
 @_boundary
 def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dry_run=False):
     """Add the next version's section to the history file, open the editor, commit."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
     options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,
                       dry_run=_dry(c, dry_run))
-    pipeline.single(root, cfg, ui, "edit_history", options, next_version=True)
+    alone.single(root, cfg, ui, "edit_history", options, next_version=True)
 
 
 @task(auto_shortflags=False,
@@ -127,23 +127,23 @@ def edit_history(c, part=None, new_version=None, notes=None, notes_file=None, dr
 @_boundary
 def bump(c, part=None, new_version=None, dry_run=False):
     """Write the next version into the configured files and commit."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
     options = Options(part=part, new_version=new_version, dry_run=_dry(c, dry_run))
-    pipeline.single(root, cfg, ui, "bump", options, next_version=True)
+    alone.single(root, cfg, ui, "bump", options, next_version=True)
 
 
 @task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
 @_boundary
 def tag(c, dry_run=False):
     """Make the annotated tag of the current version."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
-    pipeline.single(root, cfg, ui, "tag", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "tag", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(auto_shortflags=False,
@@ -151,11 +151,11 @@ def tag(c, dry_run=False):
 @_boundary
 def build(c, dry_run=False, fresh_env=False):
     """Build sdist and wheel from the current version's tag, then twine check them."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c, fresh_env=True if fresh_env else None)
-    pipeline.single(root, cfg, ui, "build", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "build", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(auto_shortflags=False,
@@ -164,22 +164,22 @@ def build(c, dry_run=False, fresh_env=False):
 @_boundary
 def upload(c, repository=None, dry_run=False):
     """Upload the built files of the current version to the repository."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c, repository=repository)
-    pipeline.single(root, cfg, ui, "upload", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "upload", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(auto_shortflags=False, help={"dry_run": RELEASE_HELP["dry_run"]})
 @_boundary
 def build_docs(c, dry_run=False):
     """Build the HTML docs (Sphinx or MkDocs) with the current version."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
-    pipeline.single(root, cfg, ui, "build_docs", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "build_docs", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(auto_shortflags=False,
@@ -187,11 +187,11 @@ def build_docs(c, dry_run=False):
 @_boundary
 def ship_docs(c, target=None, dry_run=False):
     """Copy the built docs to the docs target (local folder or ssh://)."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c, docs_target=target)
-    pipeline.single(root, cfg, ui, "ship_docs", Options(dry_run=_dry(c, dry_run)))
+    alone.single(root, cfg, ui, "ship_docs", Options(dry_run=_dry(c, dry_run)))
 
 
 @task(positional=["version"], auto_shortflags=False,
@@ -200,11 +200,11 @@ def ship_docs(c, target=None, dry_run=False):
 @_boundary
 def notify_slack(c, version="", dry_run=False):
     """Post the release message to the team's Slack channel."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import alone
 
     root, cfg, ui = _setup(c)
-    pipeline.single(root, cfg, ui, "notify_slack", Options(dry_run=_dry(c, dry_run)),
+    alone.single(root, cfg, ui, "notify_slack", Options(dry_run=_dry(c, dry_run)),
                version=version or None)
 
 
@@ -215,8 +215,8 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
             skip_notify=False, verbose=False, quiet=False, fresh_env=False,
             discard_journal=False):
     """Release: history, bump, tag, build, upload, docs, Slack. Pushing is left to you."""
-    from release_tasks.core import pipeline
     from release_tasks.core.release import Options
+    from release_tasks.pipeline import run
 
     root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet,
                            fresh_env=True if fresh_env else None)
@@ -226,17 +226,17 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
                       dry_run=_dry(c, dry_run), yes=yes, resume=resume,
                       skip=frozenset(skip), push=True if push else None,
                       discard_journal=discard_journal)
-    pipeline.release(root, cfg, ui, options)
+    run.release(root, cfg, ui, options)
 
 
 @task(auto_shortflags=False, help={"discard_journal": RELEASE_HELP["discard_journal"]})
 @_boundary
 def rollback(c, discard_journal=False):
     """Undo the local part (commits, tag) of the last unfinished or unpushed release."""
-    from release_tasks.core import pipeline
+    from release_tasks.pipeline import run
 
     root, cfg, ui = _setup(c)
-    pipeline.rollback(root, cfg, ui, discard_journal=discard_journal)
+    run.rollback(root, cfg, ui, discard_journal=discard_journal)
 
 
 @task(auto_shortflags=False)

@@ -136,6 +136,64 @@ def test_no_module_is_over_400_lines():
     assert {n: s for n, s in sizes.items() if s > MAX_LINES} == {}
 
 
+# Bottom to top; no import runs from a lower floor to a higher one (DESIGN.md).
+FLOORS = {
+    "release_tasks.vcs": 0, "release_tasks.core": 0,
+    "release_tasks.versioning": 1, "release_tasks.changelog": 1, "release_tasks.build": 1,
+    "release_tasks.publish": 1, "release_tasks.docs": 1, "release_tasks.ssh": 1,
+    "release_tasks.notify": 1,
+    "release_tasks.steps": 2,
+    "release_tasks.pipeline": 3,
+    "release_tasks.tasks": 4, "release_tasks.fabric1": 4, "release_tasks.demo": 4,
+    "release_tasks": 4,
+}
+
+
+def floor_of(name: str) -> tuple[str, int] | None:
+    """The package (or top-level module) ``name`` belongs to, and its floor."""
+    while name:
+        if name in FLOORS:
+            return name, FLOORS[name]
+        name = name.rpartition(".")[0]
+    return None
+
+
+def test_every_module_is_on_a_floor():
+    assert [name for name in modules() if floor_of(name) is None] == []
+
+
+def test_no_import_runs_from_a_lower_floor_to_a_higher_one():
+    upward = []
+    for name in modules():
+        for other in imports_of(name):
+            here, there = floor_of(name), floor_of(other)
+            if here is not None and there is not None and there[1] > here[1]:
+                upward.append(f"{name} (floor {here[1]}) imports {other} (floor {there[1]})")
+
+    assert upward == []
+
+
+def test_the_concerns_import_each_other_without_a_cycle():
+    """Concerns share a floor: one may use another (docs ship over ssh), never both ways."""
+    uses: dict[str, set[str]] = {}
+    for name in modules():
+        here = floor_of(name)
+        if here is None or here[1] != 1:
+            continue
+        for other in imports_of(name):
+            there = floor_of(other)
+            if there is not None and there[1] == 1 and there[0] != here[0]:
+                uses.setdefault(here[0], set()).add(there[0])
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in uses.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    assert sorted(c for c in uses if reaches(c, c, set())) == []
+
+
 def test_the_engine_knows_steps_only_through_their_interface():
     engine = "release_tasks.core.engine"
 

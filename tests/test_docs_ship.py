@@ -9,9 +9,11 @@ import pytest
 
 from release_tasks.core.config import Config
 from release_tasks.core.errors import DiskFull, DocsError
-from release_tasks.core.release import Options, Release
+from release_tasks.core.release import Options
+from release_tasks.core.results import DocsBuilt
 from release_tasks.core.ui import Ui
 from release_tasks.docs.ship_local import ship_local as _ship_local
+from release_tasks.pipeline.assembly import assemble
 from release_tasks.steps.ship_docs import ShipDocs
 
 from .docstrees import StepLine, html_tree, tree
@@ -58,8 +60,8 @@ def test_a_pre_release_leaves_latest_on_the_final_release_unless_configured(
     config = Config(docs_target=f"{site}/{{name}}/{{version}}", docs_latest_prereleases=follow)
     notes = []
     for version in ("1.0.0", "1.1.0rc1", "1.1.0.dev3"):
-        rel = Release(proj.path, config, Ui(quiet=True), Options(), version=version)
-        rel.docs_html = html_tree(tmp_path / version, version)
+        rel = assemble(proj.path, config, Ui(quiet=True), Options(), version=version)
+        rel.results.provide(DocsBuilt(html_tree(tmp_path / version, version)))
         step = StepLine()
         ShipDocs().run(rel, step)
         notes.append(step.note)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from release_tasks.core.config import Config
-from release_tasks.core.release import Release
 from release_tasks.core.ui import Ui
+from release_tasks.pipeline.assembly import assemble
 from release_tasks.steps.base import CommitStep
 from release_tasks.vcs import git
 
@@ -35,7 +35,7 @@ def test_dirty_files_commit_and_restore_use_the_names_as_they_are(project):
         sorted(NAMES[:2])
     assert sorted(git.dirty_files(proj.path)) == sorted(NAMES[2:])
 
-    rel = Release(proj.path, Config(), Ui(quiet=True))
+    rel = assemble(proj.path, Config(), Ui(quiet=True))
     restored = Edit().restore(rel, NAMES)
 
     assert sorted(restored) == sorted(NAMES[2:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_tasks.core import project
+from release_tasks.build import metadata
 from release_tasks.core.errors import ConfigError
 
 
@@ -24,14 +24,14 @@ def test_the_name_is_found(tmp_path, files, expected):
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    assert project.name(tmp_path) == expected
+    assert metadata.name(tmp_path) == expected
 
 
 def test_no_name_anywhere_says_where_to_put_it(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = []\n'
                                              'build-backend = "no.such.backend"\n')
     with pytest.raises(ConfigError, match="cannot tell the package's name") as err:
-        project.name(tmp_path)
+        metadata.name(tmp_path)
     assert "[project] name" in err.value.hint
 
 
@@ -46,7 +46,7 @@ def test_asking_the_backend_prints_nothing_and_changes_no_folder(tmp_path, capfd
                                        "py_modules=[])\n")
     before = (os.getcwd(), sys.stdout, sys.stderr)
 
-    assert project.name(tmp_path) == "computed"
+    assert metadata.name(tmp_path) == "computed"
 
     assert (os.getcwd(), sys.stdout, sys.stderr) == before
     out, err = capfd.readouterr()

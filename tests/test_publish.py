@@ -17,8 +17,9 @@ import pytest
 
 from release_tasks.core.config import Config
 from release_tasks.core.errors import ConfigError, IndexUnreachable, UploadError
-from release_tasks.core.release import Options, Release, Report
+from release_tasks.core.release import Options, Report
 from release_tasks.core.ui import Ui
+from release_tasks.pipeline.assembly import assemble
 from release_tasks.publish import backend as publish
 from release_tasks.publish.index import resolve
 from release_tasks.publish.registry import open_backend
@@ -178,7 +179,7 @@ def test_one_502_while_reading_back_the_upload_is_retried(pypi, tmp_path):
 
 def test_the_upload_step_keeps_the_repository_it_resolved(project, pypi):
     proj = project("modern")
-    rel = Release(proj.path, Config(repository=pypi.url), Ui(quiet=True), Options(),
+    rel = assemble(proj.path, Config(repository=pypi.url), Ui(quiet=True), Options(),
                   version="1.4.3")
     rel.fresh = True
     first = rel.repo

@@ -22,11 +22,13 @@ import pytest
 from release_tasks.core.config import Config
 from release_tasks.core.errors import SSHError, UploadError
 from release_tasks.core.release import Options, Release, Report
+from release_tasks.core.results import DocsBuilt
 from release_tasks.core.ui import Ui
 from release_tasks.docs import ship_ssh
+from release_tasks.pipeline.assembly import assemble
 from release_tasks.publish import scp
 from release_tasks.publish.index import resolve
-from release_tasks.ssh import connection, session
+from release_tasks.ssh import connection
 from release_tasks.steps.ship_docs import ShipDocs
 
 from . import sshserver
@@ -48,7 +50,7 @@ def release(root: Path, trust: bool = False, version: str = "1.0.0",
             resume: bool = False) -> Release:
     if not (root / "pyproject.toml").exists():  # the project whose docs these are: pkg
         (root / "pyproject.toml").write_text('[project]\nname = "pkg"\n')
-    rel = Release(root, Config(ssh_trust_unknown_hosts=trust), Ui(quiet=True),
+    rel = assemble(root, Config(ssh_trust_unknown_hosts=trust), Ui(quiet=True),
                   Options(resume=resume), version=version)
     rel.fresh = not resume  # a new release, as `fab release` makes it
     return rel
@@ -298,7 +300,7 @@ def test_an_unknown_host_trusted_in_the_check_is_pinned_for_the_upload(
         scp.upload_dists(repo, files, None)  # nothing vouched for this host
     report = Report()
     rel = release(proj.path, trust=True)
-    session.check_repository(rel, repo, report)
+    scp.ScpBackend(repo).check(rel, report)
     assert report.errors == []
     result = scp.upload_dists(repo, files, None, rel.host_keys)
 
@@ -312,15 +314,15 @@ def test_the_repository_check_refuses_a_version_already_there_unless_resuming(
     packages = tmp_path / "packages"
     repo = resolve(f"scp://127.0.0.1{packages}")
     report = Report()
-    session.check_repository(release(proj.path), repo, report)
+    scp.ScpBackend(repo).check(release(proj.path), report)
     assert report.errors == [] and not packages.exists()
 
     scp.upload_dists(repo, dists(tmp_path / "dist"), None)
-    session.check_repository(release(proj.path), repo, report)
+    scp.ScpBackend(repo).check(release(proj.path), report)
     assert len(report.errors) == 1
     assert report.errors[0].startswith("modernpkg 1.0.0 is already in")
     resumed = Report()
-    session.check_repository(release(proj.path, resume=True), repo, resumed)
+    scp.ScpBackend(repo).check(release(proj.path, resume=True), resumed)
     assert resumed.errors == []
 
 
@@ -408,8 +410,8 @@ def test_a_pre_release_leaves_latest_on_the_final_release_unless_configured(
                     docs_latest_prereleases=follow)
     notes = []
     for version in ("1.0.0", "1.1.0rc1"):
-        rel = Release(proj.path, config, Ui(quiet=True), Options(), version=version)
-        rel.docs_html = html_tree(tmp_path / version, version)
+        rel = assemble(proj.path, config, Ui(quiet=True), Options(), version=version)
+        rel.results.provide(DocsBuilt(html_tree(tmp_path / version, version)))
         step = StepLine()
         ShipDocs().run(rel, step)
         notes.append(step.note)

@@ -18,23 +18,36 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from release_tasks.core import interrupt, processes, recovery, redact
 from release_tasks.core.errors import Aborted, PreflightFailed, ReleaseError
 from release_tasks.core.journal import Journal, keep_notes
+from release_tasks.core.prepared import Prepared
+from release_tasks.core.results import HistoryEdit
 from release_tasks.core.ui import Ui
 
 from .release import Release, Report
 
+T = TypeVar("T")
+
 
 class Step:
-    """One step of a release. Subclasses override what applies to them."""
+    """One step of a release. Subclasses override what applies to them.
+
+    What the engine and the pipeline need to know of a step is said here, on the class:
+    whether it is irreversible, which results (``core.results``) it needs from earlier steps
+    and provides to later ones, which steps run beside it.
+    """
 
     name = "step"
-    irreversible = False
+    irreversible = False  # it leaves this machine: after it, a failure keeps, not undoes
     group: str | None = None  # consecutive steps in the same group run in parallel
     warn_only = False  # a failure is a warning, not a failed release
+    needs: tuple[type, ...] = ()  # results of other steps it reads (waited for if running)
+    provides: tuple[type, ...] = ()  # the result its run() returns
+    edits_repository = False  # it commits or tags: the repository checks apply, even alone
+    skip_is_news = True  # its skip is worth a line (not for steps that are off by default)
 
     def skip_reason(self, rel: Release) -> str | None:
         """Why this step does not apply to this release (None: it runs)."""
@@ -44,18 +57,27 @@ class Step:
         return ""
 
     def check(self, rel: Release, report: Report) -> None:
-        """Add problems to ``report``; must not change anything."""
+        """Add problems to ``report``; must not change or start anything."""
 
-    def begin(self, rel: Release, report: Report) -> None:
+    def begin(self, rel: Release, report: Report) -> bool:
         """Start, as the release starts, checks that need no version (the docs' probe,
         say): they run beside the version's own work. Changes nothing, like check(); what
-        it starts, :meth:`Report.settle` finishes."""
+        it starts, :meth:`Report.settle` finishes. True: that was the whole check."""
+        return False
 
-    def prepare(self, rel: Release) -> None:
-        """Start, in the background, work that needs nothing an earlier step makes (say,
-        an environment), once the release is confirmed; :meth:`run` waits for it."""
+    def prepare(self, rel: Release) -> Prepared | None:
+        """What to start early, once the release is confirmed (say, an environment): the
+        engine starts it, :meth:`run` takes it (``rel.take_prepared``), the engine closes
+        it if it is not taken."""
+        return None
 
-    def run(self, rel: Release, step: Any) -> None:
+    def need(self, rel: Release, kind: type[T]) -> T | None:
+        """A result this step declared it needs; a provider running beside is waited for."""
+        assert kind in self.needs, f"{self.name} does not declare that it needs {kind}"
+        return rel.results.wait(kind)
+
+    def run(self, rel: Release, step: Any) -> object | None:
+        """Do it; returns the result it ``provides`` (None when it provides none)."""
         raise NotImplementedError
 
     def undo(self, rel: Release) -> str | None:
@@ -88,11 +110,22 @@ def active_steps(rel: Release, steps: list[Step]) -> tuple[list[Step], list[tupl
     return run, skipped
 
 
-def preflight(rel: Release, steps: list[Step], report: Report | None = None) -> Report:
+def preflight(rel: Release, steps: list[Step], report: Report | None = None,
+              begun: frozenset[str] = frozenset()) -> Report:
+    """Every step's check, but for those whose :meth:`Step.begin` did it already."""
     report = report or Report()
     for s in steps:
-        report.guard(s.check, rel, report)  # one bad fact (the name) is listed, not fatal
+        if s.name not in begun:
+            report.guard(s.check, rel, report)  # one bad fact (the name) is listed, not fatal
     return report
+
+
+def start_prepared(rel: Release, steps: list[Step]) -> None:
+    """The release is confirmed: start what the steps asked to have made early."""
+    for s in steps:
+        prepared = s.prepare(rel)
+        if prepared is not None:
+            rel.own_prepared(prepared.start())
 
 
 def stages(steps: list[Step]) -> list[list[Step]]:
@@ -135,6 +168,7 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
     (there are none), only of the failing step's own partial work.
     """
     done: list[Step] = []
+    rel.results.expect(kind for s in steps for kind in s.provides)
     irreversible_done = bool(journal and any(
         s.irreversible and s.name in journal.done for s in steps))
     with interrupt.interruptible() as register:
@@ -185,8 +219,15 @@ def _run_stage(rel: Release, stage: list[Step], register: processes.Register,
     """
 
     def run_one(s: Step) -> None:
-        with rel.ui.step(s.name, s.describe(rel)) as handle:
-            s.run(rel, handle)
+        try:
+            with rel.ui.step(s.name, s.describe(rel)) as handle:
+                result = s.run(rel, handle)
+            if result is not None:
+                rel.results.provide(result)
+                if rel.journal is not None:
+                    rel.journal.record(result)
+        finally:
+            rel.results.ended(s.provides)  # steps waiting for its result stop waiting
 
     if len(stage) == 1:
         try:
@@ -297,14 +338,15 @@ def _fail(rel: Release, failed: Step, error: BaseException, done: list[Step],
     elif journal is not None:
         # Whatever the steps' own undo missed (a commit or tag made as the interrupt came).
         try:
-            undone += [u for u in recovery.undo_local(rel.root, journal, rel.dist_dir)
+            undone += [u for u in recovery.undo_local(rel.root, journal, rel.own_dists())
                        if u not in undone]
         except ReleaseError as e:
             undone.append(f"could not undo the rest: {e}")
         else:
             journal.remove()
-    if journal is not None and rel.notes_written:
-        path = keep_notes(rel.root, rel.version, rel.notes_written)
+    edit = rel.results.get(HistoryEdit)
+    if journal is not None and edit is not None and edit.notes_written:
+        path = keep_notes(rel.root, rel.version, edit.notes_written)
         kept_notes = (f"; your notes are kept in {path} and the next `fab release` of "
                       f"{rel.version} uses them")
     rel.cleanup()

@@ -22,7 +22,7 @@ import threading
 import time
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from release_tasks.core.errors import (
     ReleaseError,
     UnsafePath,
 )
+from release_tasks.core.results import Built, DocsBuilt, Shipped, Uploaded
 from release_tasks.vcs import git
 
 _LOCK = threading.RLock()
@@ -225,13 +226,28 @@ class Journal:
                 self.scratch.append(scratch)
             self.save()
 
-    @property
-    def irreversible_done(self) -> bool:
-        """Has anything left this machine (an upload, shipped docs, a message)?"""
-        irreversible = {"upload", "ship_docs", "notify_slack", "push"}
-        return bool(irreversible & {*self.done, *self.started, self.failed}) or \
+    def irreversible_done(self, irreversible: Iterable[str]) -> bool:
+        """Has anything left this machine (an upload, shipped docs, a message)?
+        ``irreversible``: the names of the steps that do (``Step.irreversible``)."""
+        return bool(set(irreversible) & {*self.done, *self.started, self.failed}) or \
             bool(self.uploaded) or \
             bool(self.docs_location)
+
+    def record(self, result: object) -> None:
+        """A step's result (core.results), for --resume to hand to the steps after it."""
+        with _LOCK:
+            if isinstance(result, Built):
+                self.record_dists(list(result.dists))
+                return
+            if isinstance(result, DocsBuilt):
+                self.docs_html = str(result.html)
+            elif isinstance(result, Uploaded):
+                self.uploaded = [*result.files, *result.skipped]
+            elif isinstance(result, Shipped):
+                self.docs_location = result.location
+            else:
+                return
+            self.save()
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

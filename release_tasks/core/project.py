@@ -2,8 +2,7 @@
 
 In order: ``[project] name``, ``[tool.poetry] name``, setup.cfg ``[metadata] name``,
 setup.py ``name="..."`` (or the ``__title__`` of a file setup.py execs, as requests
-does), and as a last resort the build backend itself (PEP 517
-``prepare_metadata_for_build_wheel``), which is slower but knows for sure.
+does). The last resort, the build backend itself, is ``build.metadata``'s.
 """
 
 from __future__ import annotations
@@ -78,29 +77,10 @@ def exec_files(root: Path, text: str) -> list[str]:
     return sorted(set(found))
 
 
-def _from_backend(root: Path) -> str | None:
-    """Ask the build backend (PEP 517 metadata hook) in the current environment first,
-    then in an isolated one. Quietly, per call: build's default runner captures the
-    backend's output, and what build itself says goes to its logger at INFO."""
-    from build.util import project_wheel_metadata
-    from pyproject_hooks import quiet_subprocess_runner
-
-    for isolated in (False, True):
-        try:
-            metadata = project_wheel_metadata(root, isolated=isolated,
-                                              runner=quiet_subprocess_runner)
-        except Exception:  # any backend failure means: it cannot tell us
-            continue
-        name = metadata.get("Name")
-        if name and name != "UNKNOWN":
-            return str(name)
-    return None
-
-
 # PEP 508 names: ASCII letters and digits, with ".", "-" and "_" inside.
 _VALID = re.compile(r"([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])", re.I | re.ASCII)
-_READERS = ((_from_pyproject, "pyproject.toml"), (_from_setup_cfg, "setup.cfg [metadata]"),
-            (_from_setup_py, "setup.py"), (_from_backend, "the build backend's metadata"))
+_DECLARED = ((_from_pyproject, "pyproject.toml"), (_from_setup_cfg, "setup.cfg [metadata]"),
+             (_from_setup_py, "setup.py"))
 
 
 def check_name(value: str, where: str) -> str:
@@ -114,14 +94,14 @@ def check_name(value: str, where: str) -> str:
     return value
 
 
-def name(root: Path) -> str:
-    """The distribution name (see the module docstring for where it is looked for)."""
-    for reader, where in _READERS:
+def declared_name(root: Path) -> str | None:
+    """The distribution name the project's files declare (see the module docstring), or
+    None: then only its build backend can tell (``build.metadata``)."""
+    for reader, where in _DECLARED:
         found = reader(root)
         if found:
             return check_name(found, where)
-    raise ConfigError("cannot tell the package's name",
-                      "set [project] name in pyproject.toml or name in setup.cfg [metadata]")
+    return None
 
 
 def normalize(dist_name: str) -> str:

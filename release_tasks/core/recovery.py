@@ -17,6 +17,7 @@ there before it was made, so whatever of it exists now is found and undone:
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from release_tasks.core.errors import JournalUnreadable, NothingToResume, ReleaseError
@@ -57,8 +58,11 @@ def tag_is_ours(root: Path, journal: Journal) -> bool:
     return git.tag_target(root, journal.tag) in ours
 
 
-def undo_local(root: Path, journal: Journal, dist_dir: Path | None = None) -> list[str]:
-    """Undo what exists of the release's local changes; returns what was undone."""
+def undo_local(root: Path, journal: Journal, built: Iterable[Path] = ()) -> list[str]:
+    """Undo what exists of the release's local changes; returns what was undone.
+
+    ``built``: the files of the release's version in dist/ (the build knows how they are
+    named); they go, with the ones the journal recorded."""
     undone: list[str] = []
     head = git.head(root)
     branch = git.branch(root)
@@ -92,10 +96,10 @@ def undo_local(root: Path, journal: Journal, dist_dir: Path | None = None) -> li
         # They were clean when the release started (pre-flight): HEAD's copy is the user's.
         git.run_git(root, "checkout", "HEAD", "--", *modified)
         undone.append(f"restored {', '.join(Path(p).name for p in modified)}")
-    folder = dist_dir or root / "dist"
-    removed = _remove_built(journal, folder)
+    removed = _remove_built(journal, built)
     if removed:
-        undone.append(f"removed {', '.join(removed)} from {folder.name}/")
+        undone.append(f"removed {', '.join(p.name for p in removed)} from "
+                      f"{removed[0].parent.name}/")
     sweep(journal)
     return undone
 
@@ -111,17 +115,12 @@ def sweep(journal: Journal) -> None:
             journal.save()
 
 
-def _remove_built(journal: Journal, dist_dir: Path) -> list[str]:
-    from release_tasks.build.builder import dists_for
-
-    paths = {Path(p) for p in journal.dists}
-    if journal.name and journal.version:
-        paths |= set(dists_for(dist_dir, journal.name, journal.version))
+def _remove_built(journal: Journal, built: Iterable[Path]) -> list[Path]:
     removed = []
-    for path in sorted(paths):
+    for path in sorted({Path(p) for p in journal.dists} | set(built)):
         if path.exists():
             path.unlink()
-            removed.append(path.name)
+            removed.append(path)
     return removed
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ from typing import Any
 from release_tasks.core.config import Config
 from release_tasks.core.errors import ReleaseError
 from release_tasks.core.journal import Journal
+from release_tasks.core.prepared import Prepared
+from release_tasks.core.results import Results
 from release_tasks.core.ui import Ui
 from release_tasks.vcs import git
 
@@ -73,12 +75,19 @@ class Report:
             return None
 
 
+# How the pipeline works a fact out from the release (see Release._fact).
+Resolver = Callable[..., Any]
+
+
 class Release:
     """Everything the steps share. Expensive facts are computed on first use only."""
 
     def __init__(self, root: Path, config: Config, ui: Ui, options: Options | None = None,
-                 version: str | None = None) -> None:
+                 version: str | None = None, facts: Mapping[str, Resolver] | None = None,
+                 ) -> None:
         self.root = root
+        self._facts: Mapping[str, Resolver] = facts or {}
+        self._known: dict[str, Any] = {}
         self.config = config
         self.ui = ui
         self.options = options or Options()
@@ -86,21 +95,13 @@ class Release:
         self.current: str | None = None
         self.date = datetime.date.today().isoformat()
         self.dist_dir = root / "dist"
-        self.dists: list[Path] = []
         self.dist_before: set[str] | None = None  # dist/ before the build, for the undo
-        # Set when the build step ends (built or failed): the docs wait for its wheel.
-        self.dists_done = threading.Event()
-        self.docs_html: Path | None = None
-        self.docs_location: str | None = None
-        self.uploaded: list[str] = []
-        self.skipped_uploads: list[str] = []
         self.warnings: list[str] = []
         self.history_backup: str | None = None
         self.history_paths: list[str] = []  # what edit_history changed (fragments too)
         self.part_reason: str | None = None  # why --part auto chose the part it did
         # The last release's tag and the commits since, for the history section (edit_history)
         self.history_since: tuple[str | None, list[Any]] | None = None
-        self.notes_written: str | None = None  # typed in the editor during this release
         self.commits: dict[str, str] = {}  # step name -> the commit it made
         # step name -> (HEAD before its commit, the commit's subject): see CommitStep
         self.commit_bases: dict[str, tuple[str, str]] = {}
@@ -108,35 +109,41 @@ class Release:
         self.tag_created = False
         # A new release (not a resume, not a step alone): its version must be new everywhere.
         self.fresh = False
-        # The steps run after the checks (not a dry run, not `fab check`): what they will
-        # need may be started during the checks (the docs builder).
-        self.will_run = False
         self.journal: Journal | None = None
         self._scratch: Path | None = None
-        # Work started early by Step.prepare, by name; the step's run() waits for it.
-        self.background: dict[str, threading.Thread] = {}
-        # The docs builder's Python, started during the checks (core.worker.Warm).
-        self.docs_warm: Any = None
-        self.build_warm: Any = None  # the build environment's, with the backend imported
-        self.begun: set[str] = set()  # steps whose checks Step.begin started early
         self._export_lock = threading.Lock()
+        # What the steps returned (core.results), for the steps that declared they need it.
+        self.results = Results()
+        self._prepared: dict[str, Prepared] = {}  # started by the engine (Step.prepare)
         # SSH host keys trusted (ssh_trust_unknown_hosts) during this release only, so the
         # upload talks to the host its pre-flight checked: see ssh.connection.PinnedKeys.
         self.host_keys: dict[str, tuple[str, str]] = {}
 
     # --- facts -----------------------------------------------------------------------------
+    # What the project and its config say (the version scheme, the history file, where the
+    # release goes): each is worked out by the pipeline's resolver on first use, as most runs
+    # need only some of them, and kept. A resolver that raises is asked again next time.
 
-    @functools.cached_property
+    def _fact(self, key: str) -> Any:
+        if key in self._known:
+            return self._known[key]
+        resolve = self._facts.get(key)
+        if resolve is None:
+            raise ReleaseError(f"the release cannot tell its {key.replace('_', ' ')}")
+        value = self._known[key] = resolve(self)
+        return value
+
+    def known(self, key: str) -> Any:
+        """A fact already worked out, or None: for messages that must not work it out."""
+        return self._known.get(key)
+
+    @property
     def name(self) -> str:
-        from release_tasks.core import project
+        return str(self._fact("name"))
 
-        return project.name(self.root)
-
-    @functools.cached_property
+    @property
     def scheme(self) -> Any:
-        from release_tasks import versioning
-
-        return versioning.detect(self.root)
+        return self._fact("scheme")
 
     @property
     def version(self) -> str:
@@ -156,54 +163,39 @@ class Release:
     def tag(self) -> str:
         return str(self.scheme.tag_name(self.version))
 
-    @functools.cached_property
+    @property
     def history_path(self) -> Path:
-        from release_tasks.changelog import discovery
+        return Path(self._fact("history_path"))
 
-        current = self.current
-        if current is None:
-            try:
-                current = self.scheme.current
-            except ReleaseError:
-                current = None
-        return discovery.find(self.root, self.config.history_file, current)
-
-    @functools.cached_property
+    @property
     def repo(self) -> Any:
         """Where the release goes: a publish backend, resolved once (it finds the index's
         simple page itself, on first need, and keeps it)."""
-        from release_tasks.publish import index, registry
+        return self._fact("repo")
 
-        return registry.open_backend(index.resolve(self.config.repository,
-                                                  self.config.index_url),
-                                     self.config.network_timeout)
-
-    @functools.cached_property
+    @property
     def docs_source(self) -> Any:
         """The docs (Sphinx or MkDocs) and their config file; None when there are none."""
-        from release_tasks.docs import find
+        return self._fact("docs_source")
 
-        return find.find(self.root, self.config.docs_dir, self.config.docs_builder)
-
-    @functools.cached_property
+    @property
     def docs_env(self) -> Any:
         """Which environment builds the docs, and why (not made yet)."""
-        from release_tasks.docs import environment
+        return self._fact("docs_env")
 
-        return environment.choose(self.docs_source, self.config.docs_isolation)
+    @docs_env.setter
+    def docs_env(self, value: Any) -> None:
+        self._known["docs_env"] = value
 
     @property
     def docs_target(self) -> str:
-        from release_tasks.docs import sphinx
+        """Not kept: it expands the version, which a single step may learn late."""
+        return str(self._facts["docs_target"](self))
 
-        template = self.config.docs_target or sphinx.default_target()
-        return sphinx.expand(template, self.name, self.version)
-
-    @functools.cached_property
+    @property
     def webhook(self) -> str | None:
-        from release_tasks.notify import secrets
-
-        return secrets.webhook_url(self.config)
+        value = self._fact("webhook")
+        return None if value is None else str(value)
 
     @property
     def push(self) -> bool:
@@ -232,6 +224,13 @@ class Release:
             f"{pushed[0]}:{pushed[1]}"
         return shlex.join(["git", "push", "--atomic", self.config.remote, ref, self.tag])
 
+    def own_dists(self) -> list[Path]:
+        """This version's built files in dist/, whoever recorded them; none if unknown."""
+        try:
+            return list(self._fact("own_dists"))
+        except ReleaseError:
+            return []
+
     def scratch(self) -> Path:
         """This release's one temporary folder; everything temporary goes in it (the tag's
         checkout, staged dists, the build backend's own TMPDIR), so :meth:`cleanup` leaves
@@ -253,16 +252,24 @@ class Release:
         caller: the dist build writes into its tree (egg-info, build/) while the docs build
         imports from another, and a failed checkout never leaves a folder in the way of
         the next one."""
-        from release_tasks.build.checkout import checkout
+        folder = Path(tempfile.mkdtemp(prefix="src-", dir=self.scratch())) / "src"
+        return Path(self._facts["checkout"](self, folder))
 
-        return checkout(self.root, self.tag,
-                        Path(tempfile.mkdtemp(prefix="src-", dir=self.scratch())) / "src")
+    def own_prepared(self, prepared: Prepared) -> None:
+        self._prepared[prepared.name] = prepared
+
+    def has_prepared(self, name: str) -> bool:
+        return name in self._prepared
+
+    def take_prepared(self, name: str) -> Any:
+        """What the engine started early for step ``name`` (None if nothing): the step
+        owns it from now on."""
+        prepared = self._prepared.pop(name, None)
+        return None if prepared is None else prepared.take()
 
     def cleanup(self) -> None:
-        for warm in (self.docs_warm, self.build_warm):
-            if warm is not None:
-                warm.close()
-        self.docs_warm = self.build_warm = None
+        while self._prepared:
+            self._prepared.popitem()[1].close()
         with self._export_lock:
             if self._scratch is not None:
                 shutil.rmtree(self._scratch, ignore_errors=True)

@@ -17,11 +17,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from release_tasks.core.datadir import data_dir
 from release_tasks.core.errors import BuildTimeout, DocsError
 from release_tasks.core.worker import PlainRunner, Runner
 from release_tasks.docs import intersphinx
 from release_tasks.docs.output import cause
-from release_tasks.publish.index import data_dir
 
 # What a Python started early for the build imports (core.worker): not sphinx.cmd.build,
 # whose functions before Sphinx 8 take ``sys.argv[1:]`` at import as their default.

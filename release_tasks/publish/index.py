@@ -15,19 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from release_tasks.core.datadir import data_dir
 from release_tasks.core.errors import ConfigError
 from release_tasks.publish import credentials
 
 # Where pip reads what was uploaded to the public indexes.
 _SIMPLE = {"https://upload.pypi.org/legacy/": "https://pypi.org/simple/",
            "https://test.pypi.org/legacy/": "https://test.pypi.org/simple/"}
-
-
-def data_dir() -> Path:
-    """Where the embedded defaults keep things (``~/.local/share/release_tasks``)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("release_tasks", appauthor=False))
 
 
 def default_repository() -> str:

@@ -2,10 +2,11 @@
 
 SFTP only, no shell: SFTP-only accounts are common for package folders. The connection is
 the SSH package's (``~/.ssh/config``, keys, agent, host keys checked, a host trusted in the
-pre-flight pinned for the upload). Each file is written under a hidden temporary name and
-renamed, so an interrupted upload never leaves a partial file under the real name; a file
-already there is compared by size, then by a sha256 read over SFTP (the rule of
-:mod:`release_tasks.publish.backend`).
+pre-flight pinned for the upload). The pre-flight is the upload's own: reachable, key known,
+the folder a folder (or able to become one), the version not there yet. Each file is
+written under a hidden temporary name and renamed, so an interrupted upload never leaves a
+partial file under the real name; a file already there is compared by size, then by a
+sha256 read over SFTP (the rule of :mod:`release_tasks.publish.backend`).
 
 paramiko is imported inside the functions: ``fab --list`` must not pay for it.
 """
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from release_tasks.core.errors import UploadError
+from release_tasks.core.errors import SSHError, UploadError
 from release_tasks.publish.backend import (
     Listed,
     Progress,
@@ -29,10 +30,11 @@ from release_tasks.publish.backend import (
     Report,
     RepositoryBackend,
     UploadResult,
+    check_not_released,
     upload,
 )
 from release_tasks.publish.index import Repository
-from release_tasks.ssh import connection, session
+from release_tasks.ssh import connection
 from release_tasks.ssh.connection import PinnedKeys
 
 
@@ -65,7 +67,8 @@ class ScpBackend(RepositoryBackend):
     def __enter__(self) -> ScpBackend:
         if self._conn is None:
             self._conn = connection.connect(self.target, pinned=self.pinned)
-            self._label = f"{self._conn.user}@{self._conn.host}:{self._conn.port}"
+        self._label = f"{self._conn.user}@{self._conn.host}:{self._conn.port}"
+        if self._sftp is None:
             with self._failures():
                 self._sftp = self._conn.sftp()
         return self
@@ -89,8 +92,18 @@ class ScpBackend(RepositoryBackend):
                               f"{self.target.host}") from None
 
     def check(self, rel: Release, report: Report) -> None:
+        """Reachable, key known, folder usable, the version not there yet (a resume finds
+        its own files there, and the upload skips them). Changes nothing."""
         self.pinned = rel.host_keys
-        session.check_repository(rel, self.repo, report)
+        checked = connection.check_connection(rel, self.repo.upload_url, "repository", report)
+        if checked is None:
+            return
+        self._conn = checked[1]  # the checked connection serves the whole pre-flight
+        try:
+            if report.guard(_sftp_probe, self._conn, self.target.path, report) is not None:
+                check_not_released(self, rel, report)
+        finally:
+            self.__exit__(None, None, None)
 
     def listing(self, project: str) -> dict[str, Listed]:
         with self._failures():
@@ -124,6 +137,34 @@ class ScpBackend(RepositoryBackend):
 
     def finish(self, project: str) -> None:
         """Nothing to do: a plain folder has no pages."""
+
+
+def _sftp_probe(conn: Any, path: str, report: Report) -> bool | None:
+    """Is ``path`` a folder, or can it become one? (Write permission shows at the upload
+    itself: SFTP cannot tell it without writing.)"""
+    import paramiko
+
+    try:
+        sftp = conn.sftp()
+        folder = path
+        while True:
+            try:
+                mode = sftp.stat(folder).st_mode or 0
+                break
+            except FileNotFoundError:
+                up = posixpath.dirname(folder.rstrip("/")) or "/"
+                if up == folder:
+                    return True
+                folder = up
+    except (OSError, paramiko.SSHException) as e:
+        raise SSHError(f"cannot check the upload folder {path} on {connection.label(conn)}: "
+                       f"{connection.first_line(e)}",
+                       "check that the server offers SFTP") from None
+    if not stat.S_ISDIR(mode):
+        report.error(f"the upload folder {path} on {connection.label(conn)}: {folder} is a "
+                     "file, not a folder (fix the path)")
+        return None
+    return True
 
 
 def _exists(sftp: Any, path: str) -> bool:

@@ -46,7 +46,7 @@ def check_git_setup(rel: Release, report: Report) -> None:
     """What the commits and tag will need from git, before the editor opens."""
     from release_tasks.vcs import proofs
 
-    scheme = rel.__dict__.get("scheme")
+    scheme = rel.known("scheme")
     problem = proofs.signing_problem(rel.root, bool(scheme and scheme.sign_tags))
     if problem:
         report.error(problem)
@@ -56,7 +56,7 @@ def check_git_setup(rel: Release, report: Report) -> None:
     if problem:
         report.error(problem)
     files = list(getattr(scheme, "files", []) or [])
-    history = rel.__dict__.get("history_path")
+    history = rel.known("history_path")
     if history is not None and "history" not in rel.options.skip:
         files.append(history.relative_to(rel.root).as_posix())
     for problem in proofs.hidden_changes(rel.root, files):
@@ -86,6 +86,8 @@ class CommitStep(Step):
     an interrupt at any moment (even inside ``git commit``, with a slow hook running)
     leaves something the rollback recognises.
     """
+
+    edits_repository = True
 
     def intend(self, rel: Release, paths: list[str]) -> None:
         """Announce the tracked files this step is about to edit (and note their endings)."""

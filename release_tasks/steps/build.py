@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
-from release_tasks.core import processes
 from release_tasks.core.engine import Step
+from release_tasks.core.prepared import Prepared
 from release_tasks.core.release import Release, Report
+from release_tasks.core.results import Built
 from release_tasks.vcs import git
 
 
 class Build(Step):
     name = "build"
     group = "build"
+    provides = (Built,)
 
     def describe(self, rel: Release) -> str:
         how = "isolated" if rel.config.build_isolation else "no build isolation"
@@ -31,7 +34,7 @@ class Build(Step):
         if not git.tag_exists(rel.root, rel.tag):
             report.error(f"tag {rel.tag} does not exist (run `fab tag` first)")
 
-    def prepare(self, rel: Release) -> None:
+    def prepare(self, rel: Release) -> Prepared | None:
         """Make (or find) the isolated build environment while the history is edited: its
         requirements are known before the tag exists; then start its Python with the
         backend imported. Only with uv, which keeps its temporary files in its own cache,
@@ -41,70 +44,67 @@ class Build(Step):
         config = rel.config
         if not config.build_isolation or config.fresh_env or \
                 envcache.installer(config.build_installer) != "uv":
-            return
-        def prepare() -> None:
-            rel.build_warm = builder.prepare_environment(rel.root, config.build_installer)
+            return None
+        return Prepared(self.name, lambda: builder.prepare_environment(
+            rel.root, config.build_installer))
 
-        rel.background[self.name] = processes.thread(prepare, name="build-env")
-
-    def run(self, rel: Release, step: Any) -> None:
+    def run(self, rel: Release, step: Any) -> Built:
         # twine's check (docutils, readme_renderer) takes a while to import: import it
         # here, idle while the backend builds on another core, not while the history is
         # edited, where it would take the interpreter from the commits.
         importer = threading.Thread(target=_import_twine, name="import-twine", daemon=True)
         importer.start()
-        try:
-            self._build(rel, step)
-        finally:
-            rel.dists_done.set()  # build_docs, running alongside, waits for the wheel
+        built = self._build(rel, step)
+        # build_docs, running alongside, has its wheel now: it needs no more than the files.
+        rel.results.provide(built)
         step.update("twine check")
         importer.join()
         from release_tasks.build.builder import check
 
-        check(rel.dists)
-        step.note = ", ".join(p.name for p in rel.dists)
+        check(list(built.dists))
+        step.note = ", ".join(p.name for p in built.dists)
+        return built
 
-    def _build(self, rel: Release, step: Any) -> None:
+    def _build(self, rel: Release, step: Any) -> Built:
         """The sdist and wheel, proven to carry the new version, or nothing new in dist/."""
         from release_tasks.build import proof
         from release_tasks.build.builder import build
 
-        early = rel.background.pop(self.name, None)
-        if early is not None:
+        if rel.has_prepared(self.name):
             step.update("waiting for the build environment")
-            early.join()
+        warm = rel.take_prepared(self.name)
         step.update("checking out the tag")
         src = rel.export()
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
         rel.dist_before = proof.snapshot(rel.dist_dir)
+        dists: list[Path] = []
         try:
-            warm, rel.build_warm = rel.build_warm, None
             try:
-                rel.dists = build(src, rel.name, rel.version, rel.dist_dir,
-                                  rel.scratch() / "build", rel.config.build_isolation,
-                                  echo=rel.ui.detail,
-                                  installer_choice=rel.config.build_installer,
-                                  fresh_env=rel.config.fresh_env,
-                                  env=rel.scheme.build_env(rel.name, rel.version), runner=warm,
-                                  timeout=rel.config.build_timeout or None)
+                dists = build(src, rel.name, rel.version, rel.dist_dir,
+                              rel.scratch() / "build", rel.config.build_isolation,
+                              echo=rel.ui.detail, installer_choice=rel.config.build_installer,
+                              fresh_env=rel.config.fresh_env,
+                              env=rel.scheme.build_env(rel.name, rel.version), runner=warm,
+                              timeout=rel.config.build_timeout or None)
             finally:
                 if warm is not None:
                     warm.close()
             # Recorded (with their sha256: --resume uploads only these) before the checks,
             # so a rollback after any later failure removes them.
             if rel.journal is not None:
-                rel.journal.record_dists(rel.dists)
+                rel.journal.record_dists(dists)
             step.update("checking the version of what was built")
-            proof.prove(rel.dists, rel.name, rel.version)
+            proof.prove(dists, rel.name, rel.version)
         except BaseException:
             proof.remove_new(rel.dist_dir, rel.dist_before)
-            rel.dists = []
             raise
+        return Built(tuple(dists))
 
     def undo(self, rel: Release) -> str | None:
         from release_tasks.build import proof
 
-        removed = [p for p in rel.dists if p.exists()]
+        built = rel.results.get(Built)
+        removed = [p for p in (built.dists if built else ()) if p.exists()]
         for p in removed:
             p.unlink()
         if rel.dist_before is None:

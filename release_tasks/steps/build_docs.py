@@ -8,12 +8,16 @@ from typing import Any
 
 from release_tasks.core.engine import Step
 from release_tasks.core.errors import DocsError
+from release_tasks.core.prepared import Prepared
 from release_tasks.core.release import Release, Report
+from release_tasks.core.results import Built, DocsBuilt
 
 
 class BuildDocs(Step):
     name = "build_docs"
     group = "build"
+    needs = (Built,)  # the wheel, installed into the docs environment
+    provides = (DocsBuilt,)
 
     def skip_reason(self, rel: Release) -> str | None:
         if "docs" in rel.options.skip:
@@ -38,11 +42,12 @@ class BuildDocs(Step):
             what = f"mkdocs build -f {source.relative()}"
         return f"{what} → {out}/ (version {rel.version}) in {rel.docs_env.describe()}"
 
-    def begin(self, rel: Release, report: Report) -> None:
+    def begin(self, rel: Release, report: Report) -> bool:
         """The docs need no version to be found and probed: start at once."""
         if self.skip_reason(rel) is None:
             self.check(rel, report)
-            rel.begun.add(self.name)
+            return True
+        return False
 
     def check(self, rel: Release, report: Report) -> None:
         """Make (or find) the docs environment and load the docs' config in it.
@@ -52,8 +57,6 @@ class BuildDocs(Step):
         """
         from release_tasks.docs import environment
 
-        if self.name in rel.begun:
-            return
         source = report.guard(lambda: rel.docs_source)
         env = report.guard(lambda: rel.docs_env) if source is not None else None
         if source is None or env is None:
@@ -68,10 +71,7 @@ class BuildDocs(Step):
         if env is None:
             return
         rel.docs_env = env  # the plan then says it was made now
-        if rel.will_run and rel.docs_warm is None:
-            # Sphinx imports beside the remaining checks, the editor and the tag.
-            rel.docs_warm = _warm(env, source)
-        finish = report.guard(environment.start_probe, env, source, rel.docs_warm)
+        finish = report.guard(environment.start_probe, env, source)
         if finish is not None:
             report.later(lambda: self._missing(finish(), env, source, report))
 
@@ -82,7 +82,18 @@ class BuildDocs(Step):
         for m in missing:
             report.error(environment.missing_problem(m, env, source))
 
-    def run(self, rel: Release, step: Any) -> None:
+    def prepare(self, rel: Release) -> Prepared | None:
+        """The docs builder's Python, Sphinx imported beside the editor, the tag and the
+        build (its environment was made by the checks)."""
+        try:
+            source, env = rel.docs_source, rel.docs_env
+        except DocsError:
+            return None
+        if source is None or not env.python.exists():
+            return None
+        return Prepared(self.name, lambda: _warm(env, source))
+
+    def run(self, rel: Release, step: Any) -> DocsBuilt:
         from release_tasks.docs import environment, mkdocs, sphinx
 
         source, env = rel.docs_source, rel.docs_env
@@ -100,37 +111,35 @@ class BuildDocs(Step):
         strict = rel.config.docs_strict or source.fail_on_warning
         out = sphinx.build_dir(rel.root)
         step.update(f"{source.builder} {rel.version}")
-        warm, rel.docs_warm = rel.docs_warm, None
+        warm = rel.take_prepared(self.name)
         said: list[str] = []
         try:
             if source.builder == "sphinx":
-                rel.docs_html = sphinx.build(config.parent, rel.version, out, strict=strict,
-                                             cwd=src, echo=rel.ui.detail, python=env.python,
-                                             runner=warm, say=said.append,
-                                             timeout=rel.config.build_timeout or None)
+                html = sphinx.build(config.parent, rel.version, out, strict=strict,
+                                    cwd=src, echo=rel.ui.detail, python=env.python,
+                                    runner=warm, say=said.append,
+                                    timeout=rel.config.build_timeout or None)
             else:
-                rel.docs_html = mkdocs.build(config, rel.version, out, strict=strict,
-                                             cwd=src, echo=rel.ui.detail, python=env.python,
-                                             runner=warm,
-                                             timeout=rel.config.build_timeout or None)
+                html = mkdocs.build(config, rel.version, out, strict=strict,
+                                    cwd=src, echo=rel.ui.detail, python=env.python,
+                                    runner=warm, timeout=rel.config.build_timeout or None)
         finally:
             if warm is not None:
                 warm.close()
-        if rel.journal is not None:
-            rel.journal.docs_html = str(rel.docs_html)
-            rel.journal.save()
-        step.note = "; ".join([f"{sum(1 for _ in rel.docs_html.rglob('*.html'))} pages",
-                               *said])
+        step.note = "; ".join([f"{sum(1 for _ in html.rglob('*.html'))} pages", *said])
+        return DocsBuilt(html)
 
-    @staticmethod
-    def _wheel(rel: Release, step: Any) -> Path | None:
-        """The wheel this release builds: waited for while the build step runs beside us."""
-        if rel.journal is not None and "build" not in rel.journal.done:
+    def _wheel(self, rel: Release, step: Any) -> Path | None:
+        """The wheel this release builds: waited for while the build step runs beside us.
+        Alone (``fab build_docs``), the work tree is installed instead."""
+        if rel.journal is None:
+            return None
+        if rel.results.get(Built) is None:
             step.update("waiting for the wheel")
-            rel.dists_done.wait()
-            if not rel.dists:
-                raise DocsError("no wheel to document: the build did not finish", "")
-        return next((p for p in rel.dists if p.suffix == ".whl"), None)
+        built = self.need(rel, Built)
+        if built is None:
+            raise DocsError("no wheel to document: the build did not finish", "")
+        return built.wheel
 
 
 def _warm(env: Any, source: Any) -> Any:

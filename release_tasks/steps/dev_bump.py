@@ -14,6 +14,7 @@ from .base import CommitStep
 
 class DevBump(CommitStep):
     name = "dev_bump"
+    skip_is_news = False  # off unless configured
 
     def skip_reason(self, rel: Release) -> str | None:
         from packaging.version import InvalidVersion

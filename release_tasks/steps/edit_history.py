@@ -17,6 +17,7 @@ from release_tasks.core.errors import (
     HistoryError,
 )
 from release_tasks.core.release import Release, Report
+from release_tasks.core.results import HistoryEdit
 from release_tasks.vcs import git
 
 from .base import CommitStep
@@ -80,6 +81,7 @@ def _unattended(rel: Release) -> bool:
 
 class EditHistory(CommitStep):
     name = "edit_history"
+    provides = (HistoryEdit,)
 
     def skip_reason(self, rel: Release) -> str | None:
         if "history" in rel.options.skip:
@@ -212,7 +214,7 @@ class EditHistory(CommitStep):
             report.error(f"{problem} and no --notes given "
                          "(set EDITOR, or pass --notes/--notes-file)")
 
-    def run(self, rel: Release, step: Any) -> None:
+    def run(self, rel: Release, step: Any) -> HistoryEdit:
         from release_tasks.vcs import editor
 
         fmt, path = _target(rel)
@@ -234,8 +236,6 @@ class EditHistory(CommitStep):
             if not body:
                 raise HistoryError(f"the {rel.version} section of {path.name} is empty",
                                    "write what changed in it")
-            if notes is None:
-                rel.notes_written = body  # kept if a later step fails (see core/engine)
         except BaseException:
             fmt.restore(rel.root, paths)
             rel.history_backup = None
@@ -244,6 +244,8 @@ class EditHistory(CommitStep):
         self.commit(rel, paths, f"Update {path.name} for {rel.version}")
         drafted = f", drafted from {len(entry.commits)} commit(s)" if entry.drafted else ""
         step.note = f"{paths[0]}: {_written_title(path, rel.version)}{drafted}"
+        # The notes typed are kept if a later step fails (see core/engine).
+        return HistoryEdit(tuple(paths), body if notes is None else None)
 
     def undo(self, rel: Release) -> str | None:
         if self.undo_commit(rel):

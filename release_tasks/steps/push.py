@@ -16,6 +16,7 @@ from release_tasks.vcs import git
 class Push(Step):
     name = "push"
     irreversible = True
+    skip_is_news = False  # off unless asked for: the command is printed instead
 
     def skip_reason(self, rel: Release) -> str | None:
         return None if rel.push else "push is off (the command is printed at the end)"

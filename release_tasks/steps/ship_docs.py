@@ -10,6 +10,7 @@ from release_tasks.core.config import Config
 from release_tasks.core.engine import Step
 from release_tasks.core.errors import DocsError
 from release_tasks.core.release import Release, Report
+from release_tasks.core.results import DocsBuilt, Shipped
 
 from .build_docs import BuildDocs
 
@@ -40,6 +41,8 @@ class ShipDocs(Step):
     name = "ship_docs"
     group = "ship"
     irreversible = True
+    needs = (DocsBuilt,)
+    provides = (Shipped,)
 
     def skip_reason(self, rel: Release) -> str | None:
         return BuildDocs().skip_reason(rel)
@@ -72,10 +75,11 @@ class ShipDocs(Step):
         if problem is not None:
             report.error(problem)
 
-    def run(self, rel: Release, step: Any) -> None:
+    def run(self, rel: Release, step: Any) -> Shipped:
         from release_tasks.docs import sphinx
 
-        html = rel.docs_html or sphinx.build_dir(rel.root)
+        built = self.need(rel, DocsBuilt)
+        html = built.html if built is not None else sphinx.build_dir(rel.root)
         if not (html / "index.html").is_file():
             raise DocsError("the docs are not built", "run `fab build_docs` first")
         target = rel.docs_target
@@ -83,15 +87,13 @@ class ShipDocs(Step):
         if target.startswith("ssh://"):
             from release_tasks.docs import ship_ssh
 
-            rel.docs_location = ship_ssh.ship_docs(rel, html, target, step.update, latest,
-                                                   versioned=per_version(rel))
+            location = ship_ssh.ship_docs(rel, html, target, step.update, latest,
+                                          versioned=per_version(rel))
         else:
             from release_tasks.docs.ship_local import ship_local
 
-            rel.docs_location = ship_local(html, target, latest, announce=rel.announce_scratch,
-                                           project=rel.name, version=rel.version,
-                                           versioned=per_version(rel))
-        if rel.journal is not None:
-            rel.journal.docs_location = rel.docs_location
-            rel.journal.save()
-        step.note = f"→ {rel.docs_location}"
+            location = ship_local(html, target, latest, announce=rel.announce_scratch,
+                                  project=rel.name, version=rel.version,
+                                  versioned=per_version(rel))
+        step.note = f"→ {location}"
+        return Shipped(location)

@@ -16,6 +16,7 @@ from .base import record_commit
 
 class Tag(Step):
     name = "tag"
+    edits_repository = True
 
     def describe(self, rel: Release) -> str:
         kind = "signed" if rel.scheme.sign_tags else "annotated"

@@ -1,4 +1,5 @@
-"""The whole release, its pre-flight check, resume and rollback, and single steps alone.
+"""The whole release, its pre-flight check, resume and rollback (a step alone is
+``pipeline.alone``'s).
 
 These are plain functions of a repository root, a config and a UI; ``tasks.py`` only
 turns command-line flags into calls to them.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
 
 from release_tasks.core import lock, recovery
 from release_tasks.core.config import Config
@@ -22,6 +22,7 @@ from release_tasks.core.engine import (
     print_plan,
     raise_if_problems,
     report_findings,
+    start_prepared,
 )
 from release_tasks.core.errors import NothingToResume, ReleaseError
 from release_tasks.core.journal import (
@@ -32,9 +33,10 @@ from release_tasks.core.journal import (
     state_dir,
 )
 from release_tasks.core.release import Options, Release, Report
+from release_tasks.core.results import Built, DocsBuilt, Shipped, Uploaded
 from release_tasks.core.ui import Ui
+from release_tasks.pipeline.assembly import assemble, built_files, next_version
 from release_tasks.steps import (
-    STEPS,
     check_git_setup,
     check_repository,
     release_steps,
@@ -45,53 +47,30 @@ from release_tasks.vcs import git
 
 def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
     """Work out the versions and run every check; nothing changes."""
-    for s in release_steps():
-        s.begin(rel, report)
+    begun = frozenset(s.name for s in release_steps() if s.begin(rel, report))
     check_repository(rel, report)
     scheme = report.guard(lambda: rel.scheme)
     if scheme is not None:
         rel.current = scheme.current
-        new = report.guard(_next_version, rel, scheme)
+        new = report.guard(next_version, rel, scheme)
         if new is not None:
             rel.version = new
     report.guard(lambda: rel.name)
     steps, skipped = active_steps(rel, release_steps())
     if rel.has_version:
-        preflight(rel, steps, report)
+        preflight(rel, steps, report, begun)
         slack_warning(rel, report)
         report.guard(check_git_setup, rel, report)
     report.settle()
     return steps, skipped
 
 
-def _part(rel: Release, scheme: object) -> str | None:
-    """The part to bump: ``--part``, else the ``part`` key; ``auto`` asks the commits."""
-    part = rel.options.part or rel.config.part
-    if part != "auto" or rel.options.new_version:
-        return part
-    from release_tasks.changelog.commits import choose_part
-
-    part, rel.part_reason = choose_part(rel.root, scheme)
-    return part
-
-
-def _next_version(rel: Release, scheme: Any) -> str:
-    """The bump, or the version the history's unreleased section names."""
-    from release_tasks.changelog.unreleased import choose_version
-
-    history = None if "history" in rel.options.skip else (lambda: rel.history_path)
-    new, named_in = choose_version(history, scheme, rel.options.part, rel.options.new_version,
-                                   lambda: _part(rel, scheme))
-    rel.part_reason = named_in or rel.part_reason
-    return new
-
-
 def _header(rel: Release) -> str:
-    scheme = rel.__dict__.get("scheme")
+    scheme = rel.known("scheme")
     source = f" (version from {scheme.description})" if scheme else ""
     if rel.part_reason:
         source += f" · {rel.part_reason}"
-    name = rel.__dict__.get("name", "this package")  # not read again: it may be invalid
+    name = rel.known("name") or "this package"  # not read again: it may be invalid
     if rel.has_version:
         return f"Release {name} {rel.current} → {rel.version}{source}"
     return f"Release of {name}{source}"
@@ -131,7 +110,7 @@ def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
 
 def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     started = time.monotonic()
-    rel = Release(root, config, ui, options)
+    rel = assemble(root, config, ui, options)
     try:
         return _run_release(rel, started)
     finally:
@@ -141,7 +120,6 @@ def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
 def _run_release(rel: Release, started: float) -> Release:
     root, ui, options = rel.root, rel.ui, rel.options
     rel.fresh = True
-    rel.will_run = not options.dry_run
     report = Report()
     pending = report.guard(_unfinished, root)
     if pending is not None:
@@ -171,10 +149,9 @@ def _run_release(rel: Release, started: float) -> Release:
                       tag_preexisted=git.tag_exists(root, rel.tag), worktree=str(root))
     journal.save()
     rel.journal = journal
-    for s in steps:
-        s.prepare(rel)
+    start_prepared(rel, steps)
     for s, why in skipped:
-        if s.name not in ("dev_bump", "push"):
+        if s.skip_is_news:
             ui.skipped(s.name, why)
     return _finish(rel, steps, journal, started)
 
@@ -185,10 +162,10 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     journal = _unfinished(root)
     if journal is None:
         raise NothingToResume("there is no unfinished release to resume")
-    if not journal.irreversible_done:
+    if not journal.irreversible_done(s.name for s in release_steps() if s.irreversible):
         # Nothing left this machine: the surest way to finish is to undo what exists of it
         # (a kill can stop a step anywhere) and release the same version again.
-        undone = recovery.undo_local(root, journal)
+        undone = recovery.undo_local(root, journal, built_files(root, journal))
         journal.remove()
         ui.info(f"The release of {journal.version} stopped before anything was uploaded"
                 + (f"; undone: {', '.join(undone)}" if undone else "") + "; starting it again")
@@ -200,7 +177,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     options = dataclasses.replace(
         options, skip=frozenset(journal.skip) | options.skip,
         push=options.push if options.push is not None else journal.push)
-    rel = Release(root, config, ui, options, version=journal.version)
+    rel = assemble(root, config, ui, options, version=journal.version)
     rel.current = journal.current
     rel.journal = journal
     rel.tag_created = journal.tag_created
@@ -211,23 +188,9 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         raise ReleaseError(
             f"HEAD moved since the release of {journal.version} stopped",
             f"check out {journal.release_head[:10]} (or `fab rollback`) before --resume")
-    built = journal.built_files()
-    rel.dists = built or []
-    if journal.docs_html and Path(journal.docs_html).is_dir():
-        rel.docs_html = Path(journal.docs_html)
-    rel.docs_location = journal.docs_location
+    _results_kept(rel, journal)
     steps, _ = active_steps(rel, release_steps())
-    todo = [s for s in steps if s.name not in journal.done]
-    # Built files that went missing or changed since are built again from the tag: what
-    # is uploaded is always what this release built, never whatever dist/ holds now.
-    if "build" in journal.done and built is None and any(
-            s.name == "upload" for s in todo):
-        ui.info("The built files changed or went missing since the release stopped; "
-                "building them again from the tag")
-        todo.insert(0, STEPS["build"])
-    if "build_docs" in journal.done and rel.docs_html is None and any(
-            s.name == "ship_docs" for s in todo):
-        todo.insert(0, STEPS["build_docs"])
+    todo = _with_providers(rel, steps, [s for s in steps if s.name not in journal.done])
     report = Report()
     preflight(rel, todo, report)
     raise_if_problems(report)
@@ -237,6 +200,42 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     journal.failed = None
     journal.save()
     return _finish(rel, todo, journal, started)
+
+
+def _results_kept(rel: Release, journal: Journal) -> None:
+    """What the steps done before the stop provided, read back from the journal. Built files
+    that went missing or changed since are not: what is uploaded is always what this
+    release built, never whatever dist/ holds now."""
+    built = journal.built_files()
+    if built is not None:
+        rel.results.provide(Built(tuple(built)))
+    if journal.docs_html and Path(journal.docs_html).is_dir():
+        rel.results.provide(DocsBuilt(Path(journal.docs_html)))
+    if journal.docs_location:
+        rel.results.provide(Shipped(journal.docs_location))
+
+
+def _with_providers(rel: Release, steps: list[Step], todo: list[Step]) -> list[Step]:
+    """``todo``, plus the steps done before whose results a step of it needs but the
+    journal no longer vouches for (say, the built files changed): they run again."""
+    todo = list(todo)
+    missing = True
+    while missing:
+        missing = False
+        for s in list(todo):
+            for kind in s.needs:
+                if rel.results.get(kind) is not None or any(kind in t.provides for t in todo):
+                    continue
+                provider = next((p for p in steps if kind in p.provides), None)
+                if provider is None:
+                    continue
+                if kind is Built:
+                    rel.ui.info("The built files changed or went missing since the release "
+                                "stopped; building them again from the tag")
+                todo.append(provider)
+                missing = True
+        todo.sort(key=lambda s: [p.name for p in steps].index(s.name))
+    return todo
 
 
 def _finish(rel: Release, steps: list[Step], journal: Journal, started: float) -> Release:
@@ -255,13 +254,13 @@ def _finish(rel: Release, steps: list[Step], journal: Journal, started: float) -
 
 def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     """``fab check``: every pre-flight check; lists every problem at once; changes nothing."""
-    rel = Release(root, config, ui, options)
+    rel = assemble(root, config, ui, options)
     rel.fresh = True
     report = Report()
     _, skipped = _plan_release(rel, report)
     ui.heading(_header(rel))
     for s, why in skipped:
-        if s.name not in ("dev_bump", "push"):
+        if s.skip_is_news:
             ui.info(f"  {s.name}: skipped ({why})")
     report_findings(ui, report)
     raise_if_problems(report)
@@ -286,7 +285,7 @@ def _rollback(root: Path, config: Config, ui: Ui, discard_journal: bool) -> list
             git.remote_has_tag(root, remote, journal.tag):
         raise ReleaseError(f"tag {journal.tag} is already on {remote}",
                            "a pushed release cannot be rolled back; release a new version")
-    undone = recovery.undo_local(root, journal)
+    undone = recovery.undo_local(root, journal, built_files(root, journal))
     undone += on_index(config, journal)
     journal.remove()
     for line in undone:
@@ -296,95 +295,20 @@ def _rollback(root: Path, config: Config, ui: Ui, discard_journal: bool) -> list
     return undone
 
 
-def single(root: Path, config: Config, ui: Ui, name: str, options: Options | None = None,
-           version: str | None = None, next_version: bool = False) -> Release:
-    """Run one step on its own (``fab bump``, ``fab upload``...).
-
-    ``next_version`` steps (edit_history, bump) work on the version a release would create;
-    the others on the current one (or ``version`` when given).
-    """
-    options = options or Options()
-    if options.dry_run:
-        return _single(root, config, ui, name, options, version, next_version)
-    with lock.held(state_dir(root), name, root):
-        return _single(root, config, ui, name, options, version, next_version)
-
-
-def _single(root: Path, config: Config, ui: Ui, name: str, options: Options,
-            version: str | None, next_version: bool) -> Release:
-    rel = Release(root, config, ui, options)
-    rel.will_run = not options.dry_run
-    step = STEPS[name]
-    report = Report()
-    if name in ("edit_history", "bump", "tag"):
-        check_repository(rel, report)
-    if version is not None:
-        rel.version = version
-    else:
-        scheme = report.guard(lambda: rel.scheme)
-        if scheme is not None:
-            rel.current = scheme.current
-            if next_version:
-                new = report.guard(scheme.next_version, _part(rel, scheme), options.new_version)
-                if new is not None:
-                    rel.version = new
-            else:
-                rel.version = scheme.current
-    if rel.current is None and rel.has_version:
-        rel.current = rel.version
-    report.guard(lambda: rel.name)
-    reason = step.skip_reason(rel) if rel.has_version else None
-    if reason is not None:
-        ui.skipped(name, reason)
-        error = step.skipped_alone(rel, reason)
-        if error is None:
-            return rel
-        if options.dry_run and not report.errors:
-            ui.info(step.preview(rel) or "")  # what would have been sent
-        raise error
-    if rel.has_version:
-        step.check_alone(rel, report)
-    try:
-        return _run_single(rel, step, report)
-    finally:
-        rel.cleanup()
-
-
-def _run_single(rel: Release, step: Step, report: Report) -> Release:
-    ui, options, name = rel.ui, rel.options, step.name
-    if options.dry_run:
-        if rel.has_version:
-            ui.info(f"{name}: {step.describe(rel)}")
-            preview = step.preview(rel) if not report.errors else None
-            if preview:
-                ui.info(preview)
-        raise_if_problems(report)
-        ui.final("Dry run: nothing was changed.")
-        return rel
-    raise_if_problems(report)
-    if step.warn_only:
-        # Inside a release such a failure is a warning; asked for by name it is the task's
-        # failure, with nothing to roll back: its error goes out as it is, hint and all.
-        with ui.step(name, step.describe(rel)) as handle:
-            step.run(rel, handle)
-        return rel
-    execute(rel, [step], single=True)
-    return rel
-
-
 def summary(rel: Release, elapsed: float) -> None:
     ui = rel.ui
     ui.info("")
-    if rel.uploaded or rel.skipped_uploads:
-        files = ", ".join(rel.uploaded + rel.skipped_uploads)
+    uploaded, shipped = rel.results.get(Uploaded), rel.results.get(Shipped)
+    if uploaded is not None and (uploaded.files or uploaded.skipped):
+        files = ", ".join(uploaded.files + uploaded.skipped)
         ui.info(f"  uploaded  {files} → {rel.repo.display}")
         install = rel.repo.pip_install(rel.name, rel.version)
         if install:
             ui.info(f"  install   {install}")
         elif rel.repo.kind == "scp":
             ui.info("  install   serve that folder to pip with --find-links, or set index_url")
-    if rel.docs_location:
-        ui.info(f"  docs      {rel.docs_location}")
+    if shipped is not None:
+        ui.info(f"  docs      {shipped.location}")
     for w in rel.warnings:
         ui.warn(w)
     timings = " · ".join(f"{k} {v:.1f}s" for k, v in ui.timings.items())

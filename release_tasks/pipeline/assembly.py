@@ -1,0 +1,127 @@
+"""The release object put together: the facts of the project that the steps read.
+
+``core.release.Release`` knows nothing of versions, changelogs, indexes or docs; it asks
+the resolvers given here, each on first use (most runs need only some of them), and keeps
+the answer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from release_tasks.core.config import Config
+from release_tasks.core.errors import ReleaseError
+from release_tasks.core.journal import Journal
+from release_tasks.core.release import Options, Release
+from release_tasks.core.ui import Ui
+
+
+def _name(rel: Release) -> str:
+    from release_tasks.build import metadata
+
+    return metadata.name(rel.root)
+
+
+def _scheme(rel: Release) -> Any:
+    from release_tasks import versioning
+
+    return versioning.detect(rel.root)
+
+
+def _history_path(rel: Release) -> Path:
+    from release_tasks.changelog import discovery
+
+    current = rel.current
+    if current is None:
+        try:
+            current = rel.scheme.current
+        except ReleaseError:
+            current = None
+    return discovery.find(rel.root, rel.config.history_file, current)
+
+
+def _repo(rel: Release) -> Any:
+    from release_tasks.publish import index, registry
+
+    return registry.open_backend(index.resolve(rel.config.repository, rel.config.index_url),
+                                 rel.config.network_timeout)
+
+
+def _docs_source(rel: Release) -> Any:
+    from release_tasks.docs import find
+
+    return find.find(rel.root, rel.config.docs_dir, rel.config.docs_builder)
+
+
+def _docs_env(rel: Release) -> Any:
+    from release_tasks.docs import environment
+
+    return environment.choose(rel.docs_source, rel.config.docs_isolation)
+
+
+def _docs_target(rel: Release) -> str:
+    from release_tasks.docs import sphinx
+
+    template = rel.config.docs_target or sphinx.default_target()
+    return sphinx.expand(template, rel.name, rel.version)
+
+
+def _webhook(rel: Release) -> str | None:
+    from release_tasks.notify import secrets
+
+    return secrets.webhook_url(rel.config)
+
+
+def _checkout(rel: Release, dest: Path) -> Path:
+    from release_tasks.build.checkout import checkout
+
+    return checkout(rel.root, rel.tag, dest)
+
+
+def _own_dists(rel: Release) -> list[Path]:
+    from release_tasks.build.builder import dists_for
+
+    return list(dists_for(rel.dist_dir, rel.name, rel.version))
+
+
+FACTS = {"name": _name, "scheme": _scheme, "history_path": _history_path, "repo": _repo,
+         "docs_source": _docs_source, "docs_env": _docs_env, "docs_target": _docs_target,
+         "webhook": _webhook, "checkout": _checkout, "own_dists": _own_dists}
+
+
+def assemble(root: Path, config: Config, ui: Ui, options: Options | None = None,
+             version: str | None = None) -> Release:
+    """A release of the project at ``root``, its facts resolved from the project's files."""
+    return Release(root, config, ui, options, version=version, facts=FACTS)
+
+
+def choose_part(rel: Release, scheme: object) -> str | None:
+    """The part to bump: ``--part``, else the ``part`` key; ``auto`` asks the commits."""
+    part = rel.options.part or rel.config.part
+    if part != "auto" or rel.options.new_version:
+        return part
+    from release_tasks.changelog.commits import choose_part
+
+    part, rel.part_reason = choose_part(rel.root, scheme)
+    return part
+
+
+def next_version(rel: Release, scheme: Any) -> str:
+    """The bump, or the version the history's unreleased section names."""
+    from release_tasks.changelog.unreleased import choose_version
+
+    history = None if "history" in rel.options.skip else (lambda: rel.history_path)
+    new, named_in = choose_version(history, scheme, rel.options.part, rel.options.new_version,
+                                   lambda: choose_part(rel, scheme))
+    rel.part_reason = named_in or rel.part_reason
+    return new
+
+
+def built_files(root: Path, journal: Journal) -> list[Path]:
+    """The files of the journal's release in dist/, for its undo."""
+    from release_tasks.build.builder import dists_for
+
+    if not journal.name or not journal.version:
+        return []
+    return list(dists_for(root / "dist", journal.name, journal.version))
