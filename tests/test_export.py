@@ -19,12 +19,13 @@ from release_tasks.core.config import Config
 from release_tasks.core.errors import DiskFull
 from release_tasks.core.release import Options, Release
 from release_tasks.core.ui import Ui
+from release_tasks.pipeline.assembly import assemble
 
 
 def tagged(project) -> tuple[object, Release]:
     proj = project("modern")
     proj.git("tag", "1.4.2")
-    return proj, Release(proj.path, Config(), Ui(quiet=True), Options(), version="1.4.2")
+    return proj, assemble(proj.path, Config(), Ui(quiet=True), Options(), version="1.4.2")
 
 
 def files_of(tree: Path) -> list[str]:

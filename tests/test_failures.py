@@ -119,10 +119,13 @@ def test_build_error(project, fab, pypi, editor):
 
 
 def test_twine_check_failure(project, fab, pypi, editor):
+    """A description the build computes (here setuptools' dynamic readme) cannot be judged
+    before the build: twine check of the built files stops the release, rolled back."""
     proj = prepare(project, pypi)
     proj.write("DESCRIPTION.rst", "Broken\n=====\n\n`unclosed\n")
     proj.write("pyproject.toml", proj.read("pyproject.toml").replace(
-        'readme = "README.md"', 'readme = "DESCRIPTION.rst"'))
+        'readme = "README.md"', 'dynamic = ["readme"]') + '\n[tool.setuptools.dynamic]\n'
+        'readme = {file = ["DESCRIPTION.rst"], content-type = "text/x-rst"}\n')
     proj.commit("A long description that does not render")
     before = proj.state()
 

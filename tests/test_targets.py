@@ -16,8 +16,10 @@ import pytest
 from release_tasks.core.config import Config
 from release_tasks.core.errors import DocsError
 from release_tasks.core.release import Options, Release
+from release_tasks.core.results import DocsBuilt
 from release_tasks.core.ui import Ui
 from release_tasks.docs import ship_ssh
+from release_tasks.pipeline.assembly import assemble
 from release_tasks.steps.ship_docs import ShipDocs
 
 from . import sshserver
@@ -44,12 +46,12 @@ def everything(folder: Path) -> dict[str, bytes | str]:
 
 def ship(proj, tmp_path: Path, target: str, version: str,
          pages: tuple[str, ...] = ("usage",)) -> str:
-    rel = Release(proj.path, Config(docs_target=target), Ui(quiet=True), Options(),
-                  version=version)
+    rel = assemble(proj.path, Config(docs_target=target), Ui(quiet=True), Options(),
+                   version=version)
     built = tmp_path / "built" / version
     while built.exists():  # the same version shipped again, other pages
         built = built.with_name(built.name + "+")
-    rel.docs_html = html_tree(built, version, pages)
+    rel.results.provide(DocsBuilt(html_tree(built, version, pages)))
     step = StepLine()
     ShipDocs().run(rel, step)
     return step.note
@@ -244,7 +246,7 @@ def server(home, tmp_path, monkeypatch):
 
 
 def ssh_release(root: Path, version: str = "1.0.0") -> Release:
-    return Release(root, Config(), Ui(quiet=True), Options(), version=version)
+    return assemble(root, Config(), Ui(quiet=True), Options(), version=version)
 
 
 def test_an_existing_remote_folder_we_did_not_make_is_never_deleted(server, project, tmp_path):
