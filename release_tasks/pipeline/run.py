@@ -257,8 +257,10 @@ def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     rel = assemble(root, config, ui, options)
     rel.fresh = True
     report = Report()
-    _, skipped = _plan_release(rel, report)
+    steps, skipped = _plan_release(rel, report)
     ui.heading(_header(rel))
+    for line in _destinations(rel, {s.name for s in steps}):
+        ui.info(line)
     for s, why in skipped:
         if s.skip_is_news:
             ui.info(f"  {s.name}: skipped ({why})")
@@ -266,6 +268,39 @@ def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     raise_if_problems(report)
     ui.final(f"All checks passed: {rel.name} {rel.current} → {rel.version} is ready to release.")
     return report
+
+
+def _destinations(rel: Release, active: set[str]) -> list[str]:
+    """Where the release would go, and how to point it elsewhere when nothing is set: the
+    first thing a newcomer's ``fab check`` should tell them."""
+    lines = []
+    if "edit_history" in active:
+        try:
+            history = rel.history_path
+        except ReleaseError:
+            history = None
+        if history is not None and history.is_relative_to(rel.root):
+            lines.append(f"  history: {history.relative_to(rel.root).as_posix()}")
+    if "upload" in active:
+        try:
+            where = rel.repo.display
+        except ReleaseError:
+            where = None  # reported by the checks
+        if where is not None:
+            default = "" if rel.config.repository else (
+                " (the default local folder index; set repository in [tool.release_tasks] "
+                "for your team's index)")
+            lines.append(f"  upload: {where}{default}")
+    if "ship_docs" in active and rel.has_version:
+        try:
+            target = rel.docs_target
+        except ReleaseError:
+            target = None
+        if target is not None:
+            default = "" if rel.config.docs_target else (
+                " (the default local docs folder; set docs_target for your docs host)")
+            lines.append(f"  docs: {target}{default}")
+    return lines
 
 
 def rollback(root: Path, config: Config, ui: Ui, discard_journal: bool = False) -> list[str]:
