@@ -9,6 +9,11 @@ Then, as a user would: ``fab release --resume`` and ``fab rollback``. After the 
 the repository must be in exactly one of two states: as before the release, or released
 once (one tag, one upload of each file, one history section); after the rollback, as
 before (the index keeps what it got: indexes never delete).
+
+Two more hostile conditions live in files of their own, as they need two releases at once
+(each stopped with SIGSTOP at a known point, then continued): two worktrees of one
+repository (tests/test_worktrees.py) and two repositories releasing into one folder index
+(tests/test_folder_index_race.py).
 """
 
 from __future__ import annotations
