@@ -65,10 +65,15 @@ class Step:
         it starts, :meth:`Report.settle` finishes. True: that was the whole check."""
         return False
 
+    # True: what prepare() makes is worth starting before the checks, in a run that will
+    # carry out its steps (never a dry run or `fab check`): check() may then use it
+    # (``rel.peek_prepared``), as the docs' probe uses the docs builder's Python.
+    early = False
+
     def prepare(self, rel: Release) -> Prepared | None:
-        """What to start early, once the release is confirmed (say, an environment): the
-        engine starts it, :meth:`run` takes it (``rel.take_prepared``), the engine closes
-        it if it is not taken."""
+        """What to start early, once the release is confirmed (or, for an ``early`` step,
+        as a run that will carry out its steps begins): the engine starts it, :meth:`run`
+        takes it (``rel.take_prepared``), the engine closes it if it is not taken."""
         return None
 
     def need(self, rel: Release, kind: type[T]) -> T | None:
@@ -120,10 +125,19 @@ def preflight(rel: Release, steps: list[Step], report: Report | None = None,
     return report
 
 
-def start_prepared(rel: Release, steps: list[Step]) -> None:
-    """The release is confirmed: start what the steps asked to have made early."""
+def start_prepared(rel: Release, steps: list[Step], early: bool = False) -> None:
+    """Start what the steps asked to have made early: once the release is confirmed, or
+    (``early``) for the ``early`` steps that apply, as a run that will carry them out
+    begins. A step's work is started once."""
     for s in steps:
-        prepared = s.prepare(rel)
+        if rel.has_prepared(s.name) or (early and not s.early):
+            continue
+        try:
+            if early and s.skip_reason(rel) is not None:
+                continue
+            prepared = s.prepare(rel)
+        except ReleaseError:
+            continue  # what it needs cannot be known yet: the checks will say why
         if prepared is not None:
             rel.own_prepared(prepared.start())
 

@@ -42,6 +42,13 @@ class Prepared:
                 return
         _close(value)  # closed before it was ready: nobody will take it
 
+    def peek(self) -> Any:
+        """Wait for it and lend it (None if making it failed); it stays owned here."""
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            return self._value
+
     def take(self) -> Any:
         """Wait for it; the caller owns what it returns (None if making it failed)."""
         if self._thread is not None:

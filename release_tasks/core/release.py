@@ -261,6 +261,12 @@ class Release:
     def has_prepared(self, name: str) -> bool:
         return name in self._prepared
 
+    def peek_prepared(self, name: str) -> Any:
+        """What the engine started early for step ``name``, lent to its check (None if
+        nothing): the step's run still takes it."""
+        prepared = self._prepared.get(name)
+        return None if prepared is None else prepared.peek()
+
     def take_prepared(self, name: str) -> Any:
         """What the engine started early for step ``name`` (None if nothing): the step
         owns it from now on."""

@@ -125,6 +125,8 @@ def _run_release(rel: Release, started: float) -> Release:
     if pending is not None:
         report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
                      "): `fab release --resume` continues it, `fab rollback` undoes it")
+    if not options.dry_run:  # this run carries out its steps: start what is worth it now
+        start_prepared(rel, release_steps(), early=True)
     steps, skipped = _plan_release(rel, report)
     rel.options = _kept_notes(root, rel, options)
     if options.dry_run:

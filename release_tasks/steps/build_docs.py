@@ -16,6 +16,7 @@ from release_tasks.core.results import Built, DocsBuilt
 class BuildDocs(Step):
     name = "build_docs"
     group = "build"
+    early = True  # the docs builder's Python: its fork runs the probe, Sphinx imported once
     needs = (Built,)  # the wheel, installed into the docs environment
     provides = (DocsBuilt,)
 
@@ -71,7 +72,8 @@ class BuildDocs(Step):
         if env is None:
             return
         rel.docs_env = env  # the plan then says it was made now
-        finish = report.guard(environment.start_probe, env, source)
+        finish = report.guard(environment.start_probe, env, source,
+                              rel.peek_prepared(self.name))
         if finish is not None:
             report.later(lambda: self._missing(finish(), env, source, report))
 
