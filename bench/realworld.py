@@ -69,7 +69,7 @@ BENCH_ONLY = [
     _bench("tabulate", "0.9.0", "0.9.1", tag_prefix="v"),
     _bench("termcolor", "2.4.0", "2.4.1"),
     _bench("markdown-it-py", "3.0.0", "3.0.1", tag_prefix="v"),
-    _bench("pygments", "2.17.2", "2.17.3"),
+    _bench("pygments", "2.17.2", "2.18.0"),  # CHANGES names it: "Version 2.18.0 (unreleased)"
     _bench("h11", "0.14.0", "0.14.1", tag_prefix="v"),
     _bench("anyio", "4.3.0", "4.3.1"),
     _bench("python-dotenv", "1.0.1", "1.0.2", tag_prefix="v"),
