@@ -55,6 +55,10 @@ def interruptible() -> Iterator[processes.Register]:
         if not _in_main_thread():
             yield register
             return
+        # Imported now, not by the handler: a second signal arriving while the first one's
+        # handler imports it would meet a half-imported module.
+        import psutil  # noqa: F401
+
         received: list[int] = []
 
         def handler(signum: int, frame: FrameType | None) -> None:
