@@ -108,12 +108,30 @@ def _with_companions(root: Path, primary: Source, first: Found) -> Found:
     return Found(first.current, " and ".join(labels), places)
 
 
+def _read_by_build(root: Path, tags: Found) -> Found:
+    """A git-tag project whose build also reads a file that carries the version (setup.cfg
+    ``version = attr: pkg.__about__.__version__`` beside setuptools_scm): the module the
+    build reads gets the new version too, else the wheel's ``__version__`` would stay
+    behind. Only a file that agrees with the tag; the tag alone decides the version."""
+    if not setup_cfg.SOURCE.detect(root):
+        return tags
+    try:
+        read = setup_cfg.SOURCE.read(root)
+    except VersionError:
+        return tags
+    if read.current != tags.current or not read.places:
+        return tags
+    return Found(tags.current, f"{tags.label} and {read.label}", read.places, from_tags=True,
+                 tool=tags.tool)
+
+
 def detect(root: Path) -> Scheme:
     """Work out how the project at ``root`` stores its version."""
     source, first = found(root)
     if source is bumpversion.SOURCE:
         return bumpversion.scheme(root, first)
-    result = first if first.from_tags else _with_companions(root, source, first)
+    result = _read_by_build(root, first) if first.from_tags else \
+        _with_companions(root, source, first)
     if not first.from_tags:
         result.label += " (no bumpversion config)"
     overrides: dict[str, Any] = {"current_version": result.current,

@@ -115,8 +115,9 @@ class Scheme:
 
     @property
     def writes_files(self) -> bool:
-        """False when git tags are the version: "bump" then writes nothing, the tag is it."""
-        return not self.found.from_tags
+        """False when git tags are the version and no file the build reads carries it:
+        "bump" then writes nothing, the tag is it."""
+        return not self.found.from_tags or bool(self.found.places)
 
     @property
     def parts(self) -> list[str]:
