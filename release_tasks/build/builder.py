@@ -8,7 +8,6 @@ the isolated environment is cached between releases (see envcache.py).
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import re
@@ -249,7 +248,7 @@ def _description_problem(text: str, content_type: str | None) -> str | None:
     """Why the long description would not render on the index, or None."""
     from email.message import EmailMessage
 
-    import readme_renderer.rst
+    from release_tasks.build.readme import rst_problem
 
     if not text or text.rstrip() == "UNKNOWN":
         return None  # a warning for twine, not a failure
@@ -257,8 +256,7 @@ def _description_problem(text: str, content_type: str | None) -> str | None:
     message["content-type"] = content_type or "text/x-rst"
     if message.get_content_type() in ("text/plain", "text/markdown"):
         return None
-    out = io.StringIO()
-    if readme_renderer.rst.render(text, stream=out) is not None:
+    said = rst_problem(text)
+    if said is None:
         return None
-    said = " ".join(out.getvalue().split())
     return "the long description does not render" + (f": {said}" if said else "")

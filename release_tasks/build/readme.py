@@ -68,16 +68,21 @@ def declared_rst(root: Path) -> Path | None:
     return path if rst and path.is_file() else None
 
 
+def rst_problem(text: str) -> str | None:
+    """What readme_renderer (PyPI's renderer, and twine check's) says of reStructuredText
+    that does not render, all its lines joined; None when it renders."""
+    import readme_renderer.rst
+
+    out = io.StringIO()
+    if readme_renderer.rst.render(text, stream=out) is not None:
+        return None
+    return " ".join(out.getvalue().split())
+
+
 def problem(root: Path) -> str | None:
     """Why the published README would not render; None when it would, or cannot be told."""
     readme = declared_rst(root)
     if readme is None:
         return None
-    import readme_renderer.rst
-
-    out = io.StringIO()
-    rendered = readme_renderer.rst.render(readme.read_text(encoding="utf-8"), stream=out)
-    if rendered is None:
-        first = next((line for line in out.getvalue().splitlines() if line.strip()), "")
-        return f"{readme.name} does not render: {first.strip()[:160]}"
-    return None
+    said = rst_problem(readme.read_text(encoding="utf-8"))
+    return None if said is None else f"{readme.name} does not render: {said[:160]}"

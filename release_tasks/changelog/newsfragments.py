@@ -45,7 +45,6 @@ _SAME_AS = {
 _SAME_AS["doc"] = _SAME_AS["docs"]
 _SAME_AS["feature"] = _SAME_AS["feat"]
 _SAME_AS["bugfix"] = _SAME_AS["fix"]
-_CONVENTIONAL = re.compile(r"^(?P<type>[A-Za-z]+)(?:\([^)]*\))?!?:\s+(?P<text>.+)$", re.S)
 _LEADING_ISSUE = re.compile(r"^#(?P<issue>\d+)\s*:?\s+(?P<text>.+)$", re.S)
 _TRAILING_ISSUE = re.compile(r"^(?P<text>.+?)\s*\(#(?P<issue>\d+)\)$", re.S)
 
@@ -93,9 +92,10 @@ def _split(text: str) -> tuple[str | None, str | None, str]:
     """``feat: #12: text`` / ``text (#12)`` → (conventional type, issue, text)."""
     text = text.strip()
     kind = None
-    m = _CONVENTIONAL.match(text)
-    if m:
-        kind, text = m.group("type"), m.group("text").strip()
+    first, nl, rest = text.partition("\n")
+    m = Commit(first).conventional  # the commits' own reading of a conventional prefix
+    if m and m.group("type").lower() in _SAME_AS:  # "Note: ..." is no type
+        kind, text = m.group("type"), (m.group("text").strip() + nl + rest).strip()
     issue = None
     m = _LEADING_ISSUE.match(text)
     if m:

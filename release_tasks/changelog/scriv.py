@@ -88,8 +88,7 @@ def _in_tree(root: Path, found: dict[str, Any]) -> Path:
     or file linked elsewhere is refused (see vcs/paths.py)."""
     folder = root / paths.folder_in_tree(root, root / found["directory"])
     paths.creatable_in_tree(root, root / found["changelog"])
-    for fragment in fragments(root):
-        paths.writable_in_tree(root, fragment)
+    paths.writable_files(root, fragments(root))
     return folder
 
 

@@ -82,8 +82,7 @@ def _in_tree(root: Path, config: Any) -> Path:
     inside = paths.folder_in_tree(root, folder) if os.path.lexists(folder) \
         else paths.creatable_in_tree(root, folder)
     paths.creatable_in_tree(root, root / config.filename)
-    for fragment in fragments(root, config) if folder.is_dir() else []:
-        paths.writable_in_tree(root, fragment)
+    paths.writable_files(root, fragments(root, config) if folder.is_dir() else [])
     return root / inside
 
 

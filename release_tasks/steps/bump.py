@@ -32,8 +32,8 @@ def version_targets(rel: Release, scheme: Any) -> list[str]:
     Missing files are left to ``scheme.check_files``, which says which entry names them."""
     from release_tasks.vcs import paths
 
-    return sorted({paths.writable_in_tree(rel.root, f).as_posix() for f in scheme.files
-                   if os.path.lexists(rel.root / f)})
+    present = [f for f in scheme.files if os.path.lexists(rel.root / f)]
+    return sorted({p.as_posix() for p in paths.writable_files(rel.root, present)})
 
 
 class Bump(CommitStep):
@@ -54,9 +54,8 @@ class Bump(CommitStep):
         report.guard(scheme.commit_message, rel.version)
         from release_tasks.vcs import paths
 
-        for f in scheme.files:
-            if os.path.lexists(rel.root / f):
-                report.guard(paths.writable_in_tree, rel.root, f)
+        report.guard(paths.writable_files, rel.root,
+                     [f for f in scheme.files if os.path.lexists(rel.root / f)])
         for problem in scheme.check_files(rel.version):
             report.error(problem)
 

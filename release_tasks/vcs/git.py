@@ -63,14 +63,6 @@ def find_root(start: Path) -> Path:
 
 
 @functools.lru_cache(maxsize=64)
-def git_dir(root: Path) -> Path:
-    """The repository's private folder (``.git``, or the worktree's own git dir); asked
-    for by the lock, the journal and the kept notes, and never moving: asked git once."""
-    path = Path(run_git(root, "rev-parse", "--git-dir"))
-    return path if path.is_absolute() else root / path
-
-
-@functools.lru_cache(maxsize=64)
 def git_common_dir(root: Path) -> Path:
     """The folder every worktree of the repository shares (``.git`` of the main checkout):
     what must be one for all worktrees at once (the release lock, the journal) lives
@@ -97,6 +89,15 @@ def branch(root: Path) -> str | None:
     """The checked-out branch, or None on a detached HEAD."""
     name = run_git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
     return name or None
+
+
+def tracked(root: Path, paths: list[str]) -> set[str]:
+    """Those of ``paths`` (relative to ``root``, posix) that git tracks: one question for
+    all of them."""
+    if not paths:
+        return set()
+    out = run_git(root, "ls-files", "-z", "--", *paths, check=False)
+    return {p for p in out.split("\0") if p} & set(paths)
 
 
 def dirty_files(root: Path) -> list[str]:

@@ -45,18 +45,35 @@ def writable_in_tree(root: Path, relpath: str | Path) -> Path:
 
     Raises UnsafePath naming ``relpath`` otherwise.
     """
-    given = Path(relpath)
-    shown = _shown(root, given if given.is_absolute() else root / given)
-    target, inside = _inside(root, given)
-    if not target.is_file() or target.is_symlink():
-        raise UnsafePath(f"{shown} is not a regular file"
-                         + (f" (it resolves to {inside.as_posix()})" if inside.as_posix() != shown
-                            else ""))
-    if not inside.parts or not git.ok(root, "ls-files", "--error-unmatch", "--",
-                                      inside.as_posix()):
-        what = shown if inside.as_posix() == shown else f"{shown} (→ {inside.as_posix()})"
-        raise UnsafePath(f"{what} is not tracked by git")
-    return inside
+    return writable_files(root, [relpath])[0]
+
+
+def writable_files(root: Path, relpaths: list[str] | list[Path]) -> list[Path]:
+    """:func:`writable_in_tree` for several files, with one question to git; the error
+    names every file that fails."""
+    found: list[tuple[str, Path]] = []
+    problems: list[str] = []
+    for relpath in relpaths:
+        given = Path(relpath)
+        shown = _shown(root, given if given.is_absolute() else root / given)
+        try:
+            target, inside = _inside(root, given)
+        except UnsafePath as e:
+            problems.append(e.message)
+            continue
+        if not target.is_file():
+            problems.append(f"{shown} is not a regular file" + (
+                f" (it resolves to {inside.as_posix()})" if inside.as_posix() != shown else ""))
+            continue
+        found.append((shown, inside))
+    known = git.tracked(root, [inside.as_posix() for _, inside in found if inside.parts])
+    for shown, inside in found:
+        if inside.as_posix() not in known:
+            what = shown if inside.as_posix() == shown else f"{shown} (→ {inside.as_posix()})"
+            problems.append(f"{what} is not tracked by git")
+    if problems:
+        raise UnsafePath("; ".join(problems))
+    return [inside for _, inside in found]
 
 
 def folder_in_tree(root: Path, relpath: str | Path) -> Path:
