@@ -223,21 +223,28 @@ def verify(backend: Backend, name: str, dists: list[Path]) -> list[str]:
     return problems
 
 
-def check_not_released(backend: Backend, rel: Release, report: Report) -> None:
-    """A new release's version must not be there yet (a resume may find its own files)."""
-    if not rel.has_version or not rel.fresh:
-        return
+def files_there(backend: Backend, name: str, version: str,
+                filenames: list[str] | None = None) -> list[str]:
+    """The files of ``name`` ``version`` the backend holds (and any of ``filenames``)."""
     from packaging.utils import canonicalize_name
 
     from release_tasks.build.builder import is_dist_of
 
+    wanted = set(filenames or ())
+    with backend:
+        listed = backend.listing(canonicalize_name(name))
+    return sorted(f for f in listed if f in wanted or is_dist_of(f, name, version))
+
+
+def check_not_released(backend: Backend, rel: Release, report: Report) -> None:
+    """A new release's version must not be there yet (a resume may find its own files)."""
+    if not rel.has_version or not rel.fresh:
+        return
     try:
-        with backend:
-            listed = backend.listing(canonicalize_name(rel.name))
+        already = files_there(backend, rel.name, rel.version)
     except ReleaseError as e:
         report.error(str(e))
         return
-    already = sorted(f for f in listed if is_dist_of(f, rel.name, rel.version))
     if already:
         report.error(f"{rel.name} {rel.version} is already {backend.where} "
                      f"({', '.join(already)}): release a new version")

@@ -12,19 +12,7 @@ from typing import Any
 
 from release_tasks.core.errors import ReleaseError
 from release_tasks.core.journal import Journal
-from release_tasks.publish.backend import Backend
-
-
-def files_there(backend: Backend, name: str, version: str, filenames: list[str]) -> list[str]:
-    """The release's files the backend holds: those named, and any other file of that
-    version (a new release's version is checked not to be there when it starts)."""
-    from packaging.utils import canonicalize_name
-
-    from release_tasks.build.builder import is_dist_of
-
-    with backend:
-        listed = backend.listing(canonicalize_name(name))
-    return sorted(f for f in listed if f in filenames or is_dist_of(f, name, version))
+from release_tasks.publish.backend import files_there
 
 
 def on_index(config: Any, journal: Journal) -> list[str]:

@@ -91,7 +91,7 @@ def _saying_what_is_there(error: UploadError, backend: Any, rel: Release,
                           dists: list[Any]) -> UploadError:
     """A failed upload may have stored files all the same (an answer lost on its way
     back): the index is asked, since they can never be taken back."""
-    from release_tasks.publish.leftover import files_there
+    from release_tasks.publish.backend import files_there
 
     try:
         there = files_there(backend, rel.name, rel.version, [p.name for p in dists])
