@@ -29,6 +29,7 @@ from release_tasks.versioning import (
     setup_py,
     setuptools_scm,
     sphinx_conf,
+    truth,
     version_info,
     versioneer,
     versioningit,
@@ -125,11 +126,31 @@ def _read_by_build(root: Path, tags: Found) -> Found:
                  tool=tags.tool)
 
 
+def _static_version(root: Path) -> str | None:
+    """What the first file reader after the bumpversion config finds (None: nothing, or
+    git tags), to tell a config's ``current_version`` left behind the files."""
+    for source in SOURCES[1:]:
+        if source.detect(root):
+            try:
+                read = source.read(root)
+            except VersionError:
+                return None
+            return None if read.from_tags else read.current
+    return None
+
+
 def detect(root: Path) -> Scheme:
-    """Work out how the project at ``root`` stores its version."""
-    source, first = found(root)
+    """Work out how the project at ``root`` stores its version. The readers say where it
+    lives; the build backend is asked what it is only when they cannot say for sure (see
+    :mod:`release_tasks.versioning.truth`)."""
+    try:
+        source, first = found(root)
+    except VersionError as unreadable:
+        source, first = module.SOURCE, truth.from_backend(root, unreadable)
     if source is bumpversion.SOURCE:
-        return bumpversion.scheme(root, first)
+        configured = bumpversion.SOURCE.read(root).current
+        behind = truth.stale_config(root, configured, _static_version(root))
+        return bumpversion.scheme(root, first, current=behind)
     result = _read_by_build(root, first) if first.from_tags else \
         _with_companions(root, source, first)
     if not first.from_tags:
