@@ -146,8 +146,6 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     kinds = sorted("wheel" if p.suffix == ".whl" else "sdist" for p in dists)
     if "sdist" not in kinds or "wheel" not in kinds:
         got = ", ".join(p.name for p in staging.iterdir()) or "nothing"
-        from release_tasks.build.proof import missed_files
-
         raise BuildError(f"the build did not produce an sdist and a wheel of {name} {version} "
                          f"(got {got}){missed_files(staging, carriers)}",
                          "check that every file carrying the version is in the bumpversion config")
@@ -165,6 +163,25 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
             f"cannot put the built files into {outdir}: {e.strerror or e}",
             "check the folder") from None
     return placed
+
+
+def missed_files(folder: Path, carriers: Callable[[str], list[str]] | None) -> str:
+    """``"; 1.0.0 is still in setup.py, which the bump missed"`` for the versions the
+    files built into ``folder`` carry, or "" when no file can be named."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+    if carriers is None or not folder.is_dir():
+        return ""
+    said = []
+    for path in sorted(folder.iterdir()):
+        try:
+            version = str(parse_sdist_filename(path.name)[1])
+        except InvalidSdistFilename:
+            continue
+        missed = carriers(version)
+        if missed:
+            said.append(f"; {version} is still in {', '.join(missed)}, which the bump missed")
+    return "".join(said)
 
 
 def prepare_environment(root: Path, installer_choice: str = "auto") -> WarmRunner | None:

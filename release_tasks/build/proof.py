@@ -86,25 +86,6 @@ def wheel_dunder_versions(wheel: Path) -> list[tuple[str, str]]:
     return found
 
 
-def missed_files(folder: Path, carriers: Callable[[str], list[str]] | None) -> str:
-    """``"; 1.0.0 is still in setup.py, which the bump missed"`` for the versions the
-    files built into ``folder`` carry, or "" when no file can be named."""
-    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
-
-    if carriers is None or not folder.is_dir():
-        return ""
-    said = []
-    for path in sorted(folder.iterdir()):
-        try:
-            version = str(parse_sdist_filename(path.name)[1])
-        except InvalidSdistFilename:
-            continue
-        missed = carriers(version)
-        if missed:
-            said.append(f"; {version} is still in {', '.join(missed)}, which the bump missed")
-    return "".join(said)
-
-
 def prove(dists: list[Path], name: str, version: str,
           carriers: Callable[[str], list[str]] | None = None) -> None:
     """Raise BuildError unless every built file says ``version``. ``carriers`` names the
