@@ -204,3 +204,26 @@ def test_a_real_project_whose_version_only_the_backend_knows(name, tmp_path, fab
     else:
         assert (path / "src/dotenv/version.py").read_text() == '__version__ = "1.0.2"\n'
         assert "current_version = 1.0.2" in (path / "setup.cfg").read_text()
+
+
+def test_setuptools_scm_in_requires_beside_a_version_file_the_build_reads(tmp_path, fab):
+    path = project(tmp_path / "p", {"pyproject.toml": """\
+[build-system]
+requires = ["setuptools>=64", "setuptools_scm>=8"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "filescm"
+dynamic = ["version"]
+
+[tool.setuptools.dynamic]
+version = {file = "VERSION"}
+""", "VERSION": "1.4.0\n", "filescm/__init__.py": ""}, tag="1.4.0")
+
+    run = release(fab, path)
+
+    assert run.code == 0, run.out
+    assert "1.4.0 → 1.4.1 (version from [tool.setuptools.dynamic] version file → VERSION" \
+        in run.lines()[0]
+    assert (path / "VERSION").read_text() == "1.4.1\n"
+    assert [wheel_version(w) for w in (path / "dist").glob("*.whl")] == ["1.4.1"]

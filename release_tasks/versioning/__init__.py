@@ -27,6 +27,7 @@ from release_tasks.versioning import (
     pyproject,
     setup_cfg,
     setup_py,
+    setuptools_dynamic,
     setuptools_scm,
     sphinx_conf,
     truth,
@@ -50,14 +51,15 @@ SOURCES: list[Source] = [
     hatch_path.SOURCE,
     pdm_file.SOURCE,
     flit.SOURCE,
+    setuptools_dynamic.SOURCE,
     setup_cfg.SOURCE,
     setup_py.SOURCE,
     module.SOURCE,
 ]
 # Static sources that may carry the version a second time; they must agree with it.
 COMPANIONS: list[Source] = [pyproject.SOURCE, poetry.SOURCE, hatch_path.SOURCE,
-                            pdm_file.SOURCE, flit.SOURCE, setup_cfg.SOURCE, setup_py.SOURCE,
-                            module.SOURCE]
+                            pdm_file.SOURCE, flit.SOURCE, setuptools_dynamic.SOURCE,
+                            setup_cfg.SOURCE, setup_py.SOURCE, module.SOURCE]
 # Versions that stand for "set at build time", not a second copy of the version.
 PLACEHOLDERS = {"0", "0.0", "0.0.0", "0.0.0.dev0", "0.dev0"}
 __all__ = ["COMPANIONS", "SOURCES", "Scheme", "detect", "found"]
@@ -111,13 +113,16 @@ def _with_companions(root: Path, primary: Source, first: Found) -> Found:
 
 def _read_by_build(root: Path, tags: Found) -> Found:
     """A git-tag project whose build also reads a file that carries the version (setup.cfg
-    ``version = attr: pkg.__about__.__version__`` beside setuptools_scm): the module the
+    ``version = attr: pkg.__about__.__version__`` or ``[tool.setuptools.dynamic] version``
+    beside setuptools_scm): the module the
     build reads gets the new version too, else the wheel's ``__version__`` would stay
     behind. Only a file that agrees with the tag; the tag alone decides the version."""
-    if not setup_cfg.SOURCE.detect(root):
+    source = next((s for s in (setuptools_dynamic.SOURCE, setup_cfg.SOURCE) if s.detect(root)),
+                  None)
+    if source is None:
         return tags
     try:
-        read = setup_cfg.SOURCE.read(root)
+        read = source.read(root)
     except VersionError:
         return tags
     if read.current != tags.current or not read.places:

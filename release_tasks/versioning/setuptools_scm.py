@@ -19,11 +19,15 @@ class SetuptoolsScm(GitTagSource):
             return True
         if setup_cfg.is_file() and "use_scm_version" in read_text(setup_cfg):
             return True
+        # setuptools_scm in the build requirements alone: only when nothing else gives the
+        # dynamic version ([tool.setuptools.dynamic] version names a file the build reads).
         requires = build_requires(root)
         backend = str(pyproject(root).get("build-system", {}).get("build-backend", ""))
         dynamic = "version" in pyproject(root).get("project", {}).get("dynamic", [])
+        declared = "version" in pyproject(root).get("tool", {}).get("setuptools", {}).get(
+            "dynamic", {})
         return ("setuptools_scm" in requires or "setuptools-scm" in requires) and \
-            backend.startswith("setuptools") and dynamic
+            backend.startswith("setuptools") and dynamic and not declared
 
 
 SOURCE = SetuptoolsScm()

@@ -21,6 +21,7 @@ from release_tasks.versioning import (
     pyproject,
     setup_cfg,
     setup_py,
+    setuptools_dynamic,
     sphinx_conf,
     version_info,
 )
@@ -81,7 +82,8 @@ def locate(root: Path, version: str) -> list[Place]:
     the way its reader knows: literals, TOML keys, ``VERSION`` files, ``__version_info__``
     tuples and named-tuple calls, Sphinx ``version``/``release``."""
     places: list[Place] = []
-    for source in (pyproject.SOURCE, poetry.SOURCE, setup_cfg.SOURCE, setup_py.SOURCE):
+    for source in (pyproject.SOURCE, poetry.SOURCE, setuptools_dynamic.SOURCE, setup_cfg.SOURCE,
+                   setup_py.SOURCE):
         try:
             if not source.detect(root):
                 continue
