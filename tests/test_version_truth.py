@@ -227,3 +227,28 @@ version = {file = "VERSION"}
         in run.lines()[0]
     assert (path / "VERSION").read_text() == "1.4.1\n"
     assert [wheel_version(w) for w in (path / "dist").glob("*.whl")] == ["1.4.1"]
+
+
+@pytest.mark.parametrize(("pyproject", "label"), [
+    ('[build-system]\nrequires = ["setuptools>=64", "setuptools-scm[simple]>=9"]\n'
+     'build-backend = "setuptools.build_meta"\n[project]\nname = "p"\ndynamic = ["version"]\n',
+     "git tags (setuptools_scm)"),
+    ('[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\n'
+     'build-backend = "setuptools.build_meta"\n[project]\nname = "p"\nversion = "3.1.4"\n'
+     "[tool.setuptools_scm]\n", "pyproject.toml [project] version"),
+    ('[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\n'
+     'build-backend = "setuptools.build_meta"\n[project]\nname = "p"\ndynamic = ["version"]\n'
+     '[tool.setuptools_scm]\n[tool.setuptools.dynamic]\nversion = {attr = "p.__version__"}\n',
+     "[tool.setuptools.dynamic] version attr → p/__init__.py __version__"),
+])
+def test_git_tags_are_recognised_by_the_backend_configuration(tmp_path, pyproject, label):
+    from release_tasks import versioning
+
+    root = project(tmp_path / "p", {"pyproject.toml": pyproject,
+                                    "p/__init__.py": '__version__ = "3.1.4"\n'}, tag="3.1.4")
+
+    scheme = versioning.detect(root)
+
+    assert scheme.description.startswith(label)
+    assert scheme.current == "3.1.4"
+    assert scheme.writes_files == (not label.startswith("git tags"))
