@@ -252,3 +252,23 @@ def test_git_tags_are_recognised_by_the_backend_configuration(tmp_path, pyprojec
     assert scheme.description.startswith(label)
     assert scheme.current == "3.1.4"
     assert scheme.writes_files == (not label.startswith("git tags"))
+
+
+def test_files_that_disagree_are_told_which_version_the_build_makes(tmp_path, fab):
+    path = project(tmp_path / "p", {"pyproject.toml": """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "split"
+version = "1.2.0"
+""", "split/__init__.py": '__version__ = "1.1.0"\n'}, tag="1.2.0")
+    before = (path / "split/__init__.py").read_text()
+
+    run = fab(path, "release", "--dry-run", "--skip-docs", "--skip-history")
+
+    assert run.code != 0
+    assert "the version differs between files" in run.out
+    assert "the build makes 1.2.0" in run.out and "make them agree on 1.2.0" in run.out
+    assert (path / "split/__init__.py").read_text() == before

@@ -100,8 +100,11 @@ def _with_companions(root: Path, primary: Source, first: Found) -> Found:
                       else " and ".join(p.label for p in new))
     if disagree:
         where = ", ".join([f"{', '.join(first.files)}: {first.current}", *disagree])
-        raise VersionError(f"the version differs between files ({where})",
-                           "make them agree, or add a bumpversion config")
+        built = truth.backend_version(root)
+        said = f"; the build makes {built}" if built else ""
+        raise VersionError(f"the version differs between files ({where}{said})",
+                           f"make them agree{f' on {built}' if built else ''}, or add a "
+                           "bumpversion config")
     current = first.current
     for extra in (sphinx_conf.places(root, current), version_info.places(root, current)):
         for place in extra:
