@@ -272,3 +272,24 @@ version = "1.2.0"
     assert "the version differs between files" in run.out
     assert "the build makes 1.2.0" in run.out and "make them agree on 1.2.0" in run.out
     assert (path / "split/__init__.py").read_text() == before
+
+
+def test_the_backend_answer_is_kept_per_tree(tmp_path):
+    """Asked twice about the same tree, the answer comes from the cache; a changed tracked
+    file is another tree, asked afresh. The user's tree gets nothing written."""
+    import json
+
+    from release_tasks.build import backend_meta, envcache
+
+    root = project(tmp_path / "p", {"pyproject.toml": FLIT_PYPROJECT,
+                                    "tuplever/__init__.py": TUPLE_MODULE})
+    kept = envcache.cache_root().parent / "metadata"
+
+    assert backend_meta.metadata(root) == {"name": "tuplever", "version": "1.2.3"}
+    (answer,) = kept.glob("*.json")
+    answer.write_text(json.dumps({"name": "tuplever", "version": "9.9.9"}))
+    assert backend_meta.metadata(root)["version"] == "9.9.9"  # not asked again
+
+    (root / "tuplever/__init__.py").write_text(TUPLE_MODULE.replace("1, 2, 3", "1, 3, 0"))
+    assert backend_meta.metadata(root)["version"] == "1.3.0"
+    assert git(root, "status", "--porcelain") == "M tuplever/__init__.py"
