@@ -79,7 +79,8 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
           isolation: bool = True, echo: Callable[[str], None] | None = None,
           installer_choice: str = "auto", fresh_env: bool = False,
           env: dict[str, str] | None = None, runner: Runner | None = None,
-          timeout: float | None = None) -> list[Path]:
+          timeout: float | None = None,
+          carriers: Callable[[str], list[str]] | None = None) -> list[Path]:
     """Build the sdist, then the wheel from that sdist, of the tree ``src`` into ``outdir``.
 
     ``env``: variables the version source wants the backend to see (the pretend-version
@@ -87,6 +88,8 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     started by :func:`prepare_environment`, which runs the hooks if it is that
     environment's (by default a process of their own). ``timeout``: seconds the backend may
     take (``build_timeout``), after which it is stopped and :class:`BuildTimeout` raised.
+    ``carriers``: see :func:`release_tasks.build.proof.prove` (a build of another version
+    names the file the bump missed).
 
     The PEP 517 hooks run in one process (see hooks.py for why that saves seconds), in a
     cached isolated environment. Everything temporary goes under ``scratch`` (the backend
@@ -144,7 +147,7 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
     if "sdist" not in kinds or "wheel" not in kinds:
         got = ", ".join(p.name for p in staging.iterdir()) or "nothing"
         raise BuildError(f"the build did not produce an sdist and a wheel of {name} {version} "
-                         f"(got {got})",
+                         f"(got {got}){missed_files(staging, carriers)}",
                          "check that every file carrying the version is in the bumpversion config")
     outdir.mkdir(parents=True, exist_ok=True)
     for stale in dists_for(outdir, name, version):
@@ -160,6 +163,25 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
             f"cannot put the built files into {outdir}: {e.strerror or e}",
             "check the folder") from None
     return placed
+
+
+def missed_files(folder: Path, carriers: Callable[[str], list[str]] | None) -> str:
+    """``"; 1.0.0 is still in setup.py, which the bump missed"`` for the versions the
+    files built into ``folder`` carry, or "" when no file can be named."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+    if carriers is None or not folder.is_dir():
+        return ""
+    said = []
+    for path in sorted(folder.iterdir()):
+        try:
+            version = str(parse_sdist_filename(path.name)[1])
+        except InvalidSdistFilename:
+            continue
+        missed = carriers(version)
+        if missed:
+            said.append(f"; {version} is still in {', '.join(missed)}, which the bump missed")
+    return "".join(said)
 
 
 def prepare_environment(root: Path, installer_choice: str = "auto") -> WarmRunner | None:

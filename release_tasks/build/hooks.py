@@ -11,6 +11,10 @@ imported once; the wheel is still built from the unpacked sdist, as ``python -m 
 does, so a file missing from the sdist still breaks the build instead of the release.
 
 Usage: python hooks.py BACKEND BACKEND_PATH_JSON SOURCE_DIR OUT_DIR RESULT_JSON UNPACK_DIR
+   or: python hooks.py --metadata BACKEND BACKEND_PATH_JSON SOURCE_DIR OUT_DIR RESULT_JSON
+
+``--metadata`` only asks for the wheel's metadata (``prepare_metadata_for_build_wheel``,
+or a wheel built when the backend lacks that hook): ``{"metadata": "PATH/METADATA"}``.
 
 UNPACK_DIR (made here) receives the unpacked sdist; it belongs to the caller, who
 removes it, so nothing is left in the system temp dir.
@@ -110,5 +114,33 @@ def main() -> int:
     return 0
 
 
+def metadata_main() -> int:
+    spec, backend_path_json, source_dir, out_dir, result_file = sys.argv[2:7]
+    source_dir = os.path.abspath(source_dir)
+    out_dir = os.path.abspath(out_dir)
+    os.chdir(source_dir)
+    backend = load_backend(spec, json.loads(backend_path_json), source_dir)
+    hook = getattr(backend, "get_requires_for_build_wheel", None)
+    needed = missing(list(hook({}) if hook else []))
+    if needed:
+        with open(result_file, "w") as f:
+            json.dump({"missing": sorted(set(needed))}, f)
+        return 0
+    prepare = getattr(backend, "prepare_metadata_for_build_wheel", None)
+    if prepare is not None:
+        path = os.path.join(out_dir, prepare(out_dir, {}), "METADATA")
+    else:
+        import zipfile
+
+        wheel = os.path.join(out_dir, backend.build_wheel(out_dir, {}))
+        with zipfile.ZipFile(wheel) as z:
+            name = next(n for n in z.namelist()
+                        if n.count("/") == 1 and n.endswith(".dist-info/METADATA"))
+            path = z.extract(name, os.path.join(out_dir, "extracted"))
+    with open(result_file, "w") as f:
+        json.dump({"metadata": path}, f)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(metadata_main() if sys.argv[1:2] == ["--metadata"] else main())

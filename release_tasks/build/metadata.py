@@ -13,10 +13,18 @@ from release_tasks.core.errors import ConfigError
 
 
 def _from_backend(root: Path) -> str | None:
-    """Ask the build backend in the current environment first, then in an isolated one.
-    Quietly, per call: the backend's output is captured by the runner passed, and what
-    build itself says goes to its logger at INFO."""
+    """Ask the build backend in the cached build environment (see backend_meta: the answer
+    is kept per tree, and it also gives the version); outside a git work tree, in the
+    current environment first, then in an isolated one. Quietly, per call: the backend's
+    output is captured by the runner passed, and what build itself says goes to its
+    logger at INFO."""
     from build.util import project_wheel_metadata
+
+    from release_tasks.build.backend_meta import metadata
+
+    cached = metadata(root)
+    if cached and cached.get("name") and cached["name"] != "UNKNOWN":
+        return cached["name"]
     from pyproject_hooks import quiet_subprocess_runner
 
     for isolated in (False, True):

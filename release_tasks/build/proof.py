@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tarfile
 import zipfile
+from collections.abc import Callable
 from email.parser import HeaderParser
 from pathlib import Path
 
@@ -85,11 +86,15 @@ def wheel_dunder_versions(wheel: Path) -> list[tuple[str, str]]:
     return found
 
 
-def prove(dists: list[Path], name: str, version: str) -> None:
-    """Raise BuildError unless every built file says ``version``."""
+def prove(dists: list[Path], name: str, version: str,
+          carriers: Callable[[str], list[str]] | None = None) -> None:
+    """Raise BuildError unless every built file says ``version``. ``carriers`` names the
+    built tree's files that still carry a wrong version the build said, so the error
+    names the file the bump missed."""
     from release_tasks.build.builder import is_dist_of
 
     problems = []
+    wrong: list[str] = []
     for dist in dists:
         if not is_dist_of(dist.name, name, version):
             problems.append(f"file name {dist.name}")
@@ -97,10 +102,16 @@ def prove(dists: list[Path], name: str, version: str) -> None:
         if said is None or not _same(said, version):
             what = "PKG-INFO" if dist.suffix != ".whl" else "METADATA"
             problems.append(f"{dist.name} {what} says {said or 'no version'}")
+            if said and said not in wrong:
+                wrong.append(said)
         if dist.suffix == ".whl":
             problems += [f"{file} in the wheel has __version__ {said}"
                          for file, said in wheel_dunder_versions(dist)
                          if not _same(said, version)]
+    for said in wrong if carriers is not None else []:
+        missed = carriers(said)
+        if missed:
+            problems.append(f"{said} is still in {', '.join(missed)}, which the bump missed")
     if problems:
         raise BuildError(f"the build is not version {version}: " + "; ".join(problems),
                          "make every file that carries the version part of the bump (or "

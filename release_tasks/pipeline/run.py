@@ -52,6 +52,8 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
     scheme = report.guard(lambda: rel.scheme)
     if scheme is not None:
         rel.current = scheme.current
+        for note in getattr(scheme, "notes", ()):
+            report.warn(note)
         new = report.guard(next_version, rel, scheme)
         if new is not None:
             rel.version = new

@@ -85,7 +85,8 @@ class Build(Step):
                               echo=rel.ui.detail, installer_choice=rel.config.build_installer,
                               fresh_env=rel.config.fresh_env,
                               env=rel.scheme.build_env(rel.name, rel.version), runner=warm,
-                              timeout=rel.config.build_timeout or None)
+                              timeout=rel.config.build_timeout or None,
+                              carriers=lambda said: _carriers(src, said))
             finally:
                 if warm is not None:
                     warm.close()
@@ -94,7 +95,7 @@ class Build(Step):
             if rel.journal is not None:
                 rel.journal.record_dists(dists)
             step.update("checking the version of what was built")
-            proof.prove(dists, rel.name, rel.version)
+            proof.prove(dists, rel.name, rel.version, carriers=lambda said: _carriers(src, said))
         except BaseException:
             proof.remove_new(rel.dist_dir, rel.dist_before)
             raise
@@ -110,6 +111,13 @@ class Build(Step):
         if rel.dist_before is None:
             proof.remove_new(rel.dist_dir, None)
         return "removed the built files" if removed else None
+
+
+def _carriers(src: Path, version: str) -> list[str]:
+    """The files of the built tree that carry ``version`` as the project's version."""
+    from release_tasks.versioning import truth
+
+    return sorted({p.path for p in truth.locate(src, version)})
 
 
 def _import_twine() -> None:

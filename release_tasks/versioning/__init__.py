@@ -27,8 +27,10 @@ from release_tasks.versioning import (
     pyproject,
     setup_cfg,
     setup_py,
+    setuptools_dynamic,
     setuptools_scm,
     sphinx_conf,
+    truth,
     version_info,
     versioneer,
     versioningit,
@@ -49,14 +51,15 @@ SOURCES: list[Source] = [
     hatch_path.SOURCE,
     pdm_file.SOURCE,
     flit.SOURCE,
+    setuptools_dynamic.SOURCE,
     setup_cfg.SOURCE,
     setup_py.SOURCE,
     module.SOURCE,
 ]
 # Static sources that may carry the version a second time; they must agree with it.
 COMPANIONS: list[Source] = [pyproject.SOURCE, poetry.SOURCE, hatch_path.SOURCE,
-                            pdm_file.SOURCE, flit.SOURCE, setup_cfg.SOURCE, setup_py.SOURCE,
-                            module.SOURCE]
+                            pdm_file.SOURCE, flit.SOURCE, setuptools_dynamic.SOURCE,
+                            setup_cfg.SOURCE, setup_py.SOURCE, module.SOURCE]
 # Versions that stand for "set at build time", not a second copy of the version.
 PLACEHOLDERS = {"0", "0.0", "0.0.0", "0.0.0.dev0", "0.dev0"}
 __all__ = ["COMPANIONS", "SOURCES", "Scheme", "detect", "found"]
@@ -97,8 +100,11 @@ def _with_companions(root: Path, primary: Source, first: Found) -> Found:
                       else " and ".join(p.label for p in new))
     if disagree:
         where = ", ".join([f"{', '.join(first.files)}: {first.current}", *disagree])
-        raise VersionError(f"the version differs between files ({where})",
-                           "make them agree, or add a bumpversion config")
+        built = truth.backend_version(root)
+        said = f"; the build makes {built}" if built else ""
+        raise VersionError(f"the version differs between files ({where}{said})",
+                           f"make them agree{f' on {built}' if built else ''}, or add a "
+                           "bumpversion config")
     current = first.current
     for extra in (sphinx_conf.places(root, current), version_info.places(root, current)):
         for place in extra:
@@ -110,13 +116,16 @@ def _with_companions(root: Path, primary: Source, first: Found) -> Found:
 
 def _read_by_build(root: Path, tags: Found) -> Found:
     """A git-tag project whose build also reads a file that carries the version (setup.cfg
-    ``version = attr: pkg.__about__.__version__`` beside setuptools_scm): the module the
+    ``version = attr: pkg.__about__.__version__`` or ``[tool.setuptools.dynamic] version``
+    beside setuptools_scm): the module the
     build reads gets the new version too, else the wheel's ``__version__`` would stay
     behind. Only a file that agrees with the tag; the tag alone decides the version."""
-    if not setup_cfg.SOURCE.detect(root):
+    source = next((s for s in (setuptools_dynamic.SOURCE, setup_cfg.SOURCE) if s.detect(root)),
+                  None)
+    if source is None:
         return tags
     try:
-        read = setup_cfg.SOURCE.read(root)
+        read = source.read(root)
     except VersionError:
         return tags
     if read.current != tags.current or not read.places:
@@ -125,11 +134,31 @@ def _read_by_build(root: Path, tags: Found) -> Found:
                  tool=tags.tool)
 
 
+def _static_version(root: Path) -> str | None:
+    """What the first file reader after the bumpversion config finds (None: nothing, or
+    git tags), to tell a config's ``current_version`` left behind the files."""
+    for source in SOURCES[1:]:
+        if source.detect(root):
+            try:
+                read = source.read(root)
+            except VersionError:
+                return None
+            return None if read.from_tags else read.current
+    return None
+
+
 def detect(root: Path) -> Scheme:
-    """Work out how the project at ``root`` stores its version."""
-    source, first = found(root)
+    """Work out how the project at ``root`` stores its version. The readers say where it
+    lives; the build backend is asked what it is only when they cannot say for sure (see
+    :mod:`release_tasks.versioning.truth`)."""
+    try:
+        source, first = found(root)
+    except VersionError as unreadable:
+        source, first = module.SOURCE, truth.from_backend(root, unreadable)
     if source is bumpversion.SOURCE:
-        return bumpversion.scheme(root, first)
+        configured = bumpversion.SOURCE.read(root).current
+        behind = truth.stale_config(root, configured, _static_version(root))
+        return bumpversion.scheme(root, first, current=behind)
     result = _read_by_build(root, first) if first.from_tags else \
         _with_companions(root, source, first)
     if not first.from_tags:

@@ -93,8 +93,12 @@ def raw_config(path: Path) -> dict[str, Any]:
     return raw
 
 
-def scheme(root: Path, first: Found) -> Scheme:
-    """The scheme of a project with a bumpversion config (its own parse, or PEP 440)."""
+def scheme(root: Path, first: Found, current: str | None = None) -> Scheme:
+    """The scheme of a project with a bumpversion config (its own parse, or PEP 440).
+
+    ``current``: the version to release from when the config's ``current_version`` is
+    behind the files the build reads (see versioning.truth); the config is set to the new
+    version along with them, and a note says so."""
     config_file = find_config_file(root)
     assert config_file is not None
     raw = raw_config(config_file)
@@ -104,6 +108,9 @@ def scheme(root: Path, first: Found) -> Scheme:
         overrides["files"] = raw["files"]
     if not own_parse:
         overrides.update(WHOLE)
+    configured = str(raw.get("current_version") or "")
+    if current is not None and current != configured:
+        overrides["current_version"] = current
     with readable(config_file) as copy:
         bv = load(root, copy, current_from_file="current_version" in raw, **overrides)
     if not bv.current_version:
@@ -117,8 +124,14 @@ def scheme(root: Path, first: Found) -> Scheme:
         check_pep440(current, first.label)
     template = str(raw["tag_name"]) if "tag_name" in raw else gittags.tag_template(root, current)
     result = Found(current, first.label)  # its files: Scheme.files reads the config
-    return Scheme(root, result, bv, config_file, raw, own_parse=own_parse,
+    made = Scheme(root, result, bv, config_file, raw, own_parse=own_parse,
                   tag_template=template)
+    if "current_version" in overrides:
+        made.stale_current = configured
+        made.notes.append(f"{first.label} current_version {configured} is behind the "
+                          f"version the build reads ({current}): releasing from {current}, "
+                          "and the config gets the new version too")
+    return made
 
 
 

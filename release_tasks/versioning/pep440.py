@@ -74,8 +74,9 @@ def bump(current_text: str, part: str | None) -> str:
         index = {"major": 0, "minor": 1, "patch": 2, "last": len(release) - 1}[part]
         padded = release + (0,) * max(0, index + 1 - len(release))
         width = max(len(release), index + 1)
-        if part == "last" or (current.pre is None and current.dev is None) or \
-                any(padded[index + 1:]):
+        # A .dev version's part applies to its base, as bump-my-version does it
+        # (4.1.0.dev0 --part minor → 4.2.0); a plain release is 4.1.0.dev0 → 4.1.0.
+        if part == "last" or current.pre is None or any(padded[index + 1:]):
             bumped = (*padded[:index], padded[index] + 1) + (0,) * (width - index - 1)
         else:  # 2.0.0rc1 --part major → 2.0.0: the final of that pre-release is the bump
             bumped = padded[:width]

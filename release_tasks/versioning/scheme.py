@@ -90,6 +90,10 @@ class Scheme:
         self.has_own_parse = own_parse
         self.tag_template = tag_template or str(bv.tag_name)
         self.explicit_tag_message = str(raw["tag_message"]) if "tag_message" in raw else None
+        # A config's current_version left behind the files (see versioning.truth): the
+        # value to replace in the config, and what the release says about it.
+        self.stale_current: str | None = None
+        self.notes: list[str] = []
 
     # --- what it is -------------------------------------------------------------------------
 
@@ -303,10 +307,12 @@ class Scheme:
         try:
             modify_files(files, current, target, ctx, dry_run)
             cfg = self.config_file
+            configured = self.stale_current or self.current
             if cfg is not None and cfg.suffix in {".cfg", ".ini"}:
-                update_ini_config_file(cfg, self.current, new, dry_run)
+                update_ini_config_file(cfg, configured, new, dry_run)
             elif cfg is not None:
-                update_config_file(cfg, self.bv, current, target, ctx, dry_run)
+                update_config_file(cfg, self.bv, vc.parse(configured), target,
+                                   {**ctx, "current_version": configured}, dry_run)
         except (BumpVersionError, FileNotFoundError, ValueError) as e:
             detail = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise VersionError(f"cannot write version {new}: {detail}",
