@@ -50,8 +50,11 @@ if [ -e "$1/latest" ] && [ ! -L "$1/latest" ]; then echo "latest is a folder"; f
 """
 
 
-def check_docs_target(rel: Release, target: str, report: Report) -> None:
-    """Pre-flight for ``docs_target = ssh://...``: reachable, key known, parent writable."""
+def check_docs_target(rel: Release, target: str, report: Report,
+                      versioned: bool | None = None) -> None:
+    """Pre-flight for ``docs_target = ssh://...``: reachable, key known, parent writable.
+
+    ``versioned``: the target has a folder per version (default: as the first target)."""
     checked = check_connection(rel, target, "docs_target", report)
     if checked is None:
         return
@@ -64,8 +67,10 @@ def check_docs_target(rel: Release, target: str, report: Report) -> None:
         if "missing tar" in notes:
             report.error(f"{label(conn)} has no `tar` to unpack the docs with "
                          "(install tar there)")
-        if "latest is a folder" in notes and sphinx.per_version(
-                rel.config.docs_target or sphinx.default_target()):
+        if versioned is None:
+            versioned = sphinx.per_version((rel.config.docs_targets or
+                                            (sphinx.default_target(),))[0])
+        if "latest is a folder" in notes and versioned:
             report.warn(f"{parsed.parent}/latest on {label(conn)} is a real folder, not a "
                         "symlink: it will not be switched to the new version")
 

@@ -32,9 +32,15 @@ def moves_latest(version: str, config: Config) -> bool:
 
 def per_version(rel: Release) -> bool:
     """Whether the docs target has a folder per version, with ``latest`` beside it."""
+    return targets(rel)[0][1]
+
+
+def targets(rel: Release) -> list[tuple[str, bool]]:
+    """Every docs target, expanded, and whether it has a folder per version."""
     from release_tasks.docs import sphinx
 
-    return sphinx.per_version(rel.config.docs_target or sphinx.default_target())
+    templates = rel.config.docs_targets or (sphinx.default_target(),)
+    return list(zip(rel.docs_targets, (sphinx.per_version(t) for t in templates), strict=True))
 
 
 class ShipDocs(Step):
@@ -48,6 +54,9 @@ class ShipDocs(Step):
         return BuildDocs().skip_reason(rel)
 
     def describe(self, rel: Release) -> str:
+        several = rel.docs_targets
+        if len(several) > 1:
+            return f"→ {len(several)} targets, all or none: {', '.join(several)}"
         if not per_version(rel):
             return f"→ {rel.docs_target}"
         if moves_latest(rel.version, rel.config):
@@ -57,11 +66,14 @@ class ShipDocs(Step):
     def check(self, rel: Release, report: Report) -> None:
         if not rel.has_version:
             return
-        target = rel.docs_target
+        for target, versioned in targets(rel):  # every target's problems, in one list
+            self._check_one(rel, target, versioned, report)
+
+    def _check_one(self, rel: Release, target: str, versioned: bool, report: Report) -> None:
         if target.startswith("ssh://"):
             from release_tasks.docs import ship_ssh
 
-            ship_ssh.check_docs_target(rel, target, report)
+            ship_ssh.check_docs_target(rel, target, report, versioned=versioned)
             return
         parent = Path(target).expanduser()
         while not parent.exists() and parent != parent.parent:
@@ -84,6 +96,13 @@ class ShipDocs(Step):
             raise DocsError("the docs are not built", "run `fab build_docs` first")
         target = rel.docs_target
         latest = moves_latest(rel.version, rel.config)
+        several = targets(rel)
+        if len(several) > 1:
+            from release_tasks.docs import fleet
+
+            locations = fleet.ship(rel, html, several, latest, step.update)
+            step.note = f"→ {len(locations)} targets"
+            return Shipped("\n".join(locations))
         if target.startswith("ssh://"):
             from release_tasks.docs import ship_ssh
 
