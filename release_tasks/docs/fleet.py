@@ -53,6 +53,7 @@ class Place:
     error: str | None = None
     switched: ship_local.Switched | None = None
     location: str = ""
+    earlier: bool = False  # staged by an earlier, stopped run: nothing sent this time
 
     @property
     def name(self) -> str:
@@ -93,9 +94,11 @@ def ship(rel: Release, html: Path, targets: Sequence[tuple[str, bool]], latest: 
     stamp = digest(html, rel.name, rel.version)
     mode = "switch-latest" if latest else "keep-latest"
     hosts = [p for p in places if p.ssh is not None and p.state != "switched"]
+    need_kb = 2 * _size(html) // 1024 + 64  # the archive (at most as big) and the docs
     for p in hosts:
         assert p.ssh is not None
-        p.conn = _host(rel, p, token, stamp, "no-latest" if not p.versioned else mode)
+        p.conn = _host(rel, p, token, stamp, "no-latest" if not p.versioned else mode,
+                       need_kb)
     conns = [p.conn for p in hosts]
     try:
         _stage(rel, html, places, hosts, token, stamp, say)
@@ -109,10 +112,16 @@ def ship(rel: Release, html: Path, targets: Sequence[tuple[str, bool]], latest: 
     return [p.location for p in places]
 
 
-def _host(rel: Release, p: Place, token: str, stamp: str, mode: str) -> Connection:
+def _size(html: Path) -> int:
+    return sum(p.stat().st_size for p in html.rglob("*") if p.is_file())
+
+
+def _host(rel: Release, p: Place, token: str, stamp: str, mode: str,
+          need_kb: int) -> Connection:
     assert p.ssh is not None
     env = {"RT_PARENT": p.ssh.parent, "RT_NAME": p.ssh.basename, "RT_DIGEST": stamp,
-           "RT_TOKEN": token, "RT_MARK": mark.project_line(rel.name), "RT_MODE": mode}
+           "RT_TOKEN": token, "RT_MARK": mark.project_line(rel.name), "RT_MODE": mode,
+           "RT_NEED_KB": str(need_kb)}
     conn = group.host(p.ssh, trust=rel.config.ssh_trust_unknown_hosts, pinned=rel.host_keys,
                       timeout=rel.config.network_timeout, env=env,
                       cls=fleet_ssh.host_class())
@@ -134,8 +143,9 @@ def _stage(rel: Release, html: Path, places: list[Place], hosts: list[Place], to
     for p in todo:
         if p.ssh is None:
             try:
-                ship_local.stage_local(html, p.target, project=rel.name, version=rel.version,
-                                       digest=stamp, announce=rel.announce_scratch)
+                p.earlier = ship_local.stage_local(
+                    html, p.target, project=rel.name, version=rel.version, digest=stamp,
+                    announce=rel.announce_scratch)
                 _record(rel, p, "staged")
             except ReleaseError as e:
                 p.error = e.message
@@ -146,10 +156,10 @@ def _stage(rel: Release, html: Path, places: list[Place], hosts: list[Place], to
         others = len(places) - len(failed)
         kept = f"; the docs stay hidden on the other {others}" if others else ""
         raise DocsError(
-            f"the docs could not be staged on {_names(failed)}{kept}: no target shows "
+            f"the docs could not be staged: {_names(failed)}{kept}; no target shows "
             f"{rel.version} yet",
-            "fix that, then `fab release --resume` (or `fab ship_docs`): the docs go only "
-            "where they are missing, then every target switches")
+            "fix that; the next ship sends the docs only where they are missing, then "
+            "switches every target")
 
 
 def _stage_hosts(rel: Release, html: Path, hosts: list[Place], token: str, say: Say) -> None:
@@ -166,6 +176,7 @@ def _stage_hosts(rel: Release, html: Path, hosts: list[Place], token: str, say: 
         if not out.ok:
             p.error = _why(p, out, "cannot stage the docs")
         elif "already staged" in out.out:
+            p.earlier = True
             _record(rel, p, "staged")
             say(f"{p.name}: already staged")
         else:
@@ -189,6 +200,12 @@ def _stage_hosts(rel: Release, html: Path, hosts: list[Place], token: str, say: 
             unpack.append(p)
         else:
             p.error = _why(p, sent[p.conn], "sending the docs failed")
+            if "size mismatch" in p.error:  # sftp's word for a write the host cut short
+                p.error = f"sending the docs to {p.name} failed: the archive arrived " \
+                          "short (no space left there, or the connection dropped)"
+    short = [p for p in send if p.error]
+    if short:  # their partial copies go, where the host still answers
+        group.run([p.conn for p in short], where, fleet_ssh.SCRIPTS["discard"], size, timeout)
     done = group.run([p.conn for p in unpack], where, fleet_ssh.SCRIPTS["unpack"], size)
     for p in unpack:
         if done[p.conn].ok:
@@ -216,7 +233,7 @@ def _switch(rel: Release, places: list[Place], hosts: list[Place], stamp: str, l
         else:
             p.error = _why(p, out, "switching the docs failed")
     for p in places:
-        if p.ssh is None and p.state == "staged":
+        if p.ssh is None and p.state == "staged" and not any(q.error for q in places):
             try:
                 p.switched, p.location = ship_local.switch_local(
                     p.target, project=rel.name, digest=stamp, latest=latest,
@@ -228,15 +245,17 @@ def _switch(rel: Release, places: list[Place], hosts: list[Place], stamp: str, l
     if failed:
         back = _put_back(rel, places, hosts, stamp, say)
         raise DocsError(
-            f"the docs could not be switched on {_names(failed)}"
+            f"the docs could not be switched everywhere: {_names(failed)}"
             + (f"; {back} put back to their previous docs" if back else ""),
-            "fix that, then `fab release --resume` (or `fab ship_docs`): the docs stay "
-            "staged, hidden, and every target switches")
+            "fix that; the docs stay staged, hidden, and the next ship switches every "
+            "target")
     group.run([p.conn for p in hosts], where, fleet_ssh.SCRIPTS["finish"], size,
               rel.config.network_timeout)
     for p in places:
         if p.switched is not None:
             ship_local.finish_local(p.switched)
+        if p.earlier:
+            p.location += " (staged by an earlier run)"
         say(f"{p.name}: {rel.version} in place")
 
 
@@ -250,7 +269,7 @@ def _put_back(rel: Release, places: list[Place], hosts: list[Place], stamp: str,
         undone = group.run([p.conn for p in mine], where, fleet_ssh.SCRIPTS["put_back"],
                            rel.config.max_parallel_hosts, rel.config.network_timeout)
         for p in mine:
-            if undone[p.conn].ok and "put back" in undone[p.conn].out:
+            if undone[p.conn].ok and "restored" in undone[p.conn].out:
                 back += 1
                 _record(rel, p, "staged")
             elif not undone[p.conn].ok:

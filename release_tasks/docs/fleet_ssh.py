@@ -16,7 +16,9 @@ phases so that no host shows the new version before every host has it staged:
 Each host's folders come from its connection's environment (see
 :mod:`release_tasks.ssh.group`): ``RT_PARENT``, ``RT_NAME``, ``RT_DIGEST`` (the archive's
 content, so that a stale staged copy is never switched in), ``RT_TOKEN`` (this run),
-``RT_MARK`` (the mark line naming the project), ``RT_MODE`` (as in ship_ssh).
+``RT_MARK`` (the mark line naming the project), ``RT_MODE`` (as in ship_ssh), ``RT_NEED_KB``
+(the space the archive and the docs unpacked take: a host short of it is refused before
+anything is sent).
 """
 
 from __future__ import annotations
@@ -68,10 +70,27 @@ rm -f -- ".$name.switch-"*
 if [ -d ".$name.staged-$RT_DIGEST" ] && [ -f ".$name.staged-$RT_DIGEST/$mark" ]; then
   echo "already staged"; exit 0
 fi
+avail=$(df -Pk . 2>/dev/null | awk 'NR==2 {print $4}')
+case "$avail" in
+  ''|*[!0-9]*) ;;
+  *) if [ "$avail" -lt "$RT_NEED_KB" ]; then
+       echo "no space left for the docs in $RT_PARENT:" \
+         "${avail} KB free, ${RT_NEED_KB} KB needed" >&2
+       exit 4
+     fi ;;
+esac
 tmp=".$name.tmp-$RT_TOKEN"
 mkdir -- "$tmp"
 : > "$tmp/.release_tasks-incomplete"
 echo "ready"
+"""
+
+# A copy that failed on its way (the archive arrived short): its folder goes.
+_DISCARD = r"""
+cd -- "$RT_PARENT" || exit 0
+tmp=".$RT_NAME.tmp-$RT_TOKEN"
+if [ -f "$tmp/.release_tasks-incomplete" ]; then rm -rf -- "$tmp"; fi
+echo "discarded"
 """
 
 _UNPACK = r"""
@@ -136,7 +155,7 @@ fi
 if [ -d "$name" ] && [ ! -e "$staged" ]; then mv -- "$name" "$staged" || exit 1; fi
 if [ -e "$old" ]; then mv -- "$old" "$name" || exit 1; fi
 rm -f -- "$rec"
-echo "put back"
+echo "restored"
 """
 
 _FINISH = r"""
@@ -146,8 +165,8 @@ rm -f -- ".$RT_NAME.switch-$RT_TOKEN"
 echo "finished"
 """
 
-SCRIPTS = {"prepare": _PREPARE, "unpack": _UNPACK, "switch": _SWITCH, "put_back": _PUT_BACK,
-           "finish": _FINISH}
+SCRIPTS = {"prepare": _PREPARE, "discard": _DISCARD, "unpack": _UNPACK, "switch": _SWITCH,
+           "put_back": _PUT_BACK, "finish": _FINISH}
 
 
 def host_class() -> type[Connection]:
