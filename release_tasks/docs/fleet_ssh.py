@@ -106,7 +106,7 @@ if [ ! -f "$tmp/tree/.complete-$RT_TOKEN" ]; then
   echo "the archive arrived incomplete" >&2; exit 1
 fi
 rm -f -- "$tmp/tree/.complete-$RT_TOKEN"
-mv -- "$tmp/tree" ".$RT_NAME.staged-$RT_DIGEST"
+if [ ! -e ".$RT_NAME.staged-$RT_DIGEST" ]; then mv -- "$tmp/tree" ".$RT_NAME.staged-$RT_DIGEST"; fi
 echo "staged"
 """
 
