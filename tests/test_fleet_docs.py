@@ -279,8 +279,9 @@ def test_a_host_stopped_mid_release_switches_nothing_and_resume_completes(
         assert sorted(os.listdir(site / "modernpkg")) == [VERSION, "latest"]
 
 
-def test_check_lists_the_problems_of_two_hosts_at_once(hosts, project, fab, tmp_path, tmpfs):
-    sites = [tmp_path / "site0", tmp_path / "site1", tmpfs("1m")]
+def test_check_lists_the_problems_of_every_host_at_once(hosts, project, fab, tmp_path, tmpfs):
+    # 127.0.0.2 is down, 127.0.0.3's disk is all but full, 127.0.0.4's is read-only.
+    sites = [tmp_path / "site0", tmpfs("64k"), tmpfs("1m")]
     subprocess.run(["mount", "-o", "remount,ro", str(sites[2])], check=True)
     proj = project("modern", tool_cfg=fleet_config(hosts, sites, tmp_path / "local",
                                                    tmp_path / "index"))
@@ -291,7 +292,23 @@ def test_check_lists_the_problems_of_two_hosts_at_once(hosts, project, fab, tmp_
     assert run.code != 0, run.out
     assert f"127.0.0.2:{hosts[0].port}: connection refused" in run.out, run.out
     assert f"127.0.0.4:{hosts[2].port}" in run.out and "not writable" in run.out, run.out
-    assert not (tmp_path / "site1" / "modernpkg").exists()  # a check changes nothing
+    assert f"{sites[1]}/modernpkg on root@127.0.0.3:{hosts[1].port} has 0.1 MB free" \
+        in run.out, run.out
+    assert os.listdir(sites[1]) == []  # a check changes nothing
+
+
+def test_ship_docs_takes_several_targets_on_the_command_line(project, fab, tmp_path):
+    proj = project("modern")
+    html = html_tree(proj.path / "build" / "docs-html", "1.4.2")
+    east, west, north = (tmp_path / side for side in ("east", "west", "north"))
+
+    run = fab(proj, "ship_docs", "--target", f"{east}/{{name}}/{{version}}",
+              "--target", f"{west}/{{name}}/{{version}},{north}/{{name}}/{{version}}")
+
+    assert run.code == 0, run.out
+    for side in (east, west, north):
+        assert tree(side / "modernpkg" / "1.4.2") == tree(html)
+        assert os.readlink(side / "modernpkg" / "latest") == "1.4.2"
 
 
 # --- configuration ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -66,14 +67,17 @@ class ShipDocs(Step):
     def check(self, rel: Release, report: Report) -> None:
         if not rel.has_version:
             return
-        for target, versioned in targets(rel):  # every target's problems, in one list
-            self._check_one(rel, target, versioned, report)
+        several = targets(rel)
+        for target, versioned in several:  # every target's problems, in one list
+            self._check_one(rel, target, versioned, report, space=len(several) > 1)
 
-    def _check_one(self, rel: Release, target: str, versioned: bool, report: Report) -> None:
+    def _check_one(self, rel: Release, target: str, versioned: bool, report: Report,
+                   space: bool) -> None:
         if target.startswith("ssh://"):
             from release_tasks.docs import ship_ssh
 
-            ship_ssh.check_docs_target(rel, target, report, versioned=versioned)
+            ship_ssh.check_docs_target(rel, target, report, versioned=versioned,
+                                       space=space)
             return
         parent = Path(target).expanduser()
         while not parent.exists() and parent != parent.parent:
@@ -81,6 +85,13 @@ class ShipDocs(Step):
         if not os.access(parent, os.W_OK):
             report.error(f"cannot write the docs to {target}: {parent} is not writable "
                          "(fix docs_target)")
+        elif space:
+            from release_tasks.docs.ship_ssh import space_needed
+
+            need, free = space_needed(rel), shutil.disk_usage(parent).free
+            if free < need:
+                report.error(f"{parent} has {free / 1e6:.1f} MB free; the docs need about "
+                             f"{need / 1e6:.1f} MB (free some space there)")
         from release_tasks.docs.ship_local import not_ours
 
         problem = not_ours(target, rel.name)
