@@ -146,6 +146,28 @@ def test_a_read_only_target_on_one_host_stops_the_ship_before_any_switch(
     assert [len(hidden(s)) for s in (sites[0], sites[1], local)] == [1, 1, 1]
 
 
+def test_an_unknown_host_key_and_a_refused_key_are_both_named_and_nothing_shows(
+        hosts, home, tmp_path):
+    known = home / ".ssh" / "known_hosts"
+    known.write_text("".join(line for line in known.read_text().splitlines(keepends=True)
+                             if not line.startswith("[127.0.0.3]")))
+    (hosts[2].workdir / "authorized_keys").write_text("")  # 127.0.0.4 refuses our key
+    sites = [tmp_path / f"site{i}" for i in range(3)]
+    local = tmp_path / "local"
+    html = html_tree(tmp_path / "html", "1.0.0")
+
+    with pytest.raises(DocsError) as failed:
+        fleet.ship(release(tmp_path), html, targets(hosts, sites, "1.0.0", local), True,
+                   lambda _: None)
+
+    message = str(failed.value)
+    assert f"the host key of root@127.0.0.3:{hosts[1].port} is unknown" in message, message
+    assert f"root@127.0.0.4:{hosts[2].port} refused our SSH keys" in message, message
+    assert "\n" not in message
+    for site in [*sites, local]:
+        assert shows(site) is None and visible(site) == []
+
+
 def test_a_full_target_on_one_host_stops_the_ship_and_leaves_no_partial_copy(
         hosts, tmp_path, tmpfs):
     full = tmpfs("64k")
