@@ -343,6 +343,9 @@ def test_docs_target_takes_a_string_or_a_list_and_refuses_anything_else(tmp_path
     cfg = load(tmp_path)
     assert cfg.docs_targets == ("/a/{version}", "ssh://h/b/{version}")
     assert cfg.max_parallel_hosts == 3
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "setup.cfg").write_text("[release_tasks]\ndocs_target =\n    /a\n    /b\n")
+    assert load(tmp_path).docs_targets == ("/a", "/b")  # in an INI file: one a line
     (tmp_path / "pyproject.toml").write_text('[tool.release_tasks]\ndocs_target = "/a"\n')
     assert load(tmp_path).docs_target == "/a" and load(tmp_path).docs_targets == ("/a",)
     for bad in ("docs_target = 3", "docs_target = [1, 2]", 'docs_target = ["/a", "/a"]',
