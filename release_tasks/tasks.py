@@ -182,15 +182,19 @@ def build_docs(c, dry_run=False):
     alone.single(root, cfg, ui, "build_docs", Options(dry_run=_dry(c, dry_run)))
 
 
-@task(auto_shortflags=False,
-      help={"dry_run": RELEASE_HELP["dry_run"], "target": "ship here instead of docs_target"})
+@task(auto_shortflags=False, iterable=["target"],
+      help={"dry_run": RELEASE_HELP["dry_run"],
+            "target": "ship here instead of docs_target (repeat it, or separate with "
+                      "commas, for several)"})
 @_boundary
 def ship_docs(c, target=None, dry_run=False):
-    """Copy the built docs to the docs target (local folder or ssh://)."""
+    """Copy the built docs to the docs target(s) (local folder or ssh://)."""
     from release_tasks.core.release import Options
     from release_tasks.pipeline import alone
 
-    root, cfg, ui = _setup(c, docs_target=target)
+    given = [target] if isinstance(target, str) else list(target or [])
+    targets = [t.strip() for item in given for t in item.split(",") if t.strip()]
+    root, cfg, ui = _setup(c, docs_target=targets or None)
     alone.single(root, cfg, ui, "ship_docs", Options(dry_run=_dry(c, dry_run)))
 
 

@@ -36,19 +36,19 @@ def sshd_available() -> bool:
     return SSHD.is_file() and os.access(SSHD, os.X_OK)
 
 
-def _free_port() -> int:
+def _free_port(address: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((address, 0))
         return int(s.getsockname()[1])
 
 
-def _wait_port(port: int, timeout: float = 15.0) -> None:
+def _wait_port(port: int, timeout: float = 15.0, address: str = "127.0.0.1") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        with contextlib.suppress(OSError), socket.create_connection((address, port), 0.5):
             return
         time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+    raise RuntimeError(f"nothing listens on {address}:{port} after {timeout}s")
 
 
 def _write_private(path: Path, key: asyncssh.SSHKey) -> None:
@@ -197,35 +197,44 @@ class AsyncSSHServer:
 
 
 class OpenSSHServer:
-    """OpenSSH's ``sshd -D`` on 127.0.0.1, key auth only, as the current user."""
+    """OpenSSH's ``sshd -D`` on 127.0.0.1 (or another loopback ``address``), key auth
+    only, as the current user; ``extra`` lines go at the end of its sshd_config."""
 
     kind = "openssh"
 
-    def __init__(self, authorized: asyncssh.SSHKey, workdir: Path) -> None:
+    def __init__(self, authorized: asyncssh.SSHKey, workdir: Path,
+                 address: str = "127.0.0.1", extra: str = "") -> None:
         self.user = getpass.getuser()
+        self.address = address
+        self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.host_key = new_key()
         _write_private(workdir / "host", self.host_key)
         (workdir / "authorized_keys").write_text(public_line(authorized) + "\n")
-        self.port = _free_port()
+        self.port = _free_port(address)
         config = workdir / "sshd_config"
         config.write_text(
-            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {workdir}/host\n"
+            f"Port {self.port}\nListenAddress {address}\nHostKey {workdir}/host\n"
             f"PidFile {workdir}/sshd.pid\nAuthorizedKeysFile {workdir}/authorized_keys\n"
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
             "StrictModes no\nPermitRootLogin prohibit-password\n"
-            "Subsystem sftp internal-sftp\nLogLevel ERROR\n")
+            "Subsystem sftp internal-sftp\nLogLevel ERROR\n" + extra)
         if os.geteuid() == 0:
             Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege-separation folder
-        self._log = (workdir / "sshd.log").open("w")
+        self.start()
+
+    def start(self) -> None:
+        """Start (or, after :meth:`close`, restart) sshd: same port, same host key."""
+        config = self.workdir / "sshd_config"
+        self._log = (self.workdir / "sshd.log").open("a")
         self._proc = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)],
                                       stdout=self._log, stderr=self._log)
         try:
-            _wait_port(self.port)
+            _wait_port(self.port, address=self.address)
         except RuntimeError:
             self.close()
             raise RuntimeError("sshd did not start: "
-                               + (workdir / "sshd.log").read_text()[-500:]) from None
+                               + (self.workdir / "sshd.log").read_text()[-500:]) from None
 
     @property
     def host_key_line(self) -> str:
@@ -246,7 +255,8 @@ Server = AsyncSSHServer | OpenSSHServer
 
 
 def known_hosts_line(server: Server) -> str:
-    return f"[127.0.0.1]:{server.port} {server.host_key_line}\n"
+    address = getattr(server, "address", "127.0.0.1")
+    return f"[{address}]:{server.port} {server.host_key_line}\n"
 
 
 def write_client(home: Path, server: Server, key: asyncssh.SSHKey) -> Path:
@@ -287,3 +297,31 @@ def forget_host(home: Path) -> None:
     """Empty ``known_hosts``: the server's key becomes unknown."""
     (home / ".ssh" / "known_hosts").write_text("")
 
+
+
+def start_fleet(home: Path, workdir: Path, count: int, extra: str = "",
+                first: int = 2) -> list[OpenSSHServer]:
+    """``count`` OpenSSH servers on 127.0.0.<first>, <first + 1>, ..., each with its own
+    host key in ``known_hosts`` and a ``Host`` entry in ``~/.ssh/config``; one user key.
+    ``extra``: sshd_config lines for every server ("{n}" becomes the server's number)."""
+    if not sshd_available():
+        raise RuntimeError(f"{SSHD} is not installed (apt-get install openssh-server)")
+    key = new_key()
+    servers: list[OpenSSHServer] = []
+    try:
+        for n in range(first, first + count):
+            servers.append(OpenSSHServer(key, workdir / f"sshd-{n}", f"127.0.0.{n}",
+                                         extra.replace("{n}", str(n))))
+    except BaseException:
+        for server in servers:
+            server.close()
+        raise
+    ssh = home / ".ssh"
+    ssh.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _write_private(ssh / "id_ed25519", key)
+    (ssh / "config").write_text("".join(
+        f"Host {s.address}\n  Port {s.port}\n  User {s.user}\n"
+        f"  IdentityFile {ssh / 'id_ed25519'}\n  IdentitiesOnly yes\n" for s in servers))
+    (ssh / "config").chmod(0o600)
+    (ssh / "known_hosts").write_text("".join(known_hosts_line(s) for s in servers))
+    return servers

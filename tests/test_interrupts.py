@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from . import sshserver
 from .conftest import FAB
 from .servers import FlakyProxy, Receiver
 
@@ -91,8 +92,31 @@ class Case:
         self.webhook = Receiver(answers=[600]) if phase == "notify" else None
         index = self.proxy.url if self.proxy else pypi.url
         self.site = tmp / "site"  # docs_target: the docs ship while the upload hangs
+        docs_target = f'"{self.site}/{{name}}/{{version}}"'
+        self.hosts: list[sshserver.OpenSSHServer] = []
+        if phase == "docs_fleet":  # three hosts; the third stalls as it unpacks the docs
+            self.sites = [tmp / f"site{n}" for n in range(3)]
+            self.block = tmp / "host-stalls"
+            self.block.touch()
+            stall = script(tmp / "stall.sh", f"""\
+                case "$SSH_ORIGINAL_COMMAND" in
+                  ""|sftp|internal-sftp) exec /usr/lib/openssh/sftp-server ;;
+                  *"tar -x"*) if [ "$RT_N" = 4 ] && [ ! -e {self.marker} ]; then
+                      touch {self.marker}
+                      while [ -e {self.block} ]; do sleep 0.1; done
+                      exit 1
+                    fi ;;
+                esac
+                exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
+                """)
+            self.hosts = sshserver.start_fleet(
+                Path(os.environ["HOME"]), tmp / "sshd", 3,
+                extra=f"SetEnv RT_N={{n}}\nForceCommand {stall}\n")
+            docs_target = "[" + ", ".join(
+                f'"ssh://{h.address}{site}/{{name}}/{{version}}"'
+                for h, site in zip(self.hosts, self.sites, strict=True)) + "]"
         self.proj = project("modern", tool_cfg=f'repository = "{index}"\n'
-                            f'docs_target = "{self.site}/{{name}}/{{version}}"\n')
+                            f'docs_target = {docs_target}\n')
         if phase == "warm_build":
             # The default isolated build: the hooks run in the build environment's Python
             # started while the history was edited (setup.py sleeps in there).
@@ -164,17 +188,26 @@ class Case:
         if self.webhook is not None:
             self.webhook.answers.clear()
             self.env["SLACK_WEBHOOK_URL"] = self.webhook.url
+        if self.hosts:
+            self.block.unlink()  # the stalled host's command gives up; the host answers
+
+    def shown(self) -> set[str | None]:
+        """What readers of each docs host land on (``latest``), or None where nothing."""
+        links = [site / "modernpkg" / "latest" for site in self.sites]
+        return {os.readlink(link) if link.is_symlink() else None for link in links}
 
     def close(self) -> None:
-        for server in (self.proxy, self.webhook):
+        for server in (self.proxy, self.webhook, *self.hosts):
             if server is not None:
                 server.close()
+        if self.hosts:
+            self.block.unlink(missing_ok=True)
 
 
 def start(case: Case, how: str) -> subprocess.Popen:
     args = [FAB, "release", "--yes", "--notes", "- Fixed it."] \
         if case.phase != "editor" else [FAB, "release", "--yes"]
-    if case.phase not in ("docs_ship", "docs_build"):
+    if case.phase not in ("docs_ship", "docs_build", "docs_fleet"):
         args.append("--skip-docs")
     env = {**os.environ, **case.env}
     if how != "pty":
@@ -246,12 +279,13 @@ def state_of(case: Case) -> str:
                 and proj.git("status", "--porcelain") == case.before["status"]
                 and proj.git("rev-list", "--count", f"{case.before['head']}..HEAD") == "2"
                 and (case.phase != "docs_ship"
-                     or (case.site / "modernpkg" / VERSION / "index.html").is_file()))
+                     or (case.site / "modernpkg" / VERSION / "index.html").is_file())
+                and (case.phase != "docs_fleet" or case.shown() == {VERSION}))
     return "released once" if released else "neither"
 
 
 PHASES = ["editor", "history_commit", "bump_commit", "tag", "build", "warm_build",
-          "docs_build", "upload", "docs_ship", "notify"]
+          "docs_build", "upload", "docs_ship", "docs_fleet", "notify"]
 SIGNALS = ["sigint", "sigkill", "pty"]
 
 
@@ -268,6 +302,8 @@ def test_an_interrupt_ends_as_before_or_released_once(project, pypi, tmp_path, p
         stop(proc, how)
         code, out = finish(proc, how)
         assert code != 0, out
+        if case.phase == "docs_fleet":  # every host as it was: none shows the new version
+            assert case.shown() == {None}, out
         if how != "sigkill":
             # The message says what happened and which command goes on from here.
             assert "interrupted" in out, out

@@ -38,7 +38,8 @@ class Config:
     repository: str | None = None
     index_url: str | None = None
     docs_dir: str | None = None
-    docs_target: str | None = None
+    # One target, or several (a tuple): every one gets the docs, all or nothing.
+    docs_target: str | tuple[str, ...] | None = None
     docs_url: str | None = None
     docs_strict: bool = False
     # Whether `latest` moves to a pre-release's docs too (by default only final releases).
@@ -74,11 +75,20 @@ class Config:
     # with a resumable error: a hung index must not hang the release.
     network_timeout: float = 60.0
     ssh_trust_unknown_hosts: bool = False
+    # How many docs hosts are sent to at once (each over its own connection).
+    max_parallel_hosts: int = 8
     # Where each non-default value came from, for messages ("repository from setup.cfg").
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
     def source_of(self, key: str) -> str:
         return self.sources.get(key, "the built-in default")
+
+    @property
+    def docs_targets(self) -> tuple[str, ...]:
+        """Every docs target, in the order given (none when unset: the default applies)."""
+        if self.docs_target is None:
+            return ()
+        return (self.docs_target,) if isinstance(self.docs_target, str) else self.docs_target
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name != "sources"}
@@ -90,6 +100,10 @@ _FALSE = {"0", "false", "no", "off", ""}
 def _coerce(key: str, value: Any, where: str) -> Any:
     """Check ``value`` against the field's type; INI files give strings for everything."""
     kind = _FIELDS[key].type
+    if key in _LISTS:
+        return _string_or_list(key, value, where)
+    if kind == "int":
+        return _positive_int(key, value, where)
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -119,6 +133,38 @@ def _coerce(key: str, value: Any, where: str) -> Any:
                       "quote the value")
 
 
+def _string_or_list(key: str, value: Any, where: str) -> str | tuple[str, ...] | None:
+    """One string, or a list of them (an INI value: one a line); one item stays a string,
+    so a single target reads exactly as before."""
+    if isinstance(value, str) and "\n" in value.strip():
+        value = value.strip().splitlines()
+    if isinstance(value, (list, tuple)):
+        items = tuple(str(v).strip() for v in value if isinstance(v, str) and v.strip())
+        if len(items) != len(value) or not items:
+            raise ConfigError(f"{key} in {where} must be a string or a list of non-empty "
+                              "strings", f'write {key} = "..." or {key} = ["...", "..."]')
+        if len(set(items)) != len(items):
+            raise ConfigError(f"{key} in {where} names the same target twice",
+                              "list each target once")
+        return items[0] if len(items) == 1 else items
+    if value is None or isinstance(value, str):
+        return None if value is None else value.strip()
+    raise ConfigError(f"{key} in {where} must be a string or a list of strings, not "
+                      f"{type(value).__name__}", f'write {key} = "..." or {key} = ["...", "..."]')
+
+
+def _positive_int(key: str, value: Any, where: str) -> int:
+    try:
+        number = int(str(value).strip()) if not isinstance(value, (bool, float)) else 0
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{key} = {value!r} in {where} is not a positive whole number",
+                          "give a number such as 8")
+    return number
+
+
+_LISTS = ("docs_target",)  # keys that take one string or a list of them
 _ZERO_OK = ("build_timeout",)  # 0 means no limit
 _CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}
 

@@ -97,6 +97,8 @@ class Journal:
     dist_hashes: dict[str, str] = field(default_factory=dict)  # path -> sha256 when built
     docs_html: str | None = None
     docs_location: str | None = None
+    # Each docs target of a list -> "staged" or "switched", for a resume to go on from.
+    docs_hosts: dict[str, str] = field(default_factory=dict)
     uploaded: list[str] = field(default_factory=list)
     # The options the release was started with, so --resume carries on the same way.
     skip: list[str] = field(default_factory=list)
@@ -224,6 +226,13 @@ class Journal:
                 self.commit_messages.append(commit)
             if scratch is not None and scratch not in self.scratch:
                 self.scratch.append(scratch)
+            self.save()
+
+    def record_docs_host(self, target: str, state: str) -> None:
+        """Where the docs stand on one target of several: "staged" (hidden, complete) or
+        "switched" (what readers see)."""
+        with _LOCK:
+            self.docs_hosts = {**self.docs_hosts, target: state}
             self.save()
 
     def irreversible_done(self, irreversible: Iterable[str]) -> bool:

@@ -193,6 +193,11 @@ class Release:
         return str(self._facts["docs_target"](self))
 
     @property
+    def docs_targets(self) -> list[str]:
+        """Every docs target, expanded (the first is :attr:`docs_target`); not kept either."""
+        return [str(t) for t in self._facts["docs_targets"](self)]
+
+    @property
     def webhook(self) -> str | None:
         value = self._fact("webhook")
         return None if value is None else str(value)

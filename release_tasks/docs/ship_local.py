@@ -21,6 +21,7 @@ folder may live.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import shutil
@@ -186,3 +187,118 @@ def _switch_latest(dest: Path) -> bool:
     tmp.symlink_to(dest.name)
     os.replace(tmp, latest)
     return True
+
+
+# --- in two phases, beside other targets (release_tasks.docs.fleet) ------------------------
+
+
+def staged_path(dest: Path, digest: str) -> Path:
+    return dest.parent / f".{dest.name}.staged-{digest}"
+
+
+def stage_local(html: Path, target: str, *, project: str, version: str, digest: str,
+                announce: Callable[[Path], None] | None = None) -> bool:
+    """Copy the docs into a hidden folder beside ``target``; nothing a reader sees changes.
+
+    True when they were staged already (by an earlier, stopped run of the same build).
+    A target that is not ours is refused now, before any target is switched.
+    """
+    dest = Path(target).expanduser()
+    _ours_to_replace(dest, project, os.listdir(html))
+    staged = staged_path(dest, digest)
+    if mark.read(staged) is not None:
+        return True
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for stale in dest.parent.glob(f".{dest.name}.staged-*"):
+        found = mark.read(stale)
+        if found is not None and found.project == project and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+    tmp = dest.parent / f".{dest.name}.tmp-{secrets.token_hex(4)}"
+    if announce is not None:
+        announce(tmp)
+    try:
+        tmp.mkdir()
+        shutil.copytree(html, tmp, symlinks=True, dirs_exist_ok=True,
+                        copy_function=_copy_to(dest))
+        mark.write(tmp, project, version)
+        os.replace(tmp, staged)
+    except (OSError, DiskFull) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, DiskFull) or disk_full(e, dest.parent) is not None:
+            raise DiskFull(f"no space left on {dest.parent}; nothing was shipped",
+                           "free some space there") from None
+        raise DocsError(f"cannot stage the docs in {dest.parent}: {_detail(e)}",
+                        "check docs_target and its permissions") from None
+    return False
+
+
+@dataclasses.dataclass
+class Switched:
+    """What a switch changed, to finish it or put it back."""
+
+    dest: Path
+    old: Path | None
+    latest: str | None  # where ``latest`` pointed before (None: there was no link)
+    moved_latest: bool
+    keep: list[str]
+
+
+def switch_local(target: str, *, project: str, digest: str, latest: bool,
+                 versioned: bool) -> tuple[Switched, str]:
+    """The staged docs into place, and ``latest`` to them if asked; where they went."""
+    dest = Path(target).expanduser()
+    staged = staged_path(dest, digest)
+    keep = _ours_to_replace(dest, project, os.listdir(staged))
+    latest_link = dest.parent / "latest"
+    before = os.readlink(latest_link) if latest_link.is_symlink() else None
+    old: Path | None = None
+    try:
+        if dest.exists():
+            old = dest.with_name(f".{dest.name}.old-{secrets.token_hex(4)}")
+            os.replace(dest, old)
+        os.replace(staged, dest)
+    except OSError as e:
+        _restore(old, dest)
+        raise DocsError(f"cannot move the docs into {dest}: {e.strerror or e}",
+                        "check the folder's permissions") from None
+    done = Switched(dest, old, before, False, keep)
+    if not versioned:
+        return done, str(dest)
+    if not latest:
+        return done, f"{dest} (latest left alone: a pre-release)"
+    try:
+        done.moved_latest = _switch_latest(dest)
+    except OSError as e:
+        put_back_local(done, digest)
+        raise DocsError(f"{dest.parent / 'latest'} could not be switched: {e.strerror or e}",
+                        "check the folder's permissions") from None
+    if not done.moved_latest:
+        return done, f"{dest} (latest left alone: it is a real folder)"
+    return done, str(dest)
+
+
+def put_back_local(done: Switched, digest: str) -> None:
+    """Undo :func:`switch_local`: ``latest`` as it was, the docs hidden again (staged, for
+    a resumed release), the previous folder back in place."""
+    dest = done.dest
+    link = dest.parent / "latest"
+    if done.moved_latest:
+        if done.latest is None:
+            link.unlink(missing_ok=True)
+        else:
+            tmp = dest.parent / f".latest-{os.getpid()}"
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(done.latest)
+            os.replace(tmp, link)
+    staged = staged_path(dest, digest)
+    if dest.is_dir() and not staged.exists():
+        os.replace(dest, staged)
+    _restore(done.old, dest)
+
+
+def finish_local(done: Switched) -> None:
+    """Every target switched: carry over what someone added beside our previous docs, and
+    remove the previous folder."""
+    if done.old is not None:
+        _carry(done.keep, done.old, done.dest)
+        shutil.rmtree(done.old, ignore_errors=True)

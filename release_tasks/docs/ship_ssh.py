@@ -47,11 +47,26 @@ if TYPE_CHECKING:
 _DOCS_PROBE = r"""
 command -v tar >/dev/null 2>&1 || echo "missing tar"
 if [ -e "$1/latest" ] && [ ! -L "$1/latest" ]; then echo "latest is a folder"; fi
+echo "free $(df -Pk -- "$p" 2>/dev/null | awk 'NR==2 {print $4}')"
 """
 
 
-def check_docs_target(rel: Release, target: str, report: Report) -> None:
-    """Pre-flight for ``docs_target = ssh://...``: reachable, key known, parent writable."""
+def space_needed(rel: Release) -> int:
+    """Bytes a target needs free for the docs: twice the last build (the archive and the
+    docs unpacked), at least 1 MB."""
+    html = sphinx.build_dir(rel.root)
+    built = sum(p.stat().st_size for p in html.rglob("*") if p.is_file()) \
+        if html.is_dir() else 0
+    return max(2 * built, 1 << 20)
+
+
+def check_docs_target(rel: Release, target: str, report: Report,
+                      versioned: bool | None = None, space: bool = False) -> None:
+    """Pre-flight for ``docs_target = ssh://...``: reachable, key known, parent writable.
+
+    ``versioned``: the target has a folder per version (default: as the first target).
+    ``space``: check the free space too (one of several targets: a host short of it
+    would stop the others' ship half-way)."""
     checked = check_connection(rel, target, "docs_target", report)
     if checked is None:
         return
@@ -64,8 +79,17 @@ def check_docs_target(rel: Release, target: str, report: Report) -> None:
         if "missing tar" in notes:
             report.error(f"{label(conn)} has no `tar` to unpack the docs with "
                          "(install tar there)")
-        if "latest is a folder" in notes and sphinx.per_version(
-                rel.config.docs_target or sphinx.default_target()):
+        if versioned is None:
+            versioned = sphinx.per_version((rel.config.docs_targets or
+                                            (sphinx.default_target(),))[0])
+        free = next((n.split()[1] for n in notes if n.startswith("free ")
+                     and n.split()[1:] and n.split()[1].isdigit()), None)
+        need = space_needed(rel)
+        if space and free is not None and int(free) * 1024 < need:
+            report.error(f"{parsed.parent} on {label(conn)} has {int(free) / 1024:.1f} MB "
+                         f"free; the docs need about {need / 1e6:.1f} MB (free some space "
+                         "there)")
+        if "latest is a folder" in notes and versioned:
             report.warn(f"{parsed.parent}/latest on {label(conn)} is a real folder, not a "
                         "symlink: it will not be switched to the new version")
 

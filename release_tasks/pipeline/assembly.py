@@ -61,10 +61,14 @@ def _docs_env(rel: Release) -> Any:
 
 
 def _docs_target(rel: Release) -> str:
+    return _docs_targets(rel)[0]
+
+
+def _docs_targets(rel: Release) -> list[str]:
     from release_tasks.docs import sphinx
 
-    template = rel.config.docs_target or sphinx.default_target()
-    return sphinx.expand(template, rel.name, rel.version)
+    templates = rel.config.docs_targets or (sphinx.default_target(),)
+    return [sphinx.expand(t, rel.name, rel.version) for t in templates]
 
 
 def _webhook(rel: Release) -> str | None:
@@ -87,6 +91,7 @@ def _own_dists(rel: Release) -> list[Path]:
 
 FACTS = {"name": _name, "scheme": _scheme, "history_path": _history_path, "repo": _repo,
          "docs_source": _docs_source, "docs_env": _docs_env, "docs_target": _docs_target,
+         "docs_targets": _docs_targets,
          "webhook": _webhook, "checkout": _checkout, "own_dists": _own_dists}
 
 

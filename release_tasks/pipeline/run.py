@@ -304,6 +304,7 @@ def _destinations(rel: Release, active: set[str]) -> list[str]:
             default = "" if rel.config.docs_target else (
                 " (the default local docs folder; set docs_target for your docs host)")
             lines.append(f"  docs: {target}{default}")
+            lines += [f"  docs: {more}" for more in rel.docs_targets[1:]]
     return lines
 
 
@@ -347,7 +348,8 @@ def summary(rel: Release, elapsed: float) -> None:
         elif rel.repo.kind == "scp":
             ui.info("  install   serve that folder to pip with --find-links, or set index_url")
     if shipped is not None:
-        ui.info(f"  docs      {shipped.location}")
+        for line in shipped.location.splitlines():  # one line for each target
+            ui.info(f"  docs      {line}")
     for w in rel.warnings:
         ui.warn(w)
     timings = " · ".join(f"{k} {v:.1f}s" for k, v in ui.timings.items())

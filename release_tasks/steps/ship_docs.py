@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,15 @@ def moves_latest(version: str, config: Config) -> bool:
 
 def per_version(rel: Release) -> bool:
     """Whether the docs target has a folder per version, with ``latest`` beside it."""
+    return targets(rel)[0][1]
+
+
+def targets(rel: Release) -> list[tuple[str, bool]]:
+    """Every docs target, expanded, and whether it has a folder per version."""
     from release_tasks.docs import sphinx
 
-    return sphinx.per_version(rel.config.docs_target or sphinx.default_target())
+    templates = rel.config.docs_targets or (sphinx.default_target(),)
+    return list(zip(rel.docs_targets, (sphinx.per_version(t) for t in templates), strict=True))
 
 
 class ShipDocs(Step):
@@ -48,6 +55,9 @@ class ShipDocs(Step):
         return BuildDocs().skip_reason(rel)
 
     def describe(self, rel: Release) -> str:
+        several = rel.docs_targets
+        if len(several) > 1:
+            return f"→ {len(several)} targets, all or none: {', '.join(several)}"
         if not per_version(rel):
             return f"→ {rel.docs_target}"
         if moves_latest(rel.version, rel.config):
@@ -57,11 +67,17 @@ class ShipDocs(Step):
     def check(self, rel: Release, report: Report) -> None:
         if not rel.has_version:
             return
-        target = rel.docs_target
+        several = targets(rel)
+        for target, versioned in several:  # every target's problems, in one list
+            self._check_one(rel, target, versioned, report, space=len(several) > 1)
+
+    def _check_one(self, rel: Release, target: str, versioned: bool, report: Report,
+                   space: bool) -> None:
         if target.startswith("ssh://"):
             from release_tasks.docs import ship_ssh
 
-            ship_ssh.check_docs_target(rel, target, report)
+            ship_ssh.check_docs_target(rel, target, report, versioned=versioned,
+                                       space=space)
             return
         parent = Path(target).expanduser()
         while not parent.exists() and parent != parent.parent:
@@ -69,6 +85,13 @@ class ShipDocs(Step):
         if not os.access(parent, os.W_OK):
             report.error(f"cannot write the docs to {target}: {parent} is not writable "
                          "(fix docs_target)")
+        elif space:
+            from release_tasks.docs.ship_ssh import space_needed
+
+            need, free = space_needed(rel), shutil.disk_usage(parent).free
+            if free < need:
+                report.error(f"{parent} has {free / 1e6:.1f} MB free; the docs need about "
+                             f"{need / 1e6:.1f} MB (free some space there)")
         from release_tasks.docs.ship_local import not_ours
 
         problem = not_ours(target, rel.name)
@@ -84,6 +107,13 @@ class ShipDocs(Step):
             raise DocsError("the docs are not built", "run `fab build_docs` first")
         target = rel.docs_target
         latest = moves_latest(rel.version, rel.config)
+        several = targets(rel)
+        if len(several) > 1:
+            from release_tasks.docs import fleet
+
+            locations = fleet.ship(rel, html, several, latest, step.update)
+            step.note = f"→ {len(locations)} targets"
+            return Shipped("\n".join(locations))
         if target.startswith("ssh://"):
             from release_tasks.docs import ship_ssh
 
