@@ -35,7 +35,9 @@ class Config:
     # The version part a release bumps when --part is not given; "auto" reads the
     # conventional commits since the last tag (breaking → major, feat → minor, else patch).
     part: str | None = None
-    repository: str | None = None
+    # One place, or a tuple of them (every repository gets the same files; the first is
+    # the one the install line names).
+    repository: str | tuple[str, ...] | None = None
     index_url: str | None = None
     docs_dir: str | None = None
     docs_target: str | None = None
@@ -89,6 +91,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def _coerce(key: str, value: Any, where: str) -> Any:
     """Check ``value`` against the field's type; INI files give strings for everything."""
+    if key in _LISTS:
+        return _coerce_list(key, value, where)
     kind = _FIELDS[key].type
     if kind == "bool":
         if isinstance(value, bool):
@@ -120,6 +124,26 @@ def _coerce(key: str, value: Any, where: str) -> Any:
 
 
 _ZERO_OK = ("build_timeout",)  # 0 means no limit
+_LISTS = ("repository",)  # a string, or a list of them (one a line in setup.cfg)
+
+
+def _coerce_list(key: str, value: Any, where: str) -> str | tuple[str, ...] | None:
+    """One string stays a string (as it always was); a list of several becomes a tuple, and
+    a list of one its only item, so that code reading one place reads it unchanged."""
+    if value is None:
+        return None
+    if isinstance(value, str) and "\n" in value.strip():
+        value = value.split()
+    if isinstance(value, str):
+        return value.strip()
+    if not isinstance(value, (list, tuple)) or not value or \
+            not all(isinstance(v, str) and v.strip() for v in value):
+        shown = "an empty list" if isinstance(value, (list, tuple)) and not value else \
+            f"{value!r}"
+        raise ConfigError(f"{key} = {shown} in {where} is neither a string nor a list of "
+                          "strings", f'write {key} = "URL" or {key} = ["URL1", "URL2"]')
+    items = tuple(v.strip() for v in value)
+    return items[0] if len(items) == 1 else items
 _CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}
 
 
