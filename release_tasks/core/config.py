@@ -136,12 +136,13 @@ def _coerce_list(key: str, value: Any, where: str) -> str | tuple[str, ...] | No
         value = value.split()
     if isinstance(value, str):
         return value.strip()
-    if not isinstance(value, (list, tuple)) or not value or \
+    example = f'write {key} = "URL" or {key} = ["URL1", "URL2"]'
+    if isinstance(value, (list, tuple)) and not value:
+        raise ConfigError(f"{key} in {where} is an empty list", f"remove it, or {example}")
+    if not isinstance(value, (list, tuple)) or \
             not all(isinstance(v, str) and v.strip() for v in value):
-        shown = "an empty list" if isinstance(value, (list, tuple)) and not value else \
-            f"{value!r}"
-        raise ConfigError(f"{key} = {shown} in {where} is neither a string nor a list of "
-                          "strings", f'write {key} = "URL" or {key} = ["URL1", "URL2"]')
+        raise ConfigError(f"{key} = {value!r} in {where} is neither a string nor a list of "
+                          "non-empty strings", example)
     items = tuple(v.strip() for v in value)
     return items[0] if len(items) == 1 else items
 _CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}

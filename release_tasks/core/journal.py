@@ -245,7 +245,7 @@ class Journal:
             if isinstance(result, DocsBuilt):
                 self.docs_html = str(result.html)
             elif isinstance(result, Uploaded):
-                self.uploaded = [*result.files, *result.skipped]
+                self.uploaded = list(dict.fromkeys([*result.files, *result.skipped]))
                 for where, files, skipped in result.each:
                     self._reached(where, [*files, *skipped])
             elif isinstance(result, Shipped):

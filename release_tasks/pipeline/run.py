@@ -337,7 +337,7 @@ def summary(rel: Release, elapsed: float) -> None:
     ui.info("")
     uploaded, shipped = rel.results.get(Uploaded), rel.results.get(Shipped)
     if uploaded is not None and (uploaded.files or uploaded.skipped):
-        files = ", ".join(uploaded.files + uploaded.skipped)
+        files = ", ".join(dict.fromkeys(uploaded.files + uploaded.skipped))
         also = [where for where, _, _ in uploaded.each[1:]]
         ui.info(f"  uploaded  {files} → {rel.repo.display}"
                 + (f" (and {', '.join(also)})" if also else ""))

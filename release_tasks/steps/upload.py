@@ -102,6 +102,7 @@ class Upload(Step):
             assert failed[0].error is not None
             raise failed[0].error
         if failed:
+            step.update(f"failed on {', '.join(o.backend.display for o in failed)}")
             raise _failed_on_some(outcomes)
         each = tuple((o.backend.display, tuple(o.value.uploaded), tuple(o.value.skipped))
                      for o in outcomes if o.value is not None)
@@ -158,9 +159,7 @@ def _failed_on_some(outcomes: list[Any]) -> UploadError:
         if done else ""
     hints = [o.error.hint for o in failed if o.error.hint]
     return UploadError(f"upload failed on {len(failed)} of {len(outcomes)} repositories: "
-                       f"{what}{have}",
-                       "; ".join(dict.fromkeys(hints)) + ("; then " if hints else "") +
-                       "`fab release --resume` uploads only what each repository misses")
+                       f"{what}{have}", "; ".join(dict.fromkeys(hints)))
 
 
 def _union(groups: Any) -> tuple[str, ...]:
