@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from . import sshserver
-from .servers import FlakyProxy, PyPIServer, closing
+from .servers import FlakyProxy, PyPIServer, closing, free_port
 
 FILES = ["modernpkg-1.4.3-py3-none-any.whl", "modernpkg-1.4.3.tar.gz"]
 
@@ -274,3 +274,31 @@ def test_a_repository_listed_twice_is_refused(project, fab, tmp_path):
     assert run.code == 1, run.out
     assert f"repository lists {folder.as_uri()} twice" in run.out
     assert not folder.exists()
+
+
+def test_the_pre_flight_lists_every_repository_that_cannot_be_reached(project, fab, pypi):
+    down = [f"http://127.0.0.1:{free_port()}/" for _ in range(2)]
+    proj = project("modern", tool_cfg=toml_list(down[0], pypi.url, down[1]))
+    before = proj.state()
+
+    run = fab(proj, "release", "--yes", "--skip-docs")
+
+    assert run.code == 1, run.out
+    for url in down:
+        assert [line for line in run.lines() if f"index {url} is unreachable" in line], run.out
+    assert pypi.files() == [] and proj.state() == before
+
+
+def test_setup_cfg_lists_one_repository_a_line(project, fab, pypi, tmp_path):
+    folder = tmp_path / "folder-index"
+    proj = project("cookiecutter")
+    proj.write("setup.cfg", proj.read("setup.cfg").rstrip("\n")
+               + f"\nrepository =\n    {pypi.url}\n    {folder.as_uri()}\n")
+    proj.write("cookiepkg/extra.py", "X = 1\n")
+    proj.commit("Two repositories")
+
+    run = fab(proj, "check")
+
+    assert run.code == 0, run.out
+    upload = [line for line in run.lines() if line.startswith("  upload: ")]
+    assert upload == [f"  upload: {pypi.url}", f"  upload: {folder.as_uri()}"], run.out
