@@ -248,6 +248,13 @@ def test_fab_check_lists_every_repository(project, fab, pypi, tmp_path):
     assert upload == [f"  upload: {pypi.url}", f"  upload: {folder.as_uri()}"], run.out
     assert not folder.exists()  # a check changes nothing
 
+    dry = fab(proj, "release", "--dry-run")
+
+    assert dry.code == 0, dry.out
+    assert f"sdist + wheel → {pypi.url}, {folder.as_uri()}, then check each simple page " \
+           "lists them" in dry.out
+    assert not folder.exists() and pypi.files() == []
+
 
 @pytest.mark.parametrize(("value", "says"), [
     ("[]", "repository in pyproject.toml [tool.release_tasks] is an empty list"),

@@ -124,6 +124,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
 
 
 _ZERO_OK = ("build_timeout",)  # 0 means no limit
+_CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}
 _LISTS = ("repository",)  # a string, or a list of them (one a line in setup.cfg)
 
 
@@ -145,7 +146,6 @@ def _coerce_list(key: str, value: Any, where: str) -> str | tuple[str, ...] | No
                           "non-empty strings", example)
     items = tuple(v.strip() for v in value)
     return items[0] if len(items) == 1 else items
-_CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}
 
 
 def _check_keys(values: Mapping[str, Any], where: str) -> None:

@@ -31,11 +31,13 @@ class Upload(Step):
             backends = rel.repos
             where = ", ".join(b.display for b in backends)
             verifies = any(b.verifies for b in backends)
+            several = len(backends) > 1
         except ReleaseError as e:  # described, not raised, in a plan
-            where, verifies = f"? ({e})", True
+            where, verifies, several = f"? ({e})", True, False
         built = rel.results.get(Built)
         files = ", ".join(p.name for p in built.dists) if built else "sdist + wheel"
-        then = ", then check its simple page lists them" if verifies else ""
+        page = "each simple page lists" if several else "its simple page lists"
+        then = f", then check {page} them" if verifies else ""
         then += ", then pip-install it" if rel.config.verify_install else ""
         return f"{files} → {where}{then}"
 
@@ -146,8 +148,10 @@ def _no_conflicts(backend: Any, rel: Release, dists: list[Any], report: Report) 
 
     clash = conflicts(backend, rel.name, dists)
     if clash:
-        report.error(f"{', '.join(clash)} already {backend.where} with different content "
-                     "(an index never replaces a released file: release a new version)")
+        verb = "is" if len(clash) == 1 else "are"
+        report.error(f"{', '.join(clash)} {verb} already {backend.where} with different "
+                     "content (an index never replaces a released file: release a new "
+                     "version)")
 
 
 def _failed_on_some(outcomes: list[Any]) -> UploadError:
