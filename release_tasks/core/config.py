@@ -35,7 +35,9 @@ class Config:
     # The version part a release bumps when --part is not given; "auto" reads the
     # conventional commits since the last tag (breaking → major, feat → minor, else patch).
     part: str | None = None
-    repository: str | None = None
+    # One place, or a tuple of them (every repository gets the same files; the first is
+    # the one the install line names).
+    repository: str | tuple[str, ...] | None = None
     index_url: str | None = None
     docs_dir: str | None = None
     # One target, or several (a tuple): every one gets the docs, all or nothing.
@@ -99,6 +101,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def _coerce(key: str, value: Any, where: str) -> Any:
     """Check ``value`` against the field's type; INI files give strings for everything."""
+    if key in _LISTS:
+        return _coerce_list(key, value, where)
     kind = _FIELDS[key].type
     if key in _LISTS:
         return _string_or_list(key, value, where)
@@ -167,6 +171,27 @@ def _positive_int(key: str, value: Any, where: str) -> int:
 _LISTS = ("docs_target",)  # keys that take one string or a list of them
 _ZERO_OK = ("build_timeout",)  # 0 means no limit
 _CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}
+_LISTS = ("repository",)  # a string, or a list of them (one a line in setup.cfg)
+
+
+def _coerce_list(key: str, value: Any, where: str) -> str | tuple[str, ...] | None:
+    """One string stays a string (as it always was); a list of several becomes a tuple, and
+    a list of one its only item, so that code reading one place reads it unchanged."""
+    if value is None:
+        return None
+    if isinstance(value, str) and "\n" in value.strip():
+        value = value.split()
+    if isinstance(value, str):
+        return value.strip()
+    example = f'write {key} = "URL" or {key} = ["URL1", "URL2"]'
+    if isinstance(value, (list, tuple)) and not value:
+        raise ConfigError(f"{key} in {where} is an empty list", f"remove it, or {example}")
+    if not isinstance(value, (list, tuple)) or \
+            not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{key} = {value!r} in {where} is neither a string nor a list of "
+                          "non-empty strings", example)
+    items = tuple(v.strip() for v in value)
+    return items[0] if len(items) == 1 else items
 
 
 def _check_keys(values: Mapping[str, Any], where: str) -> None:

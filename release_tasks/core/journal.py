@@ -100,6 +100,9 @@ class Journal:
     # Each docs target of a list -> "staged" or "switched", for a resume to go on from.
     docs_hosts: dict[str, str] = field(default_factory=dict)
     uploaded: list[str] = field(default_factory=list)
+    # Repository (as shown) -> the files of this release it holds, recorded as each
+    # repository's upload ends: a rollback names them, whichever repository failed.
+    uploaded_to: dict[str, list[str]] = field(default_factory=dict)
     # The options the release was started with, so --resume carries on the same way.
     skip: list[str] = field(default_factory=list)
     push: bool | None = None
@@ -251,12 +254,26 @@ class Journal:
             if isinstance(result, DocsBuilt):
                 self.docs_html = str(result.html)
             elif isinstance(result, Uploaded):
-                self.uploaded = [*result.files, *result.skipped]
+                self.uploaded = list(dict.fromkeys([*result.files, *result.skipped]))
+                for where, files, skipped in result.each:
+                    self._reached(where, [*files, *skipped])
             elif isinstance(result, Shipped):
                 self.docs_location = result.location
             else:
                 return
             self.save()
+
+    def record_reached(self, where: str, files: list[str]) -> None:
+        """``files`` are on repository ``where`` now (put there, or found there), said as
+        soon as that repository is done: the others may still fail."""
+        with _LOCK:
+            self._reached(where, files)
+            self.uploaded = [*self.uploaded, *(f for f in files if f not in self.uploaded)]
+            self.save()
+
+    def _reached(self, where: str, files: list[str]) -> None:
+        held = self.uploaded_to.setdefault(where, [])
+        held.extend(f for f in files if f not in held)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -169,9 +169,16 @@ class Release:
 
     @property
     def repo(self) -> Any:
-        """Where the release goes: a publish backend, resolved once (it finds the index's
-        simple page itself, on first need, and keeps it)."""
+        """Where the release goes (the first, when there are several): a publish backend,
+        resolved once (it finds the index's simple page itself, on first need, and keeps
+        it)."""
         return self._fact("repo")
+
+    @property
+    def repos(self) -> list[Any]:
+        """Every repository the release goes to, the first being :attr:`repo` (the one the
+        install line names): the ``repository`` setting may list several."""
+        return list(self._fact("repos"))
 
     @property
     def docs_source(self) -> Any:

@@ -41,6 +41,9 @@ class Uploaded:
 
     files: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    # Each repository (as shown) with what this run put there and what it found there,
+    # in the configured order: the first is the one the install line names.
+    each: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

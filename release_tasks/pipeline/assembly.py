@@ -42,10 +42,13 @@ def _history_path(rel: Release) -> Path:
 
 
 def _repo(rel: Release) -> Any:
-    from release_tasks.publish import index, registry
+    return rel.repos[0]  # the same backend object, so what it probes serves both
 
-    return registry.open_backend(index.resolve(rel.config.repository, rel.config.index_url),
-                                 rel.config.network_timeout)
+
+def _repos(rel: Release) -> list[Any]:
+    from release_tasks.publish import fleet
+
+    return fleet.open_all(rel.config)
 
 
 def _docs_source(rel: Release) -> Any:
@@ -90,6 +93,7 @@ def _own_dists(rel: Release) -> list[Path]:
 
 
 FACTS = {"name": _name, "scheme": _scheme, "history_path": _history_path, "repo": _repo,
+         "repos": _repos,
          "docs_source": _docs_source, "docs_env": _docs_env, "docs_target": _docs_target,
          "docs_targets": _docs_targets,
          "webhook": _webhook, "checkout": _checkout, "own_dists": _own_dists}

@@ -287,10 +287,10 @@ def _destinations(rel: Release, active: set[str]) -> list[str]:
             lines.append(f"  history: {history.relative_to(rel.root).as_posix()}")
     if "upload" in active:
         try:
-            where = rel.repo.display
+            places = [b.display for b in rel.repos]
         except ReleaseError:
-            where = None  # reported by the checks
-        if where is not None:
+            places = []  # reported by the checks
+        for where in places:
             default = "" if rel.config.repository else (
                 " (the default local folder index; set repository in [tool.release_tasks] "
                 "for your team's index)")
@@ -340,8 +340,10 @@ def summary(rel: Release, elapsed: float) -> None:
     ui.info("")
     uploaded, shipped = rel.results.get(Uploaded), rel.results.get(Shipped)
     if uploaded is not None and (uploaded.files or uploaded.skipped):
-        files = ", ".join(uploaded.files + uploaded.skipped)
-        ui.info(f"  uploaded  {files} → {rel.repo.display}")
+        files = ", ".join(dict.fromkeys(uploaded.files + uploaded.skipped))
+        also = [where for where, _, _ in uploaded.each[1:]]
+        ui.info(f"  uploaded  {files} → {rel.repo.display}"
+                + (f" (and {', '.join(also)})" if also else ""))
         install = rel.repo.pip_install(rel.name, rel.version)
         if install:
             ui.info(f"  install   {install}")

@@ -248,3 +248,14 @@ def check_not_released(backend: Backend, rel: Release, report: Report) -> None:
     if already:
         report.error(f"{rel.name} {rel.version} is already {backend.where} "
                      f"({', '.join(already)}): release a new version")
+
+
+def conflicts(backend: Backend, name: str, dists: list[Path]) -> list[str]:
+    """Those of ``dists`` the backend holds with other content: the upload would refuse
+    them, so a pre-flight that knows the built files says so before anything is sent."""
+    from packaging.utils import canonicalize_name
+
+    with backend:
+        listed = backend.listing(canonicalize_name(name))
+        return [p.name for p in dists
+                if p.name in listed and not same_content(backend, p, listed[p.name])]

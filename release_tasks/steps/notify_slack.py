@@ -93,14 +93,16 @@ class Notify(Step):
         return sphinx.expand(rel.config.docs_url, rel.name, rel.version)
 
     def _index_url(self, rel: Release) -> str | None:
-        """The package's page on an http index whose simple URL is known (no probing)."""
+        """The package's page on the first http index whose simple URL is known (no
+        probing): with several repositories, the first that has such a page."""
         from release_tasks.notify import message
 
         try:
-            repo = rel.repo
+            repos = rel.repos
         except ReleaseError:
             return None
-        if repo.kind != "http" or not repo.simple_url:
+        repo = next((r for r in repos if r.kind == "http" and r.simple_url), None)
+        if repo is None:
             return None
         return message.index_page(repo.simple_url, rel.name, rel.version)
 
