@@ -102,10 +102,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 def _coerce(key: str, value: Any, where: str) -> Any:
     """Check ``value`` against the field's type; INI files give strings for everything."""
     if key in _LISTS:
-        return _coerce_list(key, value, where)
-    kind = _FIELDS[key].type
-    if key in _LISTS:
         return _string_or_list(key, value, where)
+    kind = _FIELDS[key].type
     if kind == "int":
         return _positive_int(key, value, where)
     if kind == "bool":
@@ -138,23 +136,27 @@ def _coerce(key: str, value: Any, where: str) -> Any:
 
 
 def _string_or_list(key: str, value: Any, where: str) -> str | tuple[str, ...] | None:
-    """One string, or a list of them (an INI value: one a line); one item stays a string,
-    so a single target reads exactly as before."""
+    """One string stays a string (as it always was); a list of several becomes a tuple, and
+    a list of one its only item, so that code reading one place reads it unchanged. An INI
+    value gives one item a line."""
+    if value is None:
+        return None
     if isinstance(value, str) and "\n" in value.strip():
-        value = value.strip().splitlines()
-    if isinstance(value, (list, tuple)):
-        items = tuple(str(v).strip() for v in value if isinstance(v, str) and v.strip())
-        if len(items) != len(value) or not items:
-            raise ConfigError(f"{key} in {where} must be a string or a list of non-empty "
-                              "strings", f'write {key} = "..." or {key} = ["...", "..."]')
-        if len(set(items)) != len(items):
-            raise ConfigError(f"{key} in {where} names the same target twice",
-                              "list each target once")
-        return items[0] if len(items) == 1 else items
-    if value is None or isinstance(value, str):
-        return None if value is None else value.strip()
-    raise ConfigError(f"{key} in {where} must be a string or a list of strings, not "
-                      f"{type(value).__name__}", f'write {key} = "..." or {key} = ["...", "..."]')
+        value = [line for line in value.splitlines() if line.strip()]
+    if isinstance(value, str):
+        return value.strip()
+    example = f'write {key} = "..." or {key} = ["...", "..."]'
+    if isinstance(value, (list, tuple)) and not value:
+        raise ConfigError(f"{key} in {where} is an empty list", f"remove it, or {example}")
+    if not isinstance(value, (list, tuple)) or \
+            not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{key} = {value!r} in {where} is neither a string nor a list of "
+                          "non-empty strings", example)
+    items = tuple(v.strip() for v in value)
+    twice = next((item for item in items if items.count(item) > 1), None)
+    if twice is not None:
+        raise ConfigError(f"{key} lists {twice} twice (in {where})", "list each place once")
+    return items[0] if len(items) == 1 else items
 
 
 def _positive_int(key: str, value: Any, where: str) -> int:
@@ -168,30 +170,9 @@ def _positive_int(key: str, value: Any, where: str) -> int:
     return number
 
 
-_LISTS = ("docs_target",)  # keys that take one string or a list of them
 _ZERO_OK = ("build_timeout",)  # 0 means no limit
 _CHOICES = {"build_installer": ("auto", "uv", "pip"), "docs_builder": ("sphinx", "mkdocs")}
-_LISTS = ("repository",)  # a string, or a list of them (one a line in setup.cfg)
-
-
-def _coerce_list(key: str, value: Any, where: str) -> str | tuple[str, ...] | None:
-    """One string stays a string (as it always was); a list of several becomes a tuple, and
-    a list of one its only item, so that code reading one place reads it unchanged."""
-    if value is None:
-        return None
-    if isinstance(value, str) and "\n" in value.strip():
-        value = value.split()
-    if isinstance(value, str):
-        return value.strip()
-    example = f'write {key} = "URL" or {key} = ["URL1", "URL2"]'
-    if isinstance(value, (list, tuple)) and not value:
-        raise ConfigError(f"{key} in {where} is an empty list", f"remove it, or {example}")
-    if not isinstance(value, (list, tuple)) or \
-            not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{key} = {value!r} in {where} is neither a string nor a list of "
-                          "non-empty strings", example)
-    items = tuple(v.strip() for v in value)
-    return items[0] if len(items) == 1 else items
+_LISTS = ("repository", "docs_target")  # one string, or a list of them (one a line in INI)
 
 
 def _check_keys(values: Mapping[str, Any], where: str) -> None:
