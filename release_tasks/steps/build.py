@@ -15,7 +15,7 @@ from release_tasks.vcs import git
 
 class Build(Step):
     name = "build"
-    group = "build"
+    concurrent = True
     provides = (Built,)
 
     def describe(self, rel: Release) -> str:

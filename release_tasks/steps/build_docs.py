@@ -15,7 +15,7 @@ from release_tasks.core.results import Built, DocsBuilt
 
 class BuildDocs(Step):
     name = "build_docs"
-    group = "build"
+    concurrent = True
     early = True  # the docs builder's Python: its fork runs the probe, Sphinx imported once
     needs = (Built,)  # the wheel, installed into the docs environment
     provides = (DocsBuilt,)

@@ -39,7 +39,7 @@ def per_version(rel: Release) -> bool:
 
 class ShipDocs(Step):
     name = "ship_docs"
-    group = "ship"
+    concurrent = True
     irreversible = True
     needs = (DocsBuilt,)
     provides = (Shipped,)

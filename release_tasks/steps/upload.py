@@ -15,7 +15,7 @@ from release_tasks.core.results import Built, Uploaded
 
 class Upload(Step):
     name = "upload"
-    group = "ship"
+    concurrent = True
     irreversible = True
     needs = (Built,)
     provides = (Uploaded,)
