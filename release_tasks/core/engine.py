@@ -215,7 +215,7 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
             if failed.warn_only and not isinstance(error, KeyboardInterrupt):
                 failed_kinds.update(failed.provides)
                 message = redact.redact(str(error))
-                rel.warnings.append(f"{failed.name} failed: {message}")
+                rel.ui.keep_warning(f"{failed.name} failed: {message}")
                 rel.ui.warn(f"{failed.name} failed: {message} (the release itself is done)")
                 if journal is not None:
                     journal.mark_done(failed.name)

@@ -77,7 +77,7 @@ class Upload(Step):
 
             note = install(backend, rel.name, rel.version)
             if note:
-                rel.warnings.append(note)
+                rel.ui.keep_warning(note)
         parts = []
         if result.uploaded:
             parts.append(f"uploaded {', '.join(result.uploaded)}")
