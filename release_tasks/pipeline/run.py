@@ -35,6 +35,7 @@ from release_tasks.core.journal import (
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.results import Built, DocsBuilt, Shipped, Tagged, Uploaded
 from release_tasks.core.ui import Ui
+from release_tasks.pipeline import preload
 from release_tasks.pipeline.assembly import assemble, built_files, fix_plan, next_version
 from release_tasks.steps import (
     check_git_setup,
@@ -125,6 +126,7 @@ def _run_release(rel: Release, started: float) -> Release:
     if pending is not None:
         report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
                      "): `fab release --resume` continues it, `fab rollback` undoes it")
+    preload.start(root, rel.config.repository)  # used by the checks below
     if not options.dry_run:  # this run carries out its steps: start what is worth it now
         start_prepared(rel, release_steps(), early=True)
     steps, skipped = _plan_release(rel, report)
