@@ -278,3 +278,63 @@ def test_modules_are_imported_under_their_own_names():
                             if a.asname and f"{node.module}.{a.name}" in modules()]
 
     assert aliased == []
+
+
+def test_the_plan_is_frozen_and_the_release_keeps_no_run_state_of_its_own(tmp_path):
+    """What will happen is decided before the steps run and read-only after; what the
+    steps make goes into their typed results, not onto the release object."""
+    import dataclasses
+
+    import pytest
+
+    from release_tasks.core.config import Config
+    from release_tasks.core.plan import Options, Plan
+    from release_tasks.core.release import Release
+    from release_tasks.core.ui import Ui
+
+    rel = Release(tmp_path, Config(), Ui(quiet=True), Options(), version="1.0.0")
+
+    assert dataclasses.is_dataclass(Plan) and Plan.__dataclass_params__.frozen
+    assert Options.__dataclass_params__.frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rel.plan.version = "2.0.0"  # type: ignore[misc]
+    for read_only in ("root", "config", "options", "version", "current", "date", "fresh",
+                      "part_reason", "tag", "name"):
+        with pytest.raises(AttributeError):
+            setattr(rel, read_only, None)
+    for gone in ("dist_before", "warnings", "history_backup", "history_paths", "commits",
+                 "commit_bases", "crlf_files", "tag_created"):
+        assert not hasattr(rel, gone), gone
+    assert (rel.version, rel.root, rel.current) == ("1.0.0", tmp_path, None)
+
+
+def _assigned_on_rel(node: ast.AST) -> bool:
+    """``rel.X = ...`` or ``rel.X[...] = ...``."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+        and node.value.id == "rel"
+
+
+def test_steps_never_assign_attributes_on_the_release():
+    """Steps hand on what they made as the results they declare, never as attributes of
+    the shared release object (a side channel the engine cannot order)."""
+    offenders = []
+    for name, path in modules().items():
+        if not name.startswith("release_tasks.steps"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[ast.AST] = []
+            if isinstance(node, ast.Assign):
+                targets = list(node.targets)
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id in ("setattr", "delattr") and node.args and \
+                    isinstance(node.args[0], ast.Name) and node.args[0].id == "rel":
+                offenders.append(f"{name}:{node.lineno}")
+            for t in targets:
+                elts = t.elts if isinstance(t, ast.Tuple) else [t]
+                offenders += [f"{name}:{node.lineno}" for e in elts if _assigned_on_rel(e)]
+
+    assert offenders == []

@@ -67,7 +67,7 @@ def release(root: Path, version: str = "1.0.0", **config) -> object:
     if not (root / "pyproject.toml").exists():
         (root / "pyproject.toml").write_text('[project]\nname = "pkg"\n')
     rel = assemble(root, Config(**config), Ui(quiet=True), Options(), version=version)
-    rel.fresh = True
+    rel.replan(fresh=True)
     return rel
 
 

@@ -181,7 +181,7 @@ def test_the_upload_step_keeps_the_repository_it_resolved(project, pypi):
     proj = project("modern")
     rel = assemble(proj.path, Config(repository=pypi.url), Ui(quiet=True), Options(),
                   version="1.4.3")
-    rel.fresh = True
+    rel.replan(fresh=True)
     first = rel.repo
     report = Report()
 

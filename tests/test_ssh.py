@@ -52,7 +52,7 @@ def release(root: Path, trust: bool = False, version: str = "1.0.0",
         (root / "pyproject.toml").write_text('[project]\nname = "pkg"\n')
     rel = assemble(root, Config(ssh_trust_unknown_hosts=trust), Ui(quiet=True),
                   Options(resume=resume), version=version)
-    rel.fresh = not resume  # a new release, as `fab release` makes it
+    rel.replan(fresh=not resume)  # a new release, as `fab release` makes it
     return rel
 
 

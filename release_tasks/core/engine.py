@@ -2,7 +2,8 @@
 
 Each step can describe itself (the dry-run), check itself (pre-flight, before anything
 changes), run, and, when it is local, undo. Irreversible steps (upload, docs shipping,
-notification, push) come last. Consecutive steps of the same ``group`` run in parallel.
+notification, push) come last. The order and which steps run in parallel follow from what
+each step needs and provides (``core.ordering``).
 
 Failure handling follows from where the failure happens:
 
@@ -20,7 +21,7 @@ import threading
 import time
 from typing import Any, TypeVar
 
-from release_tasks.core import interrupt, processes, recovery, redact
+from release_tasks.core import interrupt, ordering, processes, recovery, redact
 from release_tasks.core.errors import Aborted, PreflightFailed, ReleaseError
 from release_tasks.core.journal import Journal, keep_notes
 from release_tasks.core.prepared import Prepared
@@ -37,12 +38,15 @@ class Step:
 
     What the engine and the pipeline need to know of a step is said here, on the class:
     whether it is irreversible, which results (``core.results``) it needs from earlier steps
-    and provides to later ones, which steps run beside it.
+    and provides to later ones, whether it may run beside its neighbours; the engine orders
+    the steps from that alone (``core.ordering``).
     """
 
     name = "step"
     irreversible = False  # it leaves this machine: after it, a failure keeps, not undoes
-    group: str | None = None  # consecutive steps in the same group run in parallel
+    # Safe to run beside neighbouring concurrent steps (local beside local, irreversible
+    # beside irreversible); what it needs from them, it waits for inside run() (need()).
+    concurrent = False
     warn_only = False  # a failure is a warning, not a failed release
     needs: tuple[type, ...] = ()  # results of other steps it reads (waited for if running)
     provides: tuple[type, ...] = ()  # the result its run() returns
@@ -78,7 +82,9 @@ class Step:
 
     def need(self, rel: Release, kind: type[T]) -> T | None:
         """A result this step declared it needs; a provider running beside is waited for."""
-        assert kind in self.needs, f"{self.name} does not declare that it needs {kind}"
+        if kind not in self.needs:
+            raise ordering.DeclarationError(
+                f"{self.name} asks for {kind.__name__} but does not declare it in needs")
         return rel.results.wait(kind)
 
     def run(self, rel: Release, step: Any) -> object | None:
@@ -143,13 +149,8 @@ def start_prepared(rel: Release, steps: list[Step], early: bool = False) -> None
 
 
 def stages(steps: list[Step]) -> list[list[Step]]:
-    out: list[list[Step]] = []
-    for s in steps:
-        if out and s.group is not None and out[-1][0].group == s.group:
-            out[-1].append(s)
-        else:
-            out.append([s])
-    return out
+    """The steps as they will run, from their declarations (``core.ordering``)."""
+    return ordering.stages(steps)
 
 
 def print_plan(rel: Release, steps: list[Step], skipped: list[tuple[Step, str]]) -> None:
@@ -185,8 +186,15 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
     rel.results.expect(kind for s in steps for kind in s.provides)
     irreversible_done = bool(journal and any(
         s.irreversible and s.name in journal.done for s in steps))
+    failed_kinds: set[type] = set()  # provided by a step that failed (as a warning)
     with interrupt.interruptible() as register:
         for stage in stages(steps):
+            stage, blocked = ordering.runnable(stage, failed_kinds, rel.results.get)
+            for s, kind in blocked:
+                rel.results.ended(s.provides)
+                rel.ui.skipped(s.name, f"no {kind.__name__}: the step providing it failed")
+            if not stage:
+                continue
             running: list[Step] = []
             try:
                 if journal is not None:
@@ -205,8 +213,9 @@ def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
                 continue
             failed, error = failures[0]
             if failed.warn_only and not isinstance(error, KeyboardInterrupt):
+                failed_kinds.update(failed.provides)
                 message = redact.redact(str(error))
-                rel.warnings.append(f"{failed.name} failed: {message}")
+                rel.ui.keep_warning(f"{failed.name} failed: {message}")
                 rel.ui.warn(f"{failed.name} failed: {message} (the release itself is done)")
                 if journal is not None:
                     journal.mark_done(failed.name)

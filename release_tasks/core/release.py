@@ -1,8 +1,8 @@
-"""The shared state of one release: what was asked, what is known, what was done."""
+"""One release as it runs: its plan (``core.plan``), the results its steps made
+(``core.results``), the journal, the UI and what the engine started early."""
 
 from __future__ import annotations
 
-import datetime
 import shutil
 import tempfile
 import threading
@@ -14,26 +14,11 @@ from typing import Any
 from release_tasks.core.config import Config
 from release_tasks.core.errors import ReleaseError
 from release_tasks.core.journal import Journal
+from release_tasks.core.plan import Options, Plan
 from release_tasks.core.prepared import Prepared
 from release_tasks.core.results import Results
 from release_tasks.core.ui import Ui
 from release_tasks.vcs import git
-
-
-@dataclass
-class Options:
-    """What the user asked for on the command line."""
-
-    part: str | None = None
-    new_version: str | None = None
-    notes: str | None = None
-    notes_file: str | None = None
-    dry_run: bool = False
-    yes: bool = False
-    resume: bool = False
-    skip: frozenset[str] = frozenset()
-    push: bool | None = None
-    discard_journal: bool = False  # set aside a journal that cannot be read
 
 
 @dataclass
@@ -80,35 +65,17 @@ Resolver = Callable[..., Any]
 
 
 class Release:
-    """Everything the steps share. Expensive facts are computed on first use only."""
+    """The run context of one release: the plan it carries out, read-only to the steps
+    (its fields are also read as ``rel.version``, ``rel.root``...), and what the steps
+    hand on as typed results. Expensive facts are computed on first use only."""
 
     def __init__(self, root: Path, config: Config, ui: Ui, options: Options | None = None,
                  version: str | None = None, facts: Mapping[str, Resolver] | None = None,
                  ) -> None:
-        self.root = root
+        self.plan = Plan(root, config, options or Options(), version=version)
         self._facts: Mapping[str, Resolver] = facts or {}
         self._known: dict[str, Any] = {}
-        self.config = config
         self.ui = ui
-        self.options = options or Options()
-        self._version = version
-        self.current: str | None = None
-        self.date = datetime.date.today().isoformat()
-        self.dist_dir = root / "dist"
-        self.dist_before: set[str] | None = None  # dist/ before the build, for the undo
-        self.warnings: list[str] = []
-        self.history_backup: str | None = None
-        self.history_paths: list[str] = []  # what edit_history changed (fragments too)
-        self.part_reason: str | None = None  # why --part auto chose the part it did
-        # The last release's tag and the commits since, for the history section (edit_history)
-        self.history_since: tuple[str | None, list[Any]] | None = None
-        self.commits: dict[str, str] = {}  # step name -> the commit it made
-        # step name -> (HEAD before its commit, the commit's subject): see CommitStep
-        self.commit_bases: dict[str, tuple[str, str]] = {}
-        self.crlf_files: set[str] = set()  # files that had CRLF endings before we edited them
-        self.tag_created = False
-        # A new release (not a resume, not a step alone): its version must be new everywhere.
-        self.fresh = False
         self.journal: Journal | None = None
         self._scratch: Path | None = None
         self._export_lock = threading.Lock()
@@ -118,6 +85,45 @@ class Release:
         # SSH host keys trusted (ssh_trust_unknown_hosts) during this release only, so the
         # upload talks to the host its pre-flight checked: see ssh.connection.PinnedKeys.
         self.host_keys: dict[str, tuple[str, str]] = {}
+
+    def replan(self, **changes: Any) -> None:
+        """The pipeline's decisions (the versions, the options...), made before the steps
+        run: the plan is replaced, never changed in place."""
+        self.plan = self.plan.but(**changes)
+
+    # --- the plan, read as the steps always have ---------------------------------------------
+
+    @property
+    def root(self) -> Path:
+        return self.plan.root
+
+    @property
+    def config(self) -> Config:
+        return self.plan.config
+
+    @property
+    def options(self) -> Options:
+        return self.plan.options
+
+    @property
+    def current(self) -> str | None:
+        return self.plan.current
+
+    @property
+    def date(self) -> str:
+        return self.plan.date
+
+    @property
+    def part_reason(self) -> str | None:
+        return self.plan.part_reason
+
+    @property
+    def fresh(self) -> bool:
+        return self.plan.fresh
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.root / "dist"
 
     # --- facts -----------------------------------------------------------------------------
     # What the project and its config say (the version scheme, the history file, where the
@@ -137,8 +143,15 @@ class Release:
         """A fact already worked out, or None: for messages that must not work it out."""
         return self._known.get(key)
 
+    def learn(self, key: str, value: Any) -> None:
+        """A fact a check worked out better than its resolver (the docs environment, made
+        now): the plan then shows it."""
+        self._known[key] = value
+
     @property
     def name(self) -> str:
+        if self.plan.name is not None:
+            return self.plan.name
         return str(self._fact("name"))
 
     @property
@@ -147,24 +160,30 @@ class Release:
 
     @property
     def version(self) -> str:
-        if self._version is None:
+        if self.plan.version is None:
             raise ReleaseError("the release version is not known yet")
-        return self._version
-
-    @version.setter
-    def version(self, value: str) -> None:
-        self._version = value
+        return self.plan.version
 
     @property
     def has_version(self) -> bool:
-        return self._version is not None
+        return self.plan.version is not None
 
     @property
     def tag(self) -> str:
+        if self.plan.tag is not None:
+            return self.plan.tag
         return str(self.scheme.tag_name(self.version))
 
     @property
+    def history_since(self) -> Any:
+        """The last release's tag and the commits since, for the history section: worked
+        out once, so the check and the run see one history."""
+        return self._fact("history_since")
+
+    @property
     def history_path(self) -> Path:
+        if self.plan.targets.history_path is not None:
+            return self.plan.targets.history_path
         return Path(self._fact("history_path"))
 
     @property
@@ -190,18 +209,19 @@ class Release:
         """Which environment builds the docs, and why (not made yet)."""
         return self._fact("docs_env")
 
-    @docs_env.setter
-    def docs_env(self, value: Any) -> None:
-        self._known["docs_env"] = value
-
     @property
     def docs_target(self) -> str:
-        """Not kept: it expands the version, which a single step may learn late."""
+        """Not kept but in the plan: it expands the version, which a single step may learn
+        late."""
+        if self.plan.targets.docs_target is not None:
+            return self.plan.targets.docs_target
         return str(self._facts["docs_target"](self))
 
     @property
     def docs_targets(self) -> list[str]:
         """Every docs target, expanded (the first is :attr:`docs_target`); not kept either."""
+        if self.plan.targets.docs_targets:
+            return list(self.plan.targets.docs_targets)
         return [str(t) for t in self._facts["docs_targets"](self)]
 
     @property

@@ -56,17 +56,45 @@ class Shipped:
 @dataclass(frozen=True)
 class HistoryEdit:
     """The history files changed, and the notes typed in the editor (kept if the release
-    fails later, for the next try)."""
+    fails later, for the next try). Provided as soon as the files are written, with no
+    notes yet, so that an undo knows what to restore."""
 
     paths: tuple[str, ...]
     notes_written: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildStarted:
+    """The build is writing into dist/, which held these names before (None: no dist/)."""
+
+    dist_before: frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """The tag this release made, and the commit it points at."""
+
+    tag: str
+    head: str
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A commit a step makes (kept under the step's name): HEAD before it and its subject,
+    known before git is asked, so that a commit interrupted before we heard its sha is
+    still recognised; then its sha."""
+
+    step: str
+    base: str
+    subject: str
+    sha: str | None = None
 
 
 @dataclass
 class Results:
     """The results of one release's steps, by type; safe to use from parallel steps."""
 
-    _values: dict[type, object] = field(default_factory=dict)
+    _values: dict[tuple[type, str | None], object] = field(default_factory=dict)
     _ended: dict[type, threading.Event] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,19 +106,21 @@ class Results:
                 self._ended[kind].set()
             return self._ended[kind]
 
-    def provide(self, value: object) -> None:
+    def provide(self, value: object, key: str | None = None) -> None:
+        """``key``: one of several values of a type (a step's own record, by its name)."""
         with self._lock:
-            self._values[type(value)] = value
-        self._event(type(value)).set()
+            self._values[type(value), key] = value
+        if key is None:
+            self._event(type(value)).set()
 
     def ended(self, kinds: Iterable[type]) -> None:
         """The step providing ``kinds`` is over: whoever waits for them stops waiting."""
         for kind in kinds:
             self._event(kind).set()
 
-    def get(self, kind: type[T]) -> T | None:
+    def get(self, kind: type[T], key: str | None = None) -> T | None:
         with self._lock:
-            value = self._values.get(kind)
+            value = self._values.get((kind, key))
         return value if isinstance(value, kind) else None
 
     def wait(self, kind: type[T]) -> T | None:
@@ -103,5 +133,5 @@ class Results:
         """``kinds`` will be provided by a step of this run: waiting for them waits."""
         for kind in kinds:
             with self._lock:
-                if kind not in self._values:
+                if (kind, None) not in self._values:
                     self._ended[kind] = threading.Event()

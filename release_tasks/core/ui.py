@@ -47,6 +47,7 @@ class Ui:
         self.interactive = sys.stdin.isatty() and self.tty if interactive is None \
             else interactive
         self.timings: dict[str, float] = {}
+        self.kept_warnings: list[str] = []  # said again under the summary (keep_warning)
         self._lock = threading.RLock()
         self._running: list[Step] = []
         self._live: Any = None
@@ -87,6 +88,11 @@ class Ui:
 
     def warn(self, text: str) -> None:
         self._write(f"{WARN} {text}", style="yellow")
+
+    def keep_warning(self, text: str) -> None:
+        """A warning worth repeating under the final summary, where the eye lands."""
+        with self._lock:
+            self.kept_warnings.append(text)
 
     def error(self, text: str) -> None:
         self._write(f"{FAIL} {text}", style="red")

@@ -41,20 +41,20 @@ def _single(root: Path, config: Config, ui: Ui, name: str, options: Options,
     if step.edits_repository:
         check_repository(rel, report)
     if version is not None:
-        rel.version = version
+        rel.replan(version=version)
     else:
         scheme = report.guard(lambda: rel.scheme)
         if scheme is not None:
-            rel.current = scheme.current
+            rel.replan(current=scheme.current)
             if next_version:
                 new = report.guard(scheme.next_version, choose_part(rel, scheme),
                                    options.new_version)
                 if new is not None:
-                    rel.version = new
+                    rel.replan(version=new)
             else:
-                rel.version = scheme.current
+                rel.replan(version=scheme.current)
     if rel.current is None and rel.has_version:
-        rel.current = rel.version
+        rel.replan(current=rel.version)
     report.guard(lambda: rel.name)
     reason = step.skip_reason(rel) if rel.has_version else None
     if reason is not None:

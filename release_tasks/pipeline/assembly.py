@@ -86,6 +86,17 @@ def _checkout(rel: Release, dest: Path) -> Path:
     return checkout(rel.root, rel.tag, dest)
 
 
+def _history_since(rel: Release) -> tuple[str | None, list[Any]]:
+    from release_tasks.changelog import commits
+
+    scheme = rel.scheme
+    expected = scheme.tag_name(rel.current) if rel.current else None
+    last = commits.last_tag(rel.root, expected, rel.tag)
+    message = getattr(getattr(scheme, "bv", None), "message", None)
+    # Never tagged: the whole history is no draft of one release's notes.
+    return last, commits.since(rel.root, last, commits.templates(message)) if last else []
+
+
 def _own_dists(rel: Release) -> list[Path]:
     from release_tasks.build.builder import dists_for
 
@@ -96,7 +107,8 @@ FACTS = {"name": _name, "scheme": _scheme, "history_path": _history_path, "repo"
          "repos": _repos,
          "docs_source": _docs_source, "docs_env": _docs_env, "docs_target": _docs_target,
          "docs_targets": _docs_targets,
-         "webhook": _webhook, "checkout": _checkout, "own_dists": _own_dists}
+         "webhook": _webhook, "checkout": _checkout, "own_dists": _own_dists,
+         "history_since": _history_since}
 
 
 def assemble(root: Path, config: Config, ui: Ui, options: Options | None = None,
@@ -112,7 +124,8 @@ def choose_part(rel: Release, scheme: object) -> str | None:
         return part
     from release_tasks.changelog.commits import choose_part
 
-    part, rel.part_reason = choose_part(rel.root, scheme)
+    part, reason = choose_part(rel.root, scheme)
+    rel.replan(part=part, part_reason=reason)
     return part
 
 
@@ -123,8 +136,30 @@ def next_version(rel: Release, scheme: Any) -> str:
     history = None if "history" in rel.options.skip else (lambda: rel.history_path)
     new, named_in = choose_version(history, scheme, rel.options.part, rel.options.new_version,
                                    lambda: choose_part(rel, scheme))
-    rel.part_reason = named_in or rel.part_reason
+    if named_in:
+        rel.replan(part_reason=named_in)
     return new
+
+
+def fix_plan(rel: Release) -> None:
+    """Settle the plan before the steps run: what the checks found is written into it, so
+    every step reads the same name, tag and targets from here on."""
+    from release_tasks.core.plan import Targets
+
+    def known(fact: Any) -> Any:
+        try:
+            return fact()
+        except ReleaseError:
+            return None  # reported by the checks, or not needed by this run
+
+    repo = rel.known("repo")
+    repos = rel.known("repos") or ()
+    docs_targets = known(lambda: tuple(rel.docs_targets)) or ()
+    targets = Targets(repository=repo.display if repo is not None else rel.config.repository,
+                      repositories=tuple(b.display for b in repos),
+                      docs_target=docs_targets[0] if docs_targets else None,
+                      docs_targets=docs_targets, history_path=known(lambda: rel.history_path))
+    rel.replan(name=known(lambda: rel.name), tag=known(lambda: rel.tag), targets=targets)
 
 
 def built_files(root: Path, journal: Journal) -> list[Path]:

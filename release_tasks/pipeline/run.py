@@ -33,9 +33,10 @@ from release_tasks.core.journal import (
     state_dir,
 )
 from release_tasks.core.release import Options, Release, Report
-from release_tasks.core.results import Built, DocsBuilt, Shipped, Uploaded
+from release_tasks.core.results import Built, DocsBuilt, Shipped, Tagged, Uploaded
 from release_tasks.core.ui import Ui
-from release_tasks.pipeline.assembly import assemble, built_files, next_version
+from release_tasks.pipeline import preload
+from release_tasks.pipeline.assembly import assemble, built_files, fix_plan, next_version
 from release_tasks.steps import (
     check_git_setup,
     check_repository,
@@ -51,12 +52,12 @@ def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[
     check_repository(rel, report)
     scheme = report.guard(lambda: rel.scheme)
     if scheme is not None:
-        rel.current = scheme.current
+        rel.replan(current=scheme.current)
         for note in getattr(scheme, "notes", ()):
             report.warn(note)
         new = report.guard(next_version, rel, scheme)
         if new is not None:
-            rel.version = new
+            rel.replan(version=new)
     report.guard(lambda: rel.name)
     steps, skipped = active_steps(rel, release_steps())
     if rel.has_version:
@@ -121,16 +122,17 @@ def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
 
 def _run_release(rel: Release, started: float) -> Release:
     root, ui, options = rel.root, rel.ui, rel.options
-    rel.fresh = True
+    rel.replan(fresh=True)
     report = Report()
     pending = report.guard(_unfinished, root)
     if pending is not None:
         report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
                      "): `fab release --resume` continues it, `fab rollback` undoes it")
+    preload.start(root, rel.config.repository)  # used by the checks below
     if not options.dry_run:  # this run carries out its steps: start what is worth it now
         start_prepared(rel, release_steps(), early=True)
     steps, skipped = _plan_release(rel, report)
-    rel.options = _kept_notes(root, rel, options)
+    rel.replan(options=_kept_notes(root, rel, options))
     if options.dry_run:
         ui.heading(_header(rel) + " — dry run")
         if rel.has_version:
@@ -142,6 +144,7 @@ def _run_release(rel: Release, started: float) -> Release:
         ui.final("Dry run: every check passed; nothing was changed.")
         return rel
     raise_if_problems(report)
+    fix_plan(rel)
     ui.heading(_header(rel))
     report_findings(ui, report)
     if (ui.interactive and not options.yes) or ui.verbose:
@@ -182,9 +185,8 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         options, skip=frozenset(journal.skip) | options.skip,
         push=options.push if options.push is not None else journal.push)
     rel = assemble(root, config, ui, options, version=journal.version)
-    rel.current = journal.current
+    rel.replan(current=journal.current)
     rel.journal = journal
-    rel.tag_created = journal.tag_created
     if not git.tag_exists(root, journal.tag):
         raise ReleaseError(f"tag {journal.tag} of the unfinished release is gone",
                            "`fab rollback`, then release again")
@@ -193,6 +195,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
             f"HEAD moved since the release of {journal.version} stopped",
             f"check out {journal.release_head[:10]} (or `fab rollback`) before --resume")
     _results_kept(rel, journal)
+    fix_plan(rel)
     steps, _ = active_steps(rel, release_steps())
     todo = _with_providers(rel, steps, [s for s in steps if s.name not in journal.done])
     report = Report()
@@ -210,6 +213,8 @@ def _results_kept(rel: Release, journal: Journal) -> None:
     """What the steps done before the stop provided, read back from the journal. Built files
     that went missing or changed since are not: what is uploaded is always what this
     release built, never whatever dist/ holds now."""
+    if journal.tag_created or "tag" in journal.done:
+        rel.results.provide(Tagged(journal.tag, journal.tag_commit or journal.release_head or ""))
     built = journal.built_files()
     if built is not None:
         rel.results.provide(Built(tuple(built)))
@@ -259,7 +264,7 @@ def _finish(rel: Release, steps: list[Step], journal: Journal, started: float) -
 def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     """``fab check``: every pre-flight check; lists every problem at once; changes nothing."""
     rel = assemble(root, config, ui, options)
-    rel.fresh = True
+    rel.replan(fresh=True)
     report = Report()
     steps, skipped = _plan_release(rel, report)
     ui.heading(_header(rel))
@@ -352,7 +357,7 @@ def summary(rel: Release, elapsed: float) -> None:
     if shipped is not None:
         for line in shipped.location.splitlines():  # one line for each target
             ui.info(f"  docs      {line}")
-    for w in rel.warnings:
+    for w in ui.kept_warnings:
         ui.warn(w)
     timings = " · ".join(f"{k} {v:.1f}s" for k, v in ui.timings.items())
     if timings:

@@ -6,6 +6,7 @@ from release_tasks.core import newlines
 from release_tasks.core.engine import Step
 from release_tasks.core.errors import DirtyTree
 from release_tasks.core.release import Release, Report
+from release_tasks.core.results import Committed
 from release_tasks.vcs import git
 
 
@@ -64,7 +65,7 @@ def check_git_setup(rel: Release, report: Report) -> None:
 
 
 def record_commit(rel: Release, step: str, sha: str) -> None:
-    rel.commits[step] = sha
+    """The journal's record of a commit (or of the commit a tag points at)."""
     if rel.journal is not None:
         rel.journal.commits[step] = sha
         rel.journal.release_head = sha
@@ -72,8 +73,9 @@ def record_commit(rel: Release, step: str, sha: str) -> None:
 
 
 def commit_of(rel: Release, step: str) -> str | None:
-    if step in rel.commits:
-        return rel.commits[step]
+    made = rel.results.get(Committed, step)
+    if made is not None and made.sha:
+        return made.sha
     if rel.journal is not None:
         return rel.journal.commits.get(step)
     return None
@@ -89,19 +91,23 @@ class CommitStep(Step):
 
     edits_repository = True
 
-    def intend(self, rel: Release, paths: list[str]) -> None:
-        """Announce the tracked files this step is about to edit (and note their endings)."""
-        rel.crlf_files |= {p for p in paths if newlines.uses_crlf(rel.root / p)}
+    def intend(self, rel: Release, paths: list[str]) -> frozenset[str]:
+        """Announce the tracked files this step is about to edit; returns those with CRLF
+        endings, for :meth:`commit` to keep them so."""
         if rel.journal is not None:
             rel.journal.announce(touched=paths)
+        return frozenset(p for p in paths if newlines.uses_crlf(rel.root / p))
 
-    def commit(self, rel: Release, paths: list[str], message: str) -> str:
-        rel.commit_bases[self.name] = (git.head(rel.root), message.splitlines()[0])
+    def commit(self, rel: Release, paths: list[str], message: str,
+               crlf: frozenset[str] = frozenset()) -> str:
+        made = Committed(self.name, git.head(rel.root), message.splitlines()[0])
+        rel.results.provide(made, key=self.name)
         if rel.journal is not None:
             rel.journal.announce(touched=paths, commit=message)
-        for path in set(paths) & rel.crlf_files:
+        for path in set(paths) & crlf:
             newlines.to_crlf(rel.root / path)
         sha = git.commit(rel.root, paths, message)
+        rel.results.provide(Committed(made.step, made.base, made.subject, sha), key=self.name)
         record_commit(rel, self.name, sha)
         return sha
 
@@ -113,8 +119,9 @@ class CommitStep(Step):
         """
         sha = commit_of(rel, self.name)
         head = git.head(rel.root)
-        if sha is None and self.name in rel.commit_bases:
-            base, subject = rel.commit_bases[self.name]
+        made = rel.results.get(Committed, self.name)
+        if sha is None and made is not None:
+            base, subject = made.base, made.subject
             if head != base and git.run_git(rel.root, "log", "-1", "--format=%P%n%s",
                                             head).splitlines() == [base, subject]:
                 sha = head

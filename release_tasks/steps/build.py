@@ -9,14 +9,15 @@ from typing import Any
 from release_tasks.core.engine import Step
 from release_tasks.core.prepared import Prepared
 from release_tasks.core.release import Release, Report
-from release_tasks.core.results import Built
+from release_tasks.core.results import BuildStarted, Built, Tagged
 from release_tasks.vcs import git
 
 
 class Build(Step):
     name = "build"
-    group = "build"
-    provides = (Built,)
+    concurrent = True
+    needs = (Tagged,)  # built from the tag's tree
+    provides = (Built, BuildStarted)
 
     def describe(self, rel: Release) -> str:
         how = "isolated" if rel.config.build_isolation else "no build isolation"
@@ -76,7 +77,8 @@ class Build(Step):
         step.update("checking out the tag")
         src = rel.export()
         step.update(f"building sdist + wheel of {rel.name} {rel.version}")
-        rel.dist_before = proof.snapshot(rel.dist_dir)
+        before = proof.snapshot(rel.dist_dir)
+        rel.results.provide(BuildStarted(None if before is None else frozenset(before)))
         dists: list[Path] = []
         try:
             try:
@@ -97,7 +99,7 @@ class Build(Step):
             step.update("checking the version of what was built")
             proof.prove(dists, rel.name, rel.version, carriers=lambda said: _carriers(src, said))
         except BaseException:
-            proof.remove_new(rel.dist_dir, rel.dist_before)
+            proof.remove_new(rel.dist_dir, before)
             raise
         return Built(tuple(dists))
 
@@ -108,7 +110,8 @@ class Build(Step):
         removed = [p for p in (built.dists if built else ()) if p.exists()]
         for p in removed:
             p.unlink()
-        if rel.dist_before is None:
+        started = rel.results.get(BuildStarted)
+        if started is None or started.dist_before is None:
             proof.remove_new(rel.dist_dir, None)
         return "removed the built files" if removed else None
 

@@ -10,14 +10,14 @@ from release_tasks.core.engine import Step
 from release_tasks.core.errors import DocsError
 from release_tasks.core.prepared import Prepared
 from release_tasks.core.release import Release, Report
-from release_tasks.core.results import Built, DocsBuilt
+from release_tasks.core.results import Built, DocsBuilt, Tagged
 
 
 class BuildDocs(Step):
     name = "build_docs"
-    group = "build"
+    concurrent = True
     early = True  # the docs builder's Python: its fork runs the probe, Sphinx imported once
-    needs = (Built,)  # the wheel, installed into the docs environment
+    needs = (Tagged, Built)  # the tag's tree; its wheel, installed in the docs environment
     provides = (DocsBuilt,)
 
     def skip_reason(self, rel: Release) -> str | None:
@@ -71,7 +71,7 @@ class BuildDocs(Step):
         env = report.guard(environment.ensure, env, source, rel.ui.detail)
         if env is None:
             return
-        rel.docs_env = env  # the plan then says it was made now
+        rel.learn("docs_env", env)  # the plan then says it was made now
         finish = report.guard(environment.start_probe, env, source,
                               rel.peek_prepared(self.name))
         if finish is not None:

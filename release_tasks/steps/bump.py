@@ -61,7 +61,7 @@ class Bump(CommitStep):
 
     def run(self, rel: Release, step: Any) -> None:
         targets = version_targets(rel, rel.scheme)
-        self.intend(rel, targets)
+        crlf = self.intend(rel, targets)
         try:
             changed = rel.scheme.apply(rel.version)
         except BaseException:
@@ -70,7 +70,7 @@ class Bump(CommitStep):
         if not changed:
             raise VersionError(f"writing {rel.version} changed no file",
                                f"check the file list in {rel.scheme.description}")
-        self.commit(rel, changed, rel.scheme.commit_message(rel.version))
+        self.commit(rel, changed, rel.scheme.commit_message(rel.version), crlf)
         rel.scheme.run_post_commit_hooks(rel.version)
         step.note = f"{rel.current} → {rel.version} in {', '.join(changed)}"
 

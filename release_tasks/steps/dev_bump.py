@@ -76,13 +76,13 @@ class DevBump(CommitStep):
                 path = None
         touched = [*version_targets(rel, scheme),
                    *([path.relative_to(rel.root).as_posix()] if path else [])]
-        self.intend(rel, touched)
+        crlf = self.intend(rel, touched)
         try:
             changed = scheme.apply(dev)
             if path is not None:
                 formats.next_cycle(rel.root, path, dev.split(".dev")[0])
                 changed = sorted(set(changed) | {path.relative_to(rel.root).as_posix()})
-            self.commit(rel, changed, f"Back to development: {dev}")
+            self.commit(rel, changed, f"Back to development: {dev}", crlf)
             scheme.run_post_commit_hooks(dev)
         except BaseException:
             # Leave the released state behind, not half a dev bump: --resume redoes it.

@@ -111,17 +111,8 @@ class EditHistory(CommitStep):
     def _entry(self, rel: Release, notes: str | None) -> Any:
         import re
 
-        from release_tasks.changelog import commits
         from release_tasks.changelog.base import Entry
 
-        if rel.history_since is None:  # asked once: the check and the run see one history
-            scheme = rel.scheme
-            expected = scheme.tag_name(rel.current) if rel.current else None
-            last = commits.last_tag(rel.root, expected, rel.tag)
-            message = getattr(getattr(scheme, "bv", None), "message", None)
-            # Never tagged: the whole history is no draft of one release's notes.
-            rel.history_since = (last, commits.since(rel.root, last, commits.templates(message))
-                                 if last else [])
         tag, found = rel.history_since
         previous = re.sub(r"^[^\d]*", "", tag) if tag else None
         return Entry(version=rel.version, date=rel.date, tag=rel.tag, notes=notes,
@@ -222,11 +213,12 @@ class EditHistory(CommitStep):
         notes = self._notes(rel)
         entry = self._entry(rel, notes)
         content = bool(entry.commits) or (path.is_file() and fmt.pending(rel.root, path))
-        rel.history_backup = path.read_text(encoding="utf-8") if path.is_file() else ""
+        crlf: frozenset[str] = frozenset()
         if path.is_relative_to(rel.root):
-            self.intend(rel, [path.relative_to(rel.root).as_posix()])
-        rel.history_paths = paths = fmt.write(rel.root, path, entry)
-        self.intend(rel, paths)  # fragments the format removed, too
+            crlf = self.intend(rel, [path.relative_to(rel.root).as_posix()])
+        paths = fmt.write(rel.root, path, entry)
+        rel.results.provide(HistoryEdit(tuple(paths)))  # what an undo restores
+        crlf |= self.intend(rel, paths)  # fragments the format removed, too
         try:
             if notes is None and not self._as_drafted(rel, content):
                 step.update(f"waiting for the editor on {path.name}")
@@ -238,10 +230,9 @@ class EditHistory(CommitStep):
                                    "write what changed in it")
         except BaseException:
             fmt.restore(rel.root, paths)
-            rel.history_backup = None
-            rel.history_paths = []
+            rel.results.provide(HistoryEdit(()))  # restored: nothing left to undo
             raise
-        self.commit(rel, paths, f"Update {path.name} for {rel.version}")
+        self.commit(rel, paths, f"Update {path.name} for {rel.version}", crlf)
         drafted = f", drafted from {len(entry.commits)} commit(s)" if entry.drafted else ""
         step.note = f"{paths[0]}: {_written_title(path, rel.version)}{drafted}"
         # The notes typed are kept if a later step fails (see core/engine).
@@ -250,8 +241,9 @@ class EditHistory(CommitStep):
     def undo(self, rel: Release) -> str | None:
         if self.undo_commit(rel):
             return f"removed the {self.name} commit"
-        if rel.history_backup is not None and rel.history_paths:
+        edit = rel.results.get(HistoryEdit)
+        if edit is not None and edit.paths:
             fmt, _ = _target(rel)
-            fmt.restore(rel.root, rel.history_paths)
-            return f"restored {rel.history_paths[0]}"
+            fmt.restore(rel.root, list(edit.paths))
+            return f"restored {edit.paths[0]}"
         return None

@@ -46,7 +46,7 @@ def targets(rel: Release) -> list[tuple[str, bool]]:
 
 class ShipDocs(Step):
     name = "ship_docs"
-    group = "ship"
+    concurrent = True
     irreversible = True
     needs = (DocsBuilt,)
     provides = (Shipped,)

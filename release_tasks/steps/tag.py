@@ -9,6 +9,7 @@ from release_tasks.core.errors import (
     TagExists,
 )
 from release_tasks.core.release import Release, Report
+from release_tasks.core.results import Tagged
 from release_tasks.vcs import git
 
 from .base import record_commit
@@ -17,6 +18,7 @@ from .base import record_commit
 class Tag(Step):
     name = "tag"
     edits_repository = True
+    provides = (Tagged,)
 
     def describe(self, rel: Release) -> str:
         kind = "signed" if rel.scheme.sign_tags else "annotated"
@@ -41,17 +43,18 @@ class Tag(Step):
                 git.remote_has_tag(rel.root, rel.config.remote, tag):
             report.error(str(TagExists(f"tag {tag} already exists on {rel.config.remote}")))
 
-    def run(self, rel: Release, step: Any) -> None:
+    def run(self, rel: Release, step: Any) -> Tagged:
         git.tag(rel.root, rel.tag, self.message(rel), rel.scheme.sign_tags)
         head = git.head(rel.root)
         record_commit(rel, "tag", head)
         if rel.journal is not None:
             rel.journal.record_tag(git.rev_parse(rel.root, f"refs/tags/{rel.tag}") or "", head)
-        rel.tag_created = True
         step.note = f"{rel.tag} on {head[:10]}"
+        return Tagged(rel.tag, head)
 
     def undo(self, rel: Release) -> str | None:
-        created = rel.tag_created or (rel.journal is not None and rel.journal.tag_created)
+        created = rel.results.get(Tagged) is not None or (
+            rel.journal is not None and rel.journal.tag_created)
         recorded = rel.journal.tag_object if rel.journal is not None else ""
         if recorded and git.rev_parse(rel.root, f"refs/tags/{rel.tag}") != recorded:
             return None  # someone else's tag of that name now: the rollback says so

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 class Upload(Step):
     name = "upload"
-    group = "ship"
+    concurrent = True
     irreversible = True
     needs = (Built,)
     provides = (Uploaded,)
@@ -131,7 +131,7 @@ def _upload_to(rel: Release, backend: Any, dists: list[Any], say: Any) -> Upload
         if problems:
             raise UploadError("; ".join(problems), "check the index")
     if rel.config.verify_install and backend.simple_url is None and len(rel.repos) > 1:
-        rel.warnings.append(f"the install was not checked on {backend.display}: pip cannot "
+        rel.ui.keep_warning(f"the install was not checked on {backend.display}: pip cannot "
                             "read it (index_url, if any, is the first repository's)")
     elif rel.config.verify_install:
         say("installing from the index into a throwaway environment")
@@ -139,7 +139,7 @@ def _upload_to(rel: Release, backend: Any, dists: list[Any], say: Any) -> Upload
 
         note = install(backend, rel.name, rel.version)
         if note:
-            rel.warnings.append(note)
+            rel.ui.keep_warning(note)
     return result
 
 

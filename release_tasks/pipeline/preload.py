@@ -1,0 +1,58 @@
+"""Imports the pre-flight is about to need, started in a thread as a release begins.
+
+The checks spend much of their time waiting on git and on the docs' probe, with the
+interpreter idle, while reading the version's config then imports bump-my-version's
+config models (pydantic) and the credential check imports twine's resolver (keyring): the
+longest imports of a release. Started at once, they are mostly done when asked for. Only
+what this project will surely use is imported, by the public ``importlib``: nothing is
+changed, only loaded earlier (a second import of a module waits for the first).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from release_tasks.core import processes
+
+# The config readers of bump-my-version that versioning.bumpversion.raw_config calls.
+BUMPVERSION = ("bumpversion.config.files", "bumpversion.config.files_legacy")
+# What publish.credentials.resolve uses for an index reached over HTTP.
+TWINE = ("twine.auth", "twine.utils")
+
+
+def wanted(root: Path, repository: object) -> list[str]:
+    """The modules this project's release will import in its checks."""
+    from release_tasks.versioning import bumpversion
+
+    out: list[str] = []
+    if bumpversion.find_config_file(root) is not None:
+        out += BUMPVERSION
+    if any(_over_http(r) for r in _each(repository)):
+        out += TWINE
+    return out
+
+
+def _each(repository: object) -> Iterable[object]:
+    return repository if isinstance(repository, (list, tuple)) else [repository]
+
+
+def _over_http(repository: object) -> bool:
+    """A URL or a .pypirc section name (unset: the default folder index, no twine)."""
+    if not isinstance(repository, str) or not repository:
+        return False
+    return not repository.startswith(("file:", "scp:", "/", ".", "~"))
+
+
+def _load(root: Path, repository: object) -> None:
+    try:
+        for name in wanted(root, repository):
+            importlib.import_module(name)
+    except Exception:  # the check that needs it reports it, in its place
+        return
+
+
+def start(root: Path, repository: object) -> None:
+    """Begin importing, in a daemon thread (a release that stops early does not wait)."""
+    processes.thread(_load, root, repository, name="preload")
