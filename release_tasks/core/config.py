@@ -74,6 +74,8 @@ class Config:
     # with a resumable error: a hung index must not hang the release.
     network_timeout: float = 60.0
     ssh_trust_unknown_hosts: bool = False
+    # Globs of the folders of a monorepo's packages (uv's workspace members without it).
+    packages: tuple[str, ...] = ()
     # Where each non-default value came from, for messages ("repository from setup.cfg").
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
@@ -90,6 +92,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 def _coerce(key: str, value: Any, where: str) -> Any:
     """Check ``value`` against the field's type; INI files give strings for everything."""
     kind = _FIELDS[key].type
+    if kind == "tuple[str, ...]":
+        return _globs(key, value, where)
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -117,6 +121,16 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         return text
     raise ConfigError(f"{key} in {where} must be a string, not {type(value).__name__}",
                       "quote the value")
+
+
+def _globs(key: str, value: Any, where: str) -> tuple[str, ...]:
+    """A list of strings (a comma-separated string in an INI file)."""
+    if isinstance(value, str):
+        value = [v for v in (p.strip() for p in value.replace("\n", ",").split(",")) if v]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} in {where} must be a list of folder globs",
+                          'write it as ["packages/*", "tools/cli"]')
+    return tuple(value)
 
 
 _ZERO_OK = ("build_timeout",)  # 0 means no limit
@@ -188,15 +202,22 @@ def load(
     root: Path,
     fabric: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    shared: Path | None = None,
 ) -> Config:
     """Merge every source for the project at ``root`` into one :class:`Config`.
 
     ``fabric`` is the ``release_tasks`` mapping from Fabric's own config (fabric.yaml and
-    friends); ``overrides`` are task flags, where ``None`` means "not given".
+    friends); ``overrides`` are task flags, where ``None`` means "not given". ``shared``:
+    the root of a monorepo whose package ``root`` is; its settings come first, the
+    package's own override them.
     """
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    layers: list[tuple[str, Mapping[str, Any]]] = [
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if shared is not None and shared.resolve() != root.resolve():
+        layers += [("the root setup.cfg", read_setup_cfg(shared)),
+                   ("the root pyproject.toml", read_pyproject(shared))]
+    layers += [
         ("setup.cfg", read_setup_cfg(root)),
         ("pyproject.toml", read_pyproject(root)),
     ]

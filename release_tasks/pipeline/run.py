@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from release_tasks.core import lock, recovery
 from release_tasks.core.config import Config
@@ -43,6 +45,14 @@ from release_tasks.steps import (
     slack_warning,
 )
 from release_tasks.vcs import git
+
+Facts = Mapping[str, Any] | None
+
+
+def plan_checks(rel: Release, report: Report) -> None:
+    """Work out ``rel``'s versions and run its pre-flight checks (for a monorepo's runner,
+    which checks every package before any changes)."""
+    _plan_release(rel, report)
 
 
 def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
@@ -81,10 +91,11 @@ def _unfinished(root: Path) -> Journal | None:
     return journal.checked_here(root) if journal is not None and not journal.finished else None
 
 
-def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
+def release(root: Path, config: Config, ui: Ui, options: Options,
+            facts: Facts = None) -> Release:
     """``fab release``: check everything, show the plan, run it, print a summary."""
     if options.dry_run:
-        return _release(root, config, ui, options)
+        return _release(root, config, ui, options, facts)
     with lock.held(state_dir(root), "release", root):
         if options.discard_journal:
             set_aside(root, ui.info)
@@ -92,8 +103,8 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         if previous is not None:
             recovery.sweep(previous)  # what a killed release left in the temp dir
         if options.resume:
-            return resume(root, config, ui, options)
-        return _release(root, config, ui, options)
+            return resume(root, config, ui, options, facts)
+        return _release(root, config, ui, options, facts)
 
 
 def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
@@ -108,9 +119,10 @@ def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
     return dataclasses.replace(options, notes_file=str(kept))
 
 
-def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
+def _release(root: Path, config: Config, ui: Ui, options: Options,
+             facts: Facts = None) -> Release:
     started = time.monotonic()
-    rel = assemble(root, config, ui, options)
+    rel = assemble(root, config, ui, options, facts=facts)
     try:
         return _run_release(rel, started)
     finally:
@@ -158,7 +170,8 @@ def _run_release(rel: Release, started: float) -> Release:
     return _finish(rel, steps, journal, started)
 
 
-def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
+def resume(root: Path, config: Config, ui: Ui, options: Options,
+           facts: Facts = None) -> Release:
     """``fab release --resume``: continue a release that failed at or after the upload."""
     started = time.monotonic()
     journal = _unfinished(root)
@@ -175,11 +188,11 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
             options, resume=False, new_version=journal.version, part=None,
             skip=frozenset(journal.skip) | options.skip,
             push=options.push if options.push is not None else journal.push)
-        return _release(root, config, ui, again)
+        return _release(root, config, ui, again, facts)
     options = dataclasses.replace(
         options, skip=frozenset(journal.skip) | options.skip,
         push=options.push if options.push is not None else journal.push)
-    rel = assemble(root, config, ui, options, version=journal.version)
+    rel = assemble(root, config, ui, options, version=journal.version, facts=facts)
     rel.current = journal.current
     rel.journal = journal
     rel.tag_created = journal.tag_created
@@ -215,6 +228,11 @@ def _results_kept(rel: Release, journal: Journal) -> None:
         rel.results.provide(DocsBuilt(Path(journal.docs_html)))
     if journal.docs_location:
         rel.results.provide(Shipped(journal.docs_location))
+
+
+def kept_results(rel: Release, journal: Journal) -> None:
+    """What a stopped release's done steps provided (for a monorepo's --resume)."""
+    _results_kept(rel, journal)
 
 
 def _with_providers(rel: Release, steps: list[Step], todo: list[Step]) -> list[Step]:
@@ -254,9 +272,10 @@ def _finish(rel: Release, steps: list[Step], journal: Journal, started: float) -
     return rel
 
 
-def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
+def check(root: Path, config: Config, ui: Ui, options: Options,
+          facts: Facts = None) -> Report:
     """``fab check``: every pre-flight check; lists every problem at once; changes nothing."""
-    rel = assemble(root, config, ui, options)
+    rel = assemble(root, config, ui, options, facts=facts)
     rel.fresh = True
     report = Report()
     steps, skipped = _plan_release(rel, report)
@@ -351,7 +370,7 @@ def summary(rel: Release, elapsed: float) -> None:
     timings = " · ".join(f"{k} {v:.1f}s" for k, v in ui.timings.items())
     if timings:
         ui.info(f"  timings   {timings}")
-    pushed = rel.push
+    pushed = rel.push or rel.options.in_run  # a monorepo's run prints one push line
     ui.final(f"Released {rel.name} {rel.version} (tag {rel.tag}) in {elapsed:.1f}s."
              + ("" if pushed else f" Now push it: {rel.push_command()}"))
 
