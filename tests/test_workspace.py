@@ -87,7 +87,8 @@ def index_files(home: Path) -> list[str]:
     return sorted(p.name for p in index.rglob("*") if p.suffix in (".whl", ".gz"))
 
 
-def test_changed_releases_the_changed_member_and_the_one_pinning_it(fab, tmp_path, home):
+def test_changed_releases_the_changed_member_and_the_one_pinning_it(fab, tmp_path, home,
+                                                                   receiver):
     docs = tmp_path / "site"
     proj = uv_workspace(tmp_path, docs)
     proj.write("packages/acme-core/src/acme_core/api.py", "def f():\n    return 1\n")
@@ -95,7 +96,8 @@ def test_changed_releases_the_changed_member_and_the_one_pinning_it(fab, tmp_pat
     origin_before = proj.origin_refs()
     before_tags = set(proj.tags())
 
-    run = fab(proj, "release", "--changed", "--yes", "--notes", "- Added the api.")
+    run = fab(proj, "release", "--changed", "--yes", "--notes", "- Added the api.",
+              env={"SLACK_WEBHOOK_URL": receiver.url})
 
     assert run.code == 0, run.out
     assert sorted(set(proj.tags()) - before_tags) == ["acme-cli-v0.1.1", "acme-core-v0.2.1"]
@@ -121,6 +123,10 @@ def test_changed_releases_the_changed_member_and_the_one_pinning_it(fab, tmp_pat
     assert "git push --atomic origin main acme-core-v0.2.1 acme-cli-v0.1.1" in run.out
     assert proj.origin_refs() == origin_before
     assert proj.git("status", "--porcelain", "--untracked-files=no") == ""
+    # One message names both releases, with each one's notes.
+    [message] = [p["text"] for p in receiver.payloads()]
+    assert message.startswith("Released acme-core 0.2.1, acme-cli 0.1.1")
+    assert "Added the api." in message and "Requires acme-core 0.2.1." in message
 
 
 def test_a_release_without_a_choice_is_refused_and_changes_nothing(fab, tmp_path):
@@ -234,3 +240,33 @@ def test_a_single_member_in_a_subfolder_releases_with_correct_paths(fab, tmp_pat
         "acme_core-0.2.1-py3-none-any.whl", "acme_core-0.2.1.tar.gz"]
     assert not (proj.path / "dist").exists()
     assert "git push --atomic origin main acme-core-v0.2.1" in run.out
+
+
+def test_an_upload_failing_after_the_first_member_is_resumable(fab, tmp_path, pypi):
+    from .servers import FlakyProxy, closing
+
+    with closing(FlakyProxy(pypi.url, status=500, pass_first=2)) as proxy:
+        proj = uv_workspace(tmp_path)
+        proj.write("pyproject.toml", ROOT_UV + f'repository = "{proxy.url}"\n')
+        proj.write("packages/acme-core/src/acme_core/api.py", "X = 1\n")
+        proj.commit("Upload through the proxy")
+        before_tags = set(proj.tags())
+
+        run = fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.")
+
+        assert run.code != 0
+        assert "--resume" in run.out
+        assert pypi.files() == ["acme_core-0.2.1-py3-none-any.whl", "acme_core-0.2.1.tar.gz"]
+        # Nothing left the machine for acme-cli, but acme-core is out: both are kept.
+        assert sorted(set(proj.tags()) - before_tags) == ["acme-cli-v0.1.1", "acme-core-v0.2.1"]
+        posts = proxy.posts
+
+        proxy.failing = False
+        run = fab(proj, "release", "--resume")
+
+        assert run.code == 0, run.out
+        assert pypi.files() == ["acme_cli-0.1.1-py3-none-any.whl", "acme_cli-0.1.1.tar.gz",
+                                "acme_core-0.2.1-py3-none-any.whl", "acme_core-0.2.1.tar.gz"]
+        assert proxy.posts == posts + 2  # only acme-cli's two files went up
+        assert "git push --atomic origin main acme-core-v0.2.1 acme-cli-v0.1.1" in run.out
+        assert fab(proj, "release", "--resume").code != 0  # the run is finished

@@ -115,7 +115,9 @@ def plan(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Opti
         why = chosen.get(m.key) or ("pin moved" if moves else None)
         if why is None:
             continue
-        member_options = dataclasses.replace(options, in_run=True, push=False)
+        # The run pushes once and sends one message (pipeline.announce) for all members.
+        member_options = dataclasses.replace(options, in_run=True, push=False,
+                                             skip=options.skip | {"notify"})
         if why == "pin moved":
             notes = "\n".join(f"- Requires {p.requirement.name} {v}." for p, v in moves)
             member_options = dataclasses.replace(member_options, part="patch", new_version=None,

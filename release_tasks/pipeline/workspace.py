@@ -31,6 +31,7 @@ from release_tasks.core.journal import Journal, state_dir
 from release_tasks.core.recovery import undo_local
 from release_tasks.core.release import Options, Report
 from release_tasks.core.ui import Ui
+from release_tasks.pipeline.announce import RunNotify
 from release_tasks.pipeline.assembly import assemble
 from release_tasks.pipeline.members import ConfigFor, Planned, describe, member_facts, plan
 from release_tasks.pipeline.run import kept_results, summary
@@ -43,10 +44,10 @@ def _record_path(top: Path) -> Path:
     return state_dir(top) / "workspace-run.json"
 
 
-def _save_record(top: Path, members: list[str]) -> None:
+def _save_record(top: Path, members: list[str], notify: bool) -> None:
     path = _record_path(top)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"members": members}), encoding="utf-8")
+    path.write_text(json.dumps({"members": members, "notify": notify}), encoding="utf-8")
 
 
 def release(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Options,
@@ -98,15 +99,19 @@ def _run(top: Path, planned: list[Planned], report: Report, ui: Ui, options: Opt
         ui.final("Dry run: every check passed; nothing was changed." if what == "release"
                  else "All checks passed: " + ", ".join(describe(p) for p in planned) + ".")
         return planned
+    announce = RunNotify(planned, "notify" not in options.skip)
+    last = planned[-1].rel
+    if announce.skip_reason(last) is None:
+        report.guard(announce.check, last, report)
     raise_if_problems(report)
     ui.heading(heading)
     for p in planned:
         ui.info(f"  {describe(p)}")
     report_findings(ui, report)
     confirm(planned[0].rel, f"Release {len(planned)} package(s)?")
-    _save_record(top, [p.member.path for p in planned])
+    _save_record(top, [p.member.path for p in planned], announce.asked)
     _local(top, planned, ui)
-    _outward(top, planned)
+    _outward(top, planned, announce)
     _finish(top, planned, ui, started, _push(first_config(planned), options))
     return planned
 
@@ -175,12 +180,14 @@ def _undo(top: Path, made: list[tuple[str, object]], ui: Ui) -> list[str]:
     return undone
 
 
-def _outward(top: Path, planned: list[Planned]) -> None:
-    """Uploads, docs and messages, member after member in dependency order. A failure
-    keeps everything for ``--resume``."""
+def _outward(top: Path, planned: list[Planned], announce: RunNotify) -> None:
+    """Uploads and docs, member after member in dependency order, then one message. A
+    failure keeps everything for ``--resume``."""
     for p in planned:
         rel = p.rel
         todo = [s for s in p.steps if s.irreversible or s.name == "dev_bump"]
+        if p is planned[-1] and announce.skip_reason(rel) is None:
+            todo.append(announce)
         start_prepared(rel, todo)
         execute(rel, todo, rel.journal)
         _member_done(rel.journal)
@@ -220,7 +227,8 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
     path = _record_path(top)
     if not path.exists():
         raise NothingToResume("there is no unfinished release of several packages to resume")
-    folders = json.loads(path.read_text(encoding="utf-8"))["members"]
+    record = json.loads(path.read_text(encoding="utf-8"))
+    folders = record["members"]
     members = {m.path: m for m in find(top, tuple(config.packages))}
     planned: list[Planned] = []
     for folder in folders:
@@ -244,6 +252,10 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
         if journal.finished:
             continue
         todo = [s for s in steps if s.name not in journal.done]
+        if folder == folders[-1] and "notify_slack" not in journal.done:
+            announce = RunNotify(planned, record["notify"])
+            if announce.skip_reason(rel) is None:
+                todo.append(announce)
         report = Report()
         preflight(rel, todo, report)
         raise_if_problems(report)
