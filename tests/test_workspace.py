@@ -188,7 +188,7 @@ def test_a_build_failing_in_the_second_member_rolls_every_member_back(fab, tmp_p
     run = fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.")
 
     assert run.code != 0
-    assert "build failed" in run.out and "rolled back" in run.out
+    assert "build acme-cli failed" in run.out and "rolled back" in run.out
     assert proj.state() == before
     assert index_files(home) == []
     assert not (proj.path / "packages/acme-core/dist").exists() or \

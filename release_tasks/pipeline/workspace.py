@@ -33,6 +33,7 @@ from release_tasks.core.release import Options, Report
 from release_tasks.core.ui import Ui
 from release_tasks.pipeline.announce import RunNotify
 from release_tasks.pipeline.assembly import assemble
+from release_tasks.pipeline.bound import ForMember
 from release_tasks.pipeline.members import ConfigFor, Planned, describe, member_facts, plan
 from release_tasks.pipeline.run import kept_results, summary
 from release_tasks.vcs import git
@@ -147,9 +148,11 @@ def _local(top: Path, planned: list[Planned], ui: Ui) -> None:
             journal.save()
             rel.journal = journal
             made.append(("member", p))
-            local = [s for s in p.steps if not s.irreversible and s.name != "dev_bump"]
+            local = [s for s in p.steps if not s.irreversible and s.group != "build"
+                     and s.name != "dev_bump"]
             start_prepared(rel, local)
             execute(rel, local, journal)
+        _build_all(planned)
     except BaseException as error:
         undone = _undo(top, made, ui)
         _record_path(top).unlink(missing_ok=True)
@@ -158,6 +161,18 @@ def _local(top: Path, planned: list[Planned], ui: Ui) -> None:
                                + (f" ({', '.join(undone)})" if undone else ""),
                                error.hint) from None
         raise
+
+
+def _build_all(planned: list[Planned]) -> None:
+    """Every member's build (and docs build), all in one parallel stage."""
+    bound = []
+    for p in planned:
+        steps = [s for s in p.steps if s.group == "build" and not s.irreversible]
+        p.rel.results.expect(kind for s in steps for kind in s.provides)
+        start_prepared(p.rel, steps)
+        bound += [ForMember(s, p.rel, p.member.name) for s in steps]
+    if bound:
+        execute(planned[-1].rel, bound)
 
 
 def _undo(top: Path, made: list[tuple[str, object]], ui: Ui) -> list[str]:
