@@ -34,7 +34,6 @@ class Options:
     skip: frozenset[str] = frozenset()
     push: bool | None = None
     discard_journal: bool = False  # set aside a journal that cannot be read
-    in_run: bool = False  # one package of a monorepo's run: its runner prints the push line
 
 
 @dataclass

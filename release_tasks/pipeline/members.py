@@ -86,12 +86,14 @@ def _selected(top: Path, members: list[Member], package: str | None, changed: bo
         return {choose(members, package).key: "chosen"}
     chosen = {}
     for m in members:
-        try:
-            rel = assemble(m.folder, config_for(m.folder), ui, facts=member_facts(m))
-            current_tag = rel.scheme.tag_name(rel.scheme.current)
-        except ReleaseError:
-            current_tag = None  # the member's own checks will say why
-        if changes.changed_since(top, m, changes.last_tag(top, m, current_tag)):
+        tag = changes.last_tag(top, m)
+        if tag is None:  # no `{name}-v*` tag: its own tag_name may name them otherwise
+            try:
+                rel = assemble(m.folder, config_for(m.folder), ui, facts=member_facts(m))
+                tag = changes.last_tag(top, m, rel.scheme.tag_name(rel.scheme.current))
+            except ReleaseError:
+                tag = None  # the member's own checks will say why
+        if changes.changed_since(top, m, tag):
             chosen[m.key] = "changed"
     return chosen
 
@@ -116,7 +118,7 @@ def plan(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Opti
         if why is None:
             continue
         # The run pushes once and sends one message (pipeline.announce) for all members.
-        member_options = dataclasses.replace(options, in_run=True, push=False,
+        member_options = dataclasses.replace(options, push=False,
                                              skip=options.skip | {"notify"})
         if why == "pin moved":
             notes = "\n".join(f"- Requires {p.requirement.name} {v}." for p, v in moves)

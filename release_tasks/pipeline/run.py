@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from release_tasks.core import lock, recovery
 from release_tasks.core.config import Config
@@ -45,8 +43,6 @@ from release_tasks.steps import (
     slack_warning,
 )
 from release_tasks.vcs import git
-
-Facts = Mapping[str, Any] | None
 
 
 def plan_checks(rel: Release, report: Report) -> None:
@@ -91,11 +87,10 @@ def _unfinished(root: Path) -> Journal | None:
     return journal.checked_here(root) if journal is not None and not journal.finished else None
 
 
-def release(root: Path, config: Config, ui: Ui, options: Options,
-            facts: Facts = None) -> Release:
+def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     """``fab release``: check everything, show the plan, run it, print a summary."""
     if options.dry_run:
-        return _release(root, config, ui, options, facts)
+        return _release(root, config, ui, options)
     with lock.held(state_dir(root), "release", root):
         if options.discard_journal:
             set_aside(root, ui.info)
@@ -103,8 +98,8 @@ def release(root: Path, config: Config, ui: Ui, options: Options,
         if previous is not None:
             recovery.sweep(previous)  # what a killed release left in the temp dir
         if options.resume:
-            return resume(root, config, ui, options, facts)
-        return _release(root, config, ui, options, facts)
+            return resume(root, config, ui, options)
+        return _release(root, config, ui, options)
 
 
 def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
@@ -119,10 +114,9 @@ def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
     return dataclasses.replace(options, notes_file=str(kept))
 
 
-def _release(root: Path, config: Config, ui: Ui, options: Options,
-             facts: Facts = None) -> Release:
+def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     started = time.monotonic()
-    rel = assemble(root, config, ui, options, facts=facts)
+    rel = assemble(root, config, ui, options)
     try:
         return _run_release(rel, started)
     finally:
@@ -170,8 +164,7 @@ def _run_release(rel: Release, started: float) -> Release:
     return _finish(rel, steps, journal, started)
 
 
-def resume(root: Path, config: Config, ui: Ui, options: Options,
-           facts: Facts = None) -> Release:
+def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     """``fab release --resume``: continue a release that failed at or after the upload."""
     started = time.monotonic()
     journal = _unfinished(root)
@@ -188,11 +181,11 @@ def resume(root: Path, config: Config, ui: Ui, options: Options,
             options, resume=False, new_version=journal.version, part=None,
             skip=frozenset(journal.skip) | options.skip,
             push=options.push if options.push is not None else journal.push)
-        return _release(root, config, ui, again, facts)
+        return _release(root, config, ui, again)
     options = dataclasses.replace(
         options, skip=frozenset(journal.skip) | options.skip,
         push=options.push if options.push is not None else journal.push)
-    rel = assemble(root, config, ui, options, version=journal.version, facts=facts)
+    rel = assemble(root, config, ui, options, version=journal.version)
     rel.current = journal.current
     rel.journal = journal
     rel.tag_created = journal.tag_created
@@ -272,10 +265,9 @@ def _finish(rel: Release, steps: list[Step], journal: Journal, started: float) -
     return rel
 
 
-def check(root: Path, config: Config, ui: Ui, options: Options,
-          facts: Facts = None) -> Report:
+def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     """``fab check``: every pre-flight check; lists every problem at once; changes nothing."""
-    rel = assemble(root, config, ui, options, facts=facts)
+    rel = assemble(root, config, ui, options)
     rel.fresh = True
     report = Report()
     steps, skipped = _plan_release(rel, report)
@@ -351,6 +343,18 @@ def _rollback(root: Path, config: Config, ui: Ui, discard_journal: bool) -> list
     return undone
 
 
+def member_summary(rel: Release) -> list[str]:
+    """Where one package's dists and docs went, for the summary of a monorepo's run."""
+    lines = []
+    uploaded, shipped = rel.results.get(Uploaded), rel.results.get(Shipped)
+    if uploaded is not None and (uploaded.files or uploaded.skipped):
+        lines.append(f"uploaded  {', '.join(uploaded.files + uploaded.skipped)} → "
+                     f"{rel.repo.display}")
+    if shipped is not None:
+        lines.append(f"docs      {shipped.location}")
+    return lines
+
+
 def summary(rel: Release, elapsed: float) -> None:
     ui = rel.ui
     ui.info("")
@@ -370,7 +374,7 @@ def summary(rel: Release, elapsed: float) -> None:
     timings = " · ".join(f"{k} {v:.1f}s" for k, v in ui.timings.items())
     if timings:
         ui.info(f"  timings   {timings}")
-    pushed = rel.push or rel.options.in_run  # a monorepo's run prints one push line
+    pushed = rel.push
     ui.final(f"Released {rel.name} {rel.version} (tag {rel.tag}) in {elapsed:.1f}s."
              + ("" if pushed else f" Now push it: {rel.push_command()}"))
 

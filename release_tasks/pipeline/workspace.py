@@ -35,7 +35,7 @@ from release_tasks.pipeline.announce import RunNotify
 from release_tasks.pipeline.assembly import assemble
 from release_tasks.pipeline.bound import ForMember
 from release_tasks.pipeline.members import ConfigFor, Planned, describe, member_facts, plan
-from release_tasks.pipeline.run import kept_results, summary
+from release_tasks.pipeline.run import kept_results, member_summary
 from release_tasks.vcs import git
 from release_tasks.workspace import changes
 from release_tasks.workspace.members import find
@@ -215,9 +215,18 @@ def _member_done(journal: Journal | None) -> None:
 
 
 def _finish(top: Path, planned: list[Planned], ui: Ui, started: float, push: bool) -> None:
-    """One summary per member, then one line for the run (and one atomic push)."""
+    """One summary listing every member, one line for the run (and one atomic push)."""
+    ui.info("")
     for p in planned:
-        summary(p.rel, time.monotonic() - started)
+        ui.info(f"  {p.member.name} {p.rel.version} (tag {p.rel.tag})")
+        for line in member_summary(p.rel):
+            ui.info(f"    {line}")
+    for p in planned:
+        for w in p.rel.warnings:
+            ui.warn(f"{p.member.name}: {w}")
+    for p in planned:
+        p.rel.cleanup()
+    ui.close()
     _record_path(top).unlink(missing_ok=True)
     first = planned[0].rel
     pushed = first.pushed_branch()
@@ -229,9 +238,8 @@ def _finish(top: Path, planned: list[Planned], ui: Ui, started: float, push: boo
         ui.final(f"Released {len(planned)} packages and pushed: "
                  + ", ".join(f"{p.member.name} {p.rel.version}" for p in planned) + ".")
         return
-    ui.final(f"Released {len(planned)} package(s): "
-             + ", ".join(f"{p.member.name} {p.rel.version} (tag {p.rel.tag})" for p in planned)
-             + f". Now push them: {shlex.join(command)}")
+    ui.final(f"Released {len(planned)} package(s) in {time.monotonic() - started:.1f}s. "
+             f"Now push them: {shlex.join(command)}")
 
 
 def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
@@ -252,7 +260,7 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
         if journal is None:
             raise ReleaseError(f"the journal of {m.name} in the unfinished run is gone",
                                "`fab rollback --package` it, then release again")
-        member_options = dataclasses.replace(options, in_run=True, push=False, resume=True,
+        member_options = dataclasses.replace(options, push=False, resume=True,
                                              skip=frozenset(journal.skip) | options.skip)
         rel = assemble(m.folder, config_for(m.folder), ui, member_options,
                        version=journal.version, facts=member_facts(m))
