@@ -276,6 +276,12 @@ def rollback(c, discard_journal=False):
     from release_tasks.pipeline import run
 
     root, cfg, ui = _setup(c)
+    config_for = _members(c, root, cfg, None, False, resume=True)
+    if config_for is not None:
+        from release_tasks.pipeline import workspace
+
+        workspace.rollback(root, cfg, config_for, ui)
+        return
     run.rollback(root, cfg, ui, discard_journal=discard_journal)
 
 

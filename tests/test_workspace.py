@@ -270,3 +270,36 @@ def test_an_upload_failing_after_the_first_member_is_resumable(fab, tmp_path, py
         assert proxy.posts == posts + 2  # only acme-cli's two files went up
         assert "git push --atomic origin main acme-core-v0.2.1 acme-cli-v0.1.1" in run.out
         assert fab(proj, "release", "--resume").code != 0  # the run is finished
+
+
+def test_rollback_undoes_every_member_of_a_run_stopped_after_an_upload(fab, tmp_path, pypi):
+    from .servers import FlakyProxy, closing
+
+    with closing(FlakyProxy(pypi.url, status=500, pass_first=2)) as proxy:
+        proj = uv_workspace(tmp_path)
+        proj.write("pyproject.toml", ROOT_UV + f'repository = "{proxy.url}"\n')
+        proj.write("packages/acme-core/src/acme_core/api.py", "X = 1\n")
+        proj.commit("Upload through the proxy")
+        before = proj.state()
+        assert fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.").code != 0
+
+        run = fab(proj, "rollback")
+
+        assert run.code == 0, run.out
+        assert proj.state() == before
+        assert "removed the pin commit" in run.out
+        assert fab(proj, "release", "--resume").code != 0  # nothing left to resume
+
+
+def test_members_requiring_each_other_in_a_cycle_are_refused(fab, tmp_path):
+    proj = make_repo(tmp_path, ROOT_UV, {
+        "packages/acme-a": _member("acme-a", "1.0.0", ["acme-b==1.0.0"]),
+        "packages/acme-b": _member("acme-b", "1.0.0", ["acme-a>=1"]),
+    })
+    before = proj.state()
+
+    run = fab(proj, "release", "--package", "acme-a", "--yes")
+
+    assert run.code != 0
+    assert "cycle: acme-a → acme-b → acme-a" in run.out
+    assert proj.state() == before

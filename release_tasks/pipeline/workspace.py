@@ -45,10 +45,14 @@ def _record_path(top: Path) -> Path:
     return state_dir(top) / "workspace-run.json"
 
 
-def _save_record(top: Path, members: list[str], notify: bool) -> None:
+def _save_record(top: Path, members: list[str], notify: bool,
+                 pins: dict[str, list[str]] | None = None) -> None:
+    """The run's members in order, whether it notifies, and the pin commits it made
+    (folder → [commit, parent]), for --resume and rollback."""
     path = _record_path(top)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"members": members, "notify": notify}), encoding="utf-8")
+    path.write_text(json.dumps({"members": members, "notify": notify, "pins": pins or {}}),
+                    encoding="utf-8")
 
 
 def release(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Options,
@@ -111,7 +115,7 @@ def _run(top: Path, planned: list[Planned], report: Report, ui: Ui, options: Opt
     report_findings(ui, report)
     confirm(planned[0].rel, f"Release {len(planned)} package(s)?")
     _save_record(top, [p.member.path for p in planned], announce.asked)
-    _local(top, planned, ui)
+    _local(top, planned, ui, announce.asked)
     _outward(top, planned, announce)
     _finish(top, planned, ui, started, _push(first_config(planned), options))
     return planned
@@ -125,9 +129,10 @@ def _push(config: Config, options: Options) -> bool:
     return options.push if options.push is not None else config.push
 
 
-def _local(top: Path, planned: list[Planned], ui: Ui) -> None:
+def _local(top: Path, planned: list[Planned], ui: Ui, notify: bool) -> None:
     """Each member's local steps, in dependency order; all undone if one fails."""
     made: list[tuple[str, object]] = []  # ("pin", (sha, parent)) or ("member", Planned)
+    pins: dict[str, list[str]] = {}
     try:
         for p in planned:
             rel = p.rel
@@ -139,6 +144,8 @@ def _local(top: Path, planned: list[Planned], ui: Ui) -> None:
                                                  for pin, v in p.moves)
                 sha = git.commit(rel.root, ["pyproject.toml"], message)
                 made.append(("pin", (sha, base)))
+                pins[p.member.path] = [sha, base]
+                _save_record(top, [q.member.path for q in planned], notify, pins)
             journal = Journal(path=Journal.location(rel.root), version=rel.version,
                               current=rel.current or "", tag=rel.tag,
                               start_head=git.head(rel.root), branch=git.branch(rel.root),
@@ -294,3 +301,30 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
         _member_done(journal)
     _finish(top, planned, ui, started, _push(config, options))
     return planned
+
+
+def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui) -> list[str]:
+    """``fab rollback`` of an unfinished run of several packages: each member's local
+    changes, and the pin commits, newest first."""
+    from release_tasks.pipeline import run
+
+    path = _record_path(top)
+    if not path.exists():
+        raise NothingToResume("there is no unfinished release of several packages",
+                              "nothing to roll back")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    members = {m.path: m for m in find(top, tuple(config.packages))}
+    undone: list[str] = []
+    for folder in reversed(record["members"]):
+        m = members[folder]
+        if Journal.load(m.folder) is not None:
+            undone += [f"{m.name}: {line}" for line in
+                       run.rollback(m.folder, config_for(m.folder), ui)]
+        pin = record.get("pins", {}).get(folder)
+        if pin and git.head(top) == pin[0]:
+            git.reset_keep(top, pin[1])
+            undone.append(f"{m.name}: removed the pin commit {pin[0][:10]}")
+            ui.info(f"  {undone[-1]}")
+    path.unlink()
+    ui.final(f"Rolled back the run of {len(record['members'])} packages.")
+    return undone
