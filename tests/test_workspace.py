@@ -303,3 +303,31 @@ def test_members_requiring_each_other_in_a_cycle_are_refused(fab, tmp_path):
     assert run.code != 0
     assert "cycle: acme-a → acme-b → acme-a" in run.out
     assert proj.state() == before
+
+
+def test_check_with_changed_checks_every_member_and_changes_nothing(fab, tmp_path):
+    proj = uv_workspace(tmp_path)
+    proj.write("packages/acme-core/src/acme_core/api.py", "X = 1\n")
+    proj.commit("Add X")
+    before = proj.state()
+
+    run = fab(proj, "check", "--changed")
+
+    assert run.code == 0, run.out
+    assert run.lines()[-1] == ("All checks passed: acme-core 0.2.0 → 0.2.1 (changed), acme-cli "
+                               "0.1.0 → 0.1.1 (pin moved; pin acme-core==0.2.1).")
+    assert proj.state() == before
+
+
+def test_part_auto_reads_only_the_commits_of_the_member(fab, tmp_path):
+    proj = uv_workspace(tmp_path)
+    proj.write("packages/acme-web/src/acme_web/feature.py", "X = 1\n")
+    proj.commit("feat: a feature of acme-web")
+    proj.write("packages/acme-core/src/acme_core/fix.py", "X = 1\n")
+    proj.commit("fix: a fix in acme-core")
+
+    run = fab(proj, "release", "--changed", "--part", "auto", "--dry-run")
+
+    assert run.code == 0, run.out
+    assert "  acme-core 0.2.0 → 0.2.1 (changed)" in run.lines()
+    assert "  acme-web 1.0.0 → 1.1.0 (changed)" in run.lines()
