@@ -35,7 +35,30 @@ RELEASE_HELP = {
     "fresh_env": "make the isolated build environment anew instead of reusing the cached one",
     "discard_journal": "set aside (never delete) a release journal that cannot be read, "
                        "or whose worktree is gone, and go on",
+    "package": "in a repository of several packages: release this one (its name or folder)",
+    "changed": "in a repository of several packages: release every one changed since its "
+               "last tag (and those pinning them exactly)",
 }
+
+
+def _members(c: Any, root: Path, cfg: Any, package: str | None, changed: bool,
+             resume: bool = False, **overrides: Any) -> Any:
+    """The config of each package of a monorepo (the root's, under the package's own),
+    or None for a one-package repository released as always. Several packages and no
+    choice: a one-line refusal, before anything changes."""
+    from release_tasks.pipeline import members
+
+    if not package and not changed:
+        found = members.several(root, cfg)
+        if len(found) > 1 and not resume:
+            raise members.refusal(found)
+        if not found:
+            return None
+    from release_tasks.core import config
+
+    fabric_cfg = c.config.get("release_tasks") if hasattr(c.config, "get") else None
+    fabric = dict(fabric_cfg) if fabric_cfg else None
+    return lambda folder: config.load(folder, fabric, overrides, shared=root)
 
 
 def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -96,15 +119,24 @@ def _dry(c: Any, dry_run: bool) -> bool:
 
 
 @task(auto_shortflags=False,
-      help={k: RELEASE_HELP[k] for k in ("part", "new_version", "verbose")})
+      help={k: RELEASE_HELP[k] for k in ("part", "new_version", "verbose", "package",
+                                         "changed")})
 @_boundary
-def check(c, part=None, new_version=None, verbose=False):
+def check(c, part=None, new_version=None, verbose=False, package=None, changed=False):
     """Run every pre-flight check and list every problem; change nothing."""
     from release_tasks.core.release import Options
     from release_tasks.pipeline import run
 
     root, cfg, ui = _setup(c, verbose=verbose)
-    run.check(root, cfg, ui, Options(part=part, new_version=new_version))
+    options = Options(part=part, new_version=new_version)
+    config_for = _members(c, root, cfg, package, changed)
+    if config_for is not None:
+        from release_tasks.pipeline import workspace
+
+        workspace.check(root, cfg, config_for, ui, options,
+                        package or (None if changed else "*"), changed)
+        return
+    run.check(root, cfg, ui, options)
 
 
 @task(auto_shortflags=False,
@@ -217,7 +249,7 @@ def notify_slack(c, version="", dry_run=False):
 def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=False, push=False,
             notes=None, notes_file=None, skip_history=False, skip_upload=False, skip_docs=False,
             skip_notify=False, verbose=False, quiet=False, fresh_env=False,
-            discard_journal=False):
+            discard_journal=False, package=None, changed=False):
     """Release: history, bump, tag, build, upload, docs, Slack. Pushing is left to you."""
     from release_tasks.core.release import Options
     from release_tasks.pipeline import run
@@ -230,6 +262,14 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
                       dry_run=_dry(c, dry_run), yes=yes, resume=resume,
                       skip=frozenset(skip), push=True if push else None,
                       discard_journal=discard_journal)
+    config_for = _members(c, root, cfg, package, changed, resume,
+                          fresh_env=True if fresh_env else None)
+    if config_for is not None:
+        from release_tasks.pipeline import workspace
+
+        workspace.release(root, cfg, config_for, ui, options,
+                          package or (None if changed else "*"), changed)
+        return
     run.release(root, cfg, ui, options)
 
 
@@ -240,6 +280,12 @@ def rollback(c, discard_journal=False):
     from release_tasks.pipeline import run
 
     root, cfg, ui = _setup(c)
+    config_for = _members(c, root, cfg, None, False, resume=True)
+    if config_for is not None:
+        from release_tasks.pipeline import workspace
+
+        workspace.rollback(root, cfg, config_for, ui)
+        return
     run.rollback(root, cfg, ui, discard_journal=discard_journal)
 
 

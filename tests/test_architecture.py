@@ -141,7 +141,7 @@ FLOORS = {
     "release_tasks.vcs": 0, "release_tasks.core": 0,
     "release_tasks.versioning": 1, "release_tasks.changelog": 1, "release_tasks.build": 1,
     "release_tasks.publish": 1, "release_tasks.docs": 1, "release_tasks.ssh": 1,
-    "release_tasks.notify": 1,
+    "release_tasks.notify": 1, "release_tasks.workspace": 1,
     "release_tasks.steps": 2,
     "release_tasks.pipeline": 3,
     "release_tasks.tasks": 4, "release_tasks.fabric1": 4, "release_tasks.demo": 4,

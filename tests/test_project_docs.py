@@ -17,8 +17,9 @@ from release_tasks.tasks import RELEASE_HELP
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = ["index", "getting-started", "usage", "tasks", "configuration", "versions",
          "changelogs", "safety",
-         "recipes/index", "recipes/private-index", "recipes/docs-over-ssh", "recipes/chat",
-         "recipes/ci", "recipes/zest-releaser", "recipes/fabric1", "recipes/performance"]
+         "recipes/index", "recipes/private-index", "recipes/monorepo", "recipes/docs-over-ssh",
+         "recipes/chat", "recipes/ci", "recipes/zest-releaser", "recipes/fabric1",
+         "recipes/performance"]
 
 
 @pytest.fixture(scope="module")

@@ -105,7 +105,10 @@ def since(root: Path, tag: str | None, ignore: tuple[str, ...] = ()) -> list[Com
     """The commits after ``tag`` (all of them without one), newest first, without merges
     and without release commits (``ignore``: more patterns, see :func:`templates`)."""
     rev = f"{tag}..HEAD" if tag else "HEAD"
-    out = git.run_git(root, "log", "--no-merges", "--format=%s%x00%b%x1e", rev, check=False)
+    # A package in a folder of a monorepo: only the commits touching that folder.
+    own = ["--", "."] if git.prefix(root) else []
+    out = git.run_git(root, "log", "--no-merges", "--format=%s%x00%b%x1e", rev, *own,
+                      check=False)
     skip = [*_RELEASE_COMMITS, *(re.compile(f"^{p}$") for p in ignore if p)]
     found = []
     for record in out.split("\x1e"):

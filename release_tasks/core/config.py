@@ -79,6 +79,8 @@ class Config:
     ssh_trust_unknown_hosts: bool = False
     # How many docs hosts are sent to at once (each over its own connection).
     max_parallel_hosts: int = 8
+    # Globs of the folders of a monorepo's packages (uv's workspace members without it).
+    packages: tuple[str, ...] = ()
     # Where each non-default value came from, for messages ("repository from setup.cfg").
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
@@ -104,6 +106,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     if key in _LISTS:
         return _string_or_list(key, value, where)
     kind = _FIELDS[key].type
+    if kind == "tuple[str, ...]":
+        return _globs(key, value, where)
     if kind == "int":
         return _positive_int(key, value, where)
     if kind == "bool":
@@ -168,6 +172,16 @@ def _positive_int(key: str, value: Any, where: str) -> int:
         raise ConfigError(f"{key} = {value!r} in {where} is not a positive whole number",
                           "give a number such as 8")
     return number
+
+
+def _globs(key: str, value: Any, where: str) -> tuple[str, ...]:
+    """A list of strings (a comma-separated string in an INI file)."""
+    if isinstance(value, str):
+        value = [v for v in (p.strip() for p in value.replace("\n", ",").split(",")) if v]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} in {where} must be a list of folder globs",
+                          'write it as ["packages/*", "tools/cli"]')
+    return tuple(value)
 
 
 _ZERO_OK = ("build_timeout",)  # 0 means no limit
@@ -240,15 +254,22 @@ def load(
     root: Path,
     fabric: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    shared: Path | None = None,
 ) -> Config:
     """Merge every source for the project at ``root`` into one :class:`Config`.
 
     ``fabric`` is the ``release_tasks`` mapping from Fabric's own config (fabric.yaml and
-    friends); ``overrides`` are task flags, where ``None`` means "not given".
+    friends); ``overrides`` are task flags, where ``None`` means "not given". ``shared``:
+    the root of a monorepo whose package ``root`` is; its settings come first, the
+    package's own override them.
     """
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    layers: list[tuple[str, Mapping[str, Any]]] = [
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if shared is not None and shared.resolve() != root.resolve():
+        layers += [("the root setup.cfg", read_setup_cfg(shared)),
+                   ("the root pyproject.toml", read_pyproject(shared))]
+    layers += [
         ("setup.cfg", read_setup_cfg(root)),
         ("pyproject.toml", read_pyproject(root)),
     ]

@@ -119,7 +119,11 @@ class Journal:
 
     @classmethod
     def location(cls, root: Path) -> Path:
-        return state_dir(root) / "journal.json"
+        inner = git.prefix(root).strip("/")
+        if not inner:
+            return state_dir(root) / "journal.json"
+        # A package in a folder of a monorepo: each package's release has its own journal.
+        return state_dir(root) / f"journal-{inner.replace('/', '--')}.json"
 
     @classmethod
     def load(cls, root: Path) -> Journal | None:

@@ -7,6 +7,7 @@ the answer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,11 @@ def _webhook(rel: Release) -> str | None:
 
 def _checkout(rel: Release, dest: Path) -> Path:
     from release_tasks.build.checkout import checkout
+    from release_tasks.vcs import git
 
-    return checkout(rel.root, rel.tag, dest)
+    # git clones a whole repository: a package in a subfolder is that folder of it.
+    top = git.find_root(rel.root)
+    return checkout(top, rel.tag, dest) / git.prefix(rel.root)
 
 
 def _history_since(rel: Release) -> tuple[str | None, list[Any]]:
@@ -112,9 +116,11 @@ FACTS = {"name": _name, "scheme": _scheme, "history_path": _history_path, "repo"
 
 
 def assemble(root: Path, config: Config, ui: Ui, options: Options | None = None,
-             version: str | None = None) -> Release:
-    """A release of the project at ``root``, its facts resolved from the project's files."""
-    return Release(root, config, ui, options, version=version, facts=FACTS)
+             version: str | None = None, facts: Mapping[str, Any] | None = None) -> Release:
+    """A release of the project at ``root``, its facts resolved from the project's files
+    (``facts``: resolvers that replace some, as a monorepo's packages' tag names do)."""
+    return Release(root, config, ui, options, version=version,
+                   facts={**FACTS, **facts} if facts else FACTS)
 
 
 def choose_part(rel: Release, scheme: object) -> str | None:

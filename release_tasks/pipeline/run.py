@@ -46,7 +46,7 @@ from release_tasks.steps import (
 from release_tasks.vcs import git
 
 
-def _plan_release(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
+def plan_checks(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
     """Work out the versions and run every check; nothing changes."""
     begun = frozenset(s.name for s in release_steps() if s.begin(rel, report))
     check_repository(rel, report)
@@ -131,7 +131,7 @@ def _run_release(rel: Release, started: float) -> Release:
     preload.start(root, rel.config.repository)  # used by the checks below
     if not options.dry_run:  # this run carries out its steps: start what is worth it now
         start_prepared(rel, release_steps(), early=True)
-    steps, skipped = _plan_release(rel, report)
+    steps, skipped = plan_checks(rel, report)
     rel.replan(options=_kept_notes(root, rel, options))
     if options.dry_run:
         ui.heading(_header(rel) + " — dry run")
@@ -194,7 +194,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
         raise ReleaseError(
             f"HEAD moved since the release of {journal.version} stopped",
             f"check out {journal.release_head[:10]} (or `fab rollback`) before --resume")
-    _results_kept(rel, journal)
+    kept_results(rel, journal)
     fix_plan(rel)
     steps, _ = active_steps(rel, release_steps())
     todo = _with_providers(rel, steps, [s for s in steps if s.name not in journal.done])
@@ -209,7 +209,7 @@ def resume(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     return _finish(rel, todo, journal, started)
 
 
-def _results_kept(rel: Release, journal: Journal) -> None:
+def kept_results(rel: Release, journal: Journal) -> None:
     """What the steps done before the stop provided, read back from the journal. Built files
     that went missing or changed since are not: what is uploaded is always what this
     release built, never whatever dist/ holds now."""
@@ -266,7 +266,7 @@ def check(root: Path, config: Config, ui: Ui, options: Options) -> Report:
     rel = assemble(root, config, ui, options)
     rel.replan(fresh=True)
     report = Report()
-    steps, skipped = _plan_release(rel, report)
+    steps, skipped = plan_checks(rel, report)
     ui.heading(_header(rel))
     for line in _destinations(rel, {s.name for s in steps}):
         ui.info(line)
@@ -338,6 +338,18 @@ def _rollback(root: Path, config: Config, ui: Ui, discard_journal: bool) -> list
     ui.final(f"Rolled back the release of {journal.version}." if undone
              else f"Nothing to roll back for {journal.version}.")
     return undone
+
+
+def member_summary(rel: Release) -> list[str]:
+    """Where one package's dists and docs went, for the summary of a monorepo's run."""
+    lines = []
+    uploaded, shipped = rel.results.get(Uploaded), rel.results.get(Shipped)
+    if uploaded is not None and (uploaded.files or uploaded.skipped):
+        lines.append(f"uploaded  {', '.join(uploaded.files + uploaded.skipped)} → "
+                     f"{rel.repo.display}")
+    if shipped is not None:
+        lines.append(f"docs      {shipped.location}")
+    return lines
 
 
 def summary(rel: Release, elapsed: float) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 from pathlib import Path
 
 from release_tasks.core import processes
@@ -108,7 +109,25 @@ def dirty_files(root: Path) -> list[str]:
     check out. A rename lists both its new and its old name.
     """
     out = run_git(root, "status", "--porcelain=v1", "-z", "--untracked-files=no")
-    return _parse_status_z(out)
+    return _relative(root, _parse_status_z(out))
+
+
+@functools.lru_cache(maxsize=64)
+def prefix(root: Path) -> str:
+    """Where ``root`` sits inside its work tree (``libs/acme-core/``; '' at the top): a
+    package of a monorepo is released from its own folder, while some git answers name
+    paths from the top of the work tree."""
+    return run_git(root, "rev-parse", "--show-prefix")
+
+
+def _relative(root: Path, paths: list[str]) -> list[str]:
+    """Paths git gave from the top of the work tree, made relative to ``root`` (those
+    outside it start with ``../``), so they can be handed back to git run in ``root``."""
+    inner = prefix(root)
+    if not inner:
+        return paths
+    return [p[len(inner):] if p.startswith(inner) else posixpath.relpath(p, inner)
+            for p in paths]
 
 
 def _parse_status_z(out: str) -> list[str]:
