@@ -103,11 +103,15 @@ def locate(root: Path, version: str) -> list[Place]:
     return unique
 
 
+# What setuptools (and others after it) report when nothing sets a version at all.
+_UNSET = "0.0.0"
+
+
 def from_backend(root: Path, why: VersionError) -> Found:
     """No reader could say the version (``why``): the backend's answer, and the files
     that carry it. Raises ``why`` again when the backend cannot tell either."""
     version = backend_version(root)
-    if version is None:
+    if version is None or version == _UNSET:
         raise why
     places = locate(root, version)
     if not places:
