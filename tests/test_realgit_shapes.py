@@ -1,0 +1,89 @@
+"""Shapes found in real projects' own git repositories at the head of their default branch
+(bench/realgit.py), each made here by the test on the sample project.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+
+def _version(exe: Path) -> tuple[int, int] | None:
+    proc = subprocess.run([str(exe), "-c", "import sys; print(*sys.version_info[:2])"],
+                          capture_output=True, text=True, check=False)
+    parts = proc.stdout.split()
+    return (int(parts[0]), int(parts[1])) if proc.returncode == 0 and len(parts) == 2 else None
+
+
+def newer_installed_python() -> tuple[Path, tuple[int, int]] | None:
+    """An installation beside the running one (a version manager's folder of versions)
+    whose Python is newer: its prefix and version."""
+    for prefix in sorted(Path(sys.base_prefix).resolve().parent.iterdir()):
+        exe = prefix / "bin" / "python3"
+        version = _version(exe) if exe.is_file() else None
+        if version and version > sys.version_info[:2]:
+            return prefix, version
+    return None
+
+
+def wheel(folder: Path, name: str, version: str, requires_python: str) -> Path:
+    """A minimal pure-Python wheel that only installs on ``requires_python``."""
+    module = name.replace("-", "_")
+    info = f"{module}-{version}.dist-info"
+    files = {
+        f"{module}/__init__.py": "",
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                            f"Requires-Python: {requires_python}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\n"
+                         "Tag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    files[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,"]) + "\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{module}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(target, "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+    return target
+
+
+def test_docs_requirements_needing_a_newer_python_build_on_one_a_version_manager_installed(
+        project, fab, tmp_path):
+    found = newer_installed_python()
+    if found is None:
+        pytest.skip("needs a Python newer than the running one installed beside it")
+    prefix, (major, minor) = found
+    # The version manager's folder, as pyenv keeps it; uv's own search does not look there.
+    pyenv = tmp_path / "pyenv"
+    (pyenv / "versions").mkdir(parents=True)
+    (pyenv / "versions" / prefix.name).symlink_to(prefix, target_is_directory=True)
+    links = tmp_path / "links"
+    wheel(links, "newpy-only", "1.0", f">={major}.{minor}")
+    proj = project("modern")
+    proj.write("docs/requirements.txt", f"--find-links {links}\nsphinx\nnewpy-only==1.0\n")
+    site = tmp_path / "site"
+    proj.write("pyproject.toml", proj.read("pyproject.toml")
+               + f'docs_target = "{site}/{{name}}/{{version}}"\n')
+    proj.commit("Docs need a newer Python")
+    cache = tmp_path / "cache"
+    path = os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"])
+
+    run = fab(proj, "release", "--yes", "--notes", "- Docs on a newer Python.", env={
+        "PYENV_ROOT": str(pyenv), "PATH": path, "XDG_CACHE_HOME": str(cache),
+        "UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON_INSTALL_DIR": str(tmp_path / "uv-pythons")})
+
+    assert run.code == 0, run.out
+    assert (site / "modernpkg/1.4.3/index.html").is_file()
+    (made,) = (cache / "release_tasks" / "docs-envs").glob("proj-*")
+    cfg = (made / "pyvenv.cfg").read_text(encoding="utf-8")
+    assert f"version_info = {major}.{minor}." in cfg, cfg
