@@ -8,7 +8,8 @@ Needs the projects' mirrors: bare git repositories at ``/work/.mirror/OWNER+NAME
 cloned once into a cache folder (``$RELEASE_TASKS_TEST_CACHE/realgit``, default
 ``~/.cache/release_tasks-tests/realgit``) and re-cloned whenever its mirror is present, so
 the cache follows the mirror; without a mirror the cached clone is used as it is. A
-project with neither is skipped.
+project with neither is skipped. Submodules are checked out from their own mirrors
+(``/work/.mirror/OWNER+NAME/repo`` for a ``github.com/OWNER/NAME`` URL) when there.
 
 Each run works on a fresh local clone of the cached one, at the head of its default
 branch, with a one-line ``fabfile.py`` committed as a user would, HOME and XDG_DATA_HOME
@@ -93,10 +94,31 @@ def checkout(cached: Path, parent: Path) -> Path:
     path = parent / cached.name.split("+", 1)[1]
     subprocess.run(["git", "clone", "-q", str(cached), str(path)], check=True,
                    env={**os.environ, **GIT_ENV})
+    submodules(path)
     (path / "fabfile.py").write_text("from release_tasks import *\n", encoding="utf-8")
     git(path, "add", "fabfile.py")
     git(path, "commit", "-q", "--no-verify", "-m", "Release with release_tasks")
     return path
+
+
+def submodules(path: Path) -> None:
+    """Check out the submodules from their mirrors, as a maintainer's clone has them; one
+    without a mirror is left empty (the release then says so)."""
+    if not (path / ".gitmodules").is_file():
+        return
+    redirects = []
+    for mirror in MIRRORS.glob("*+*/repo"):
+        owner, name = mirror.parent.name.split("+", 1)
+        for url in (f"https://github.com/{owner}/{name}", f"git@github.com:{owner}/{name}"):
+            for suffix in ("", ".git"):
+                redirects += ["-c", f"url.{mirror}.insteadOf={url}{suffix}"]
+    env = {**os.environ, **GIT_ENV}
+    proc = subprocess.run(["git", "-c", "protocol.file.allow=always", *redirects,
+                           "submodule", "update", "-q", "--init", "--recursive"], cwd=path,
+                          check=False, capture_output=True, env=env)
+    if proc.returncode != 0:  # a commit the mirror lacks: leave them as a plain clone has
+        subprocess.run(["git", "submodule", "deinit", "-q", "-f", "--all"], cwd=path,
+                       check=False, capture_output=True, env=env)
 
 
 STEP = re.compile(r"^\W*(?:step\s+)?([a-z_]+)\b.*\bfailed\b", re.IGNORECASE)
@@ -113,8 +135,8 @@ def failure(out: str, code: int) -> tuple[str, str]:
         match = STEP.match(line)
         if match:
             step = match.group(1)
-    if "pre-flight" in out.lower() and step == "?":
-        step = "check"
+    if "before anything changed" in out and step == "?":
+        step = "pre-flight"
     return step, error[:240]
 
 
@@ -143,7 +165,8 @@ def release(project: str, cached: Path, run: str) -> Outcome:
         if os.environ.get("REALGIT_VERBOSE"):
             print(f"===== {project} {run}\n{out}", flush=True)
         if proc.returncode == 0:
-            header = out.splitlines()[0] if out else ""
+            header = next((line for line in out.splitlines() if line.startswith("Release ")),
+                          "")
             return Outcome(project, run, True, "", header[:200], elapsed)
         step, error = failure(out, proc.returncode)
         return Outcome(project, run, False, step, error, elapsed)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from .projects import GIT_ENV, Project
+
 
 def _version(exe: Path) -> tuple[int, int] | None:
     proc = subprocess.run([str(exe), "-c", "import sys; print(*sys.version_info[:2])"],
@@ -87,3 +89,41 @@ def test_docs_requirements_needing_a_newer_python_build_on_one_a_version_manager
     (made,) = (cache / "release_tasks" / "docs-envs").glob("proj-*")
     cfg = (made / "pyvenv.cfg").read_text(encoding="utf-8")
     assert f"version_info = {major}.{minor}." in cfg, cfg
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "protocol.file.allow=always", *args], cwd=cwd,
+                          check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV}).stdout
+
+
+def test_a_clone_whose_submodule_is_not_checked_out_stops_before_anything_changes(
+        project, fab, tmp_path):
+    vendored = tmp_path / "vendored"
+    vendored.mkdir()
+    (vendored / "cases.toml").write_text("a = 1\n")
+    git(vendored, "init", "-q", "-b", "main")
+    git(vendored, "add", "-A")
+    git(vendored, "commit", "-q", "-m", "Cases")
+    proj = project("modern")
+    git(proj.path, "submodule", "add", "-q", str(vendored), "tests/cases")
+    proj.commit("Test cases from a submodule")
+    # A plain `git clone`, as a maintainer's fresh clone is: the submodule is left empty.
+    git(tmp_path, "clone", "-q", str(proj.path), "clone")
+    clone = Project(path=tmp_path / "clone", origin=proj.path, name=proj.name,
+                    module=proj.module, history=proj.history, layout=proj.layout)
+    before = clone.state()
+
+    run = fab(clone, "release", "--yes", "--skip-docs", "--notes", "- Cases.")
+
+    assert run.code != 0
+    assert "problem found before anything changed" in run.out, run.out
+    assert "- submodule tests/cases is not checked out, so it cannot be built (run " \
+        "`git submodule update --init --recursive`, then release)" in run.out
+    assert "edit_history" not in run.out
+    assert clone.state() == before and clone.tags() == []
+
+    git(clone.path, "submodule", "update", "-q", "--init", "--recursive")
+    again = fab(clone, "release", "--yes", "--skip-docs", "--notes", "- Cases.")
+    assert again.code == 0, again.out
+    assert clone.tags() == ["1.4.3"]
