@@ -127,3 +127,37 @@ def test_a_clone_whose_submodule_is_not_checked_out_stops_before_anything_change
     again = fab(clone, "release", "--yes", "--skip-docs", "--notes", "- Cases.")
     assert again.code == 0, again.out
     assert clone.tags() == ["1.4.3"]
+
+
+def mkdocstrings_project(project, page: str):
+    proj = project("modern")
+    proj.git("rm", "-q", "-r", "docs")
+    proj.write("mkdocs.yml", "site_name: modernpkg\nstrict: true\nplugins:\n  - mkdocstrings:\n"
+               "      handlers:\n        python:\n          import:\n"
+               "            - http://127.0.0.1:9/objects.inv\n")
+    proj.write("docs/index.md", "# modernpkg\n\nSee [usage](usage.md).\n")
+    proj.write("docs/usage.md", page)
+    proj.write("docs/requirements.txt", "mkdocs==1.6.1\nmkdocstrings-python==1.16.12\n")
+    proj.commit("MkDocs with mkdocstrings, an inventory imported from another project")
+    return proj
+
+
+def test_a_strict_mkdocs_build_goes_on_when_an_inventory_is_unreachable(project, fab):
+    proj = mkdocstrings_project(project, "# Usage\n\nImport it.\n")
+
+    run = fab(proj, "build_docs")
+
+    assert run.code == 0, run.out
+    assert "mkdocstrings: http://127.0.0.1:9/objects.inv unreachable; built without it" \
+        in run.out
+    assert (proj.path / "build/docs-html/usage/index.html").is_file()
+
+
+def test_a_strict_mkdocs_build_with_another_warning_still_fails_on_it(project, fab):
+    proj = mkdocstrings_project(project, "# Usage\n\nSee [nowhere](nowhere.md).\n")
+
+    run = fab(proj, "build_docs")
+
+    assert run.code == 1, run.out
+    error = next(line for line in run.lines() if "mkdocs build failed" in line)
+    assert "nowhere.md" in error and "inventory" not in error, error
