@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from release_tasks.docs import find, requirements
+
 from .projects import GIT_ENV, Project
 
 
@@ -161,3 +163,44 @@ def test_a_strict_mkdocs_build_with_another_warning_still_fails_on_it(project, f
     assert run.code == 1, run.out
     error = next(line for line in run.lines() if "mkdocs build failed" in line)
     assert "nowhere.md" in error and "inventory" not in error, error
+
+
+def test_read_the_docs_install_commands_are_the_docs_declaration(tmp_path):
+    # As urllib3: Read the Docs makes the environment with uv, no python.install.
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/conf.py").write_text("")
+    (tmp_path / "docs/extra.txt").write_text("sphinx-copybutton\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n'
+        '[project.optional-dependencies]\nzstd = ["zstandard"]\nsocks = ["pysocks"]\n'
+        '[dependency-groups]\ndocs = ["sphinx>=7", {include-group = "theme"}]\n'
+        'theme = ["furo"]\ndev = ["pytest"]\n')
+    (tmp_path / ".readthedocs.yml").write_text(
+        "version: 2\nbuild:\n  os: ubuntu-24.04\n  tools:\n    python: '3.13'\n  jobs:\n"
+        "    create_environment:\n      - asdf install uv latest\n      - uv venv\n"
+        "    install:\n      - uv sync --group docs --extra zstd --extra=socks\n"
+        "      - uv pip install -r docs/extra.txt && python -m pip install 'sphinx-autobuild'\n"
+        "    build:\n      html:\n        - uv run sphinx-build -T -b html docs out\n"
+        "sphinx:\n  configuration: docs/conf.py\n")
+
+    wants = requirements.declared(find.find(tmp_path))
+
+    assert wants.requirements == ("sphinx-autobuild", "sphinx>=7", "furo")
+    assert wants.extras == ("zstd", "socks")
+    assert wants.files == (tmp_path / "docs/extra.txt",)
+    assert wants.where == ("`uv sync --group docs --extra zstd --extra=socks; uv pip install "
+                           "-r docs/extra.txt; python -m pip install 'sphinx-autobuild'` "
+                           "(from .readthedocs.yml)")
+
+
+def test_read_the_docs_commands_that_install_the_project_with_its_docs_extra(tmp_path):
+    (tmp_path / "doc").mkdir()
+    (tmp_path / "doc/conf.py").write_text("")
+    (tmp_path / ".readthedocs.yaml").write_text(
+        "version: 2\nbuild:\n  os: ubuntu-24.04\n  commands:\n"
+        "    - pip install -e '.[docs,cli]'\n"
+        "    - python -m sphinx doc $READTHEDOCS_OUTPUT/html\n")
+
+    wants = requirements.declared(find.find(tmp_path))
+
+    assert wants.extras == ("docs", "cli") and not wants.files and not wants.requirements
