@@ -185,7 +185,8 @@ def test_read_the_docs_install_commands_are_the_docs_declaration(tmp_path):
 
     wants = requirements.declared(find.find(tmp_path))
 
-    assert wants.requirements == ("sphinx-autobuild", "sphinx>=7", "furo")
+    # `uv sync` installs uv's default group (dev) as well, as Read the Docs gets it.
+    assert wants.requirements == ("sphinx-autobuild", "sphinx>=7", "furo", "pytest")
     assert wants.extras == ("zstd", "socks")
     assert wants.files == (tmp_path / "docs/extra.txt",)
     assert wants.where == ("`uv sync --group docs --extra zstd --extra=socks; uv pip install "
@@ -204,3 +205,18 @@ def test_read_the_docs_commands_that_install_the_project_with_its_docs_extra(tmp
     wants = requirements.declared(find.find(tmp_path))
 
     assert wants.extras == ("docs", "cli") and not wants.files and not wants.requirements
+
+
+def test_uv_sync_is_told_which_default_groups_it_installs(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/conf.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n[tool.uv]\ndefault-groups = ["lint"]\n'
+        '[dependency-groups]\ndocs = ["sphinx"]\nlint = ["ruff"]\ndev = ["pytest"]\n')
+    rtd = ("version: 2\nbuild:\n  os: ubuntu-24.04\n  jobs:\n    install:\n"
+           "      - uv sync {}\n")
+    (tmp_path / ".readthedocs.yaml").write_text(rtd.format("--group docs"))
+    assert requirements.declared(find.find(tmp_path)).requirements == ("sphinx", "ruff")
+    (tmp_path / ".readthedocs.yaml").write_text(rtd.format("--only-group docs"))
+    only = requirements.declared(find.find(tmp_path))
+    assert only.requirements == ("sphinx",) and "uv sync --only-group docs" in only.where

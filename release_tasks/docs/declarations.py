@@ -89,7 +89,12 @@ def readthedocs_commands(source: DocsSource) -> Declared:
     groups = _pyproject(root).get("dependency-groups")
     groups = groups if isinstance(groups, dict) else {}
     wanted = list(found.requirements)
-    for name in found.groups:
+    names = list(found.groups)
+    if found.default_groups:  # uv's own default: the dev group, or the ones it is told
+        uv = _pyproject(root).get("tool", {}).get("uv", {})
+        default = uv.get("default-groups", ["dev"]) if isinstance(uv, dict) else ["dev"]
+        names += list(groups) if default == "all" else [str(g) for g in default]
+    for name in dict.fromkeys(names):
         wanted += _group(groups, name, set())
     files = tuple(p for p in (Path(os.path.normpath(root / f)) for f in found.files)
                   if p.is_file() and p.is_relative_to(root))

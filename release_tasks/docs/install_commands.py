@@ -29,6 +29,9 @@ class Installs:
     extras: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)  # the ones that said something
+    # ``uv sync`` also installs uv's default groups (``dev``, or [tool.uv] default-groups)
+    # unless told not to.
+    default_groups: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.files or self.groups or self.extras or self.requirements)
@@ -72,6 +75,9 @@ def _one(argv: list[str], out: Installs) -> None:
     words = [w for w in argv if not re.fullmatch(r"python[\d.]*|-m|run", w)]
     if words[:2] in (["uv", "sync"], ["pdm", "sync"], ["pdm", "install"]):
         _options(words[2:], out, sync=True)
+        alone = {"--no-dev", "--no-default-groups", "--only-group", "--only-dev"}
+        if words[0] == "uv" and not alone & {w.split("=")[0] for w in words}:
+            out.default_groups = True
     elif words[:2] == ["pip", "install"] or words[:2] == ["pip3", "install"]:
         _options(words[2:], out, sync=False)
     elif words[:3] == ["uv", "pip", "install"]:
@@ -85,7 +91,7 @@ def _options(args: list[str], out: Installs, sync: bool) -> None:
         name, _, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
         if name in ("-r", "--requirement", "--requirements"):
             out.files.append(inline or next(it, ""))
-        elif name in ("--group", "-G"):
+        elif name in ("--group", "-G", "--only-group"):
             out.groups.append(inline or next(it, ""))
         elif name == "--extra" and sync:
             out.extras.append(inline or next(it, ""))
