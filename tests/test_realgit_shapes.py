@@ -17,6 +17,7 @@ import pytest
 from release_tasks.docs import find, requirements
 
 from .projects import GIT_ENV, Project
+from .test_docs_declared import intersphinx_project
 
 
 def _version(exe: Path) -> tuple[int, int] | None:
@@ -220,3 +221,30 @@ def test_uv_sync_is_told_which_default_groups_it_installs(tmp_path):
     (tmp_path / ".readthedocs.yaml").write_text(rtd.format("--only-group docs"))
     only = requirements.declared(find.find(tmp_path))
     assert only.requirements == ("sphinx",) and "uv sync --only-group docs" in only.where
+
+
+def test_a_nitpicky_strict_build_goes_on_when_the_inventory_its_references_need_is_unreachable(
+        project, fab):
+    # As urllib3: nitpicky, a reference into Python's docs, the inventory out of reach.
+    proj = intersphinx_project(project, "\nSee :py:mod:`codecs`.\n")
+    proj.write("docs/conf.py", proj.read("docs/conf.py") + "nitpicky = True\n")
+    proj.commit("Nitpicky")
+
+    run = fab(proj, "build_docs")
+
+    assert run.code == 0, run.out
+    assert "http://127.0.0.1:9/objects.inv unreachable and never cached; built without it " \
+        "and without nitpicky's checks" in run.out
+    assert "codecs" in (proj.path / "build/docs-html/usage.html").read_text()
+
+
+def test_a_nitpicky_strict_build_still_fails_on_a_missing_document(project, fab):
+    proj = intersphinx_project(project, "\nSee :py:mod:`codecs` and :doc:`nowhere`.\n")
+    proj.write("docs/conf.py", proj.read("docs/conf.py") + "nitpicky = True\n")
+    proj.commit("Nitpicky, and a broken link of its own")
+
+    run = fab(proj, "build_docs")
+
+    assert run.code == 1, run.out
+    error = next(line for line in run.lines() if "sphinx-build failed" in line)
+    assert "nowhere" in error, error
