@@ -248,3 +248,42 @@ def test_a_nitpicky_strict_build_still_fails_on_a_missing_document(project, fab)
     assert run.code == 1, run.out
     error = next(line for line in run.lines() if "sphinx-build failed" in line)
     assert "nowhere" in error, error
+
+
+def older_installed_python() -> tuple[Path, tuple[int, int]] | None:
+    """The newest installation beside the running one whose Python is older (3.8 at the
+    least, for a Sphinx that still supports it)."""
+    found = []
+    for prefix in sorted(Path(sys.base_prefix).resolve().parent.iterdir()):
+        exe = prefix / "bin" / "python3"
+        version = _version(exe) if exe.is_file() else None
+        if version and (3, 8) <= version < sys.version_info[:2]:
+            found.append((version, prefix))
+    return (max(found)[1], max(found)[0]) if found else None
+
+
+def test_the_docs_are_built_on_the_python_read_the_docs_is_told_to_use(project, fab, tmp_path):
+    found = older_installed_python()
+    if found is None:
+        pytest.skip("needs an older Python installed beside the running one")
+    prefix, (major, minor) = found
+    pyenv = tmp_path / "pyenv"
+    (pyenv / "versions").mkdir(parents=True)
+    (pyenv / "versions" / prefix.name).symlink_to(prefix, target_is_directory=True)
+    proj = project("modern")
+    proj.write(".readthedocs.yaml", f'version: 2\nbuild:\n  os: ubuntu-22.04\n  tools:\n'
+               f'    python: "{major}.{minor}"\nsphinx:\n  configuration: docs/conf.py\n'
+               "python:\n  install:\n    - requirements: docs/requirements.txt\n")
+    proj.write("docs/requirements.txt", "sphinx\n")
+    proj.write("docs/conf.py", proj.read("docs/conf.py")
+               + "import sys\nrst_epilog = f'.. |built| replace:: {sys.version_info[1]}'\n")
+    proj.write("docs/usage.rst", proj.read("docs/usage.rst") + "\nBuilt on 3.\\ |built|.\n")
+    proj.commit("Read the Docs builds on an older Python")
+    cache = tmp_path / "cache"
+
+    run = fab(proj, "build_docs", env={"PYENV_ROOT": str(pyenv), "XDG_CACHE_HOME": str(cache)})
+
+    assert run.code == 0, run.out
+    (made,) = (cache / "release_tasks" / "docs-envs").glob("proj-*")
+    assert f"version_info = {major}.{minor}." in (made / "pyvenv.cfg").read_text()
+    assert f"Built on 3.{minor}." in (proj.path / "build/docs-html/usage.html").read_text()

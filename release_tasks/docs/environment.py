@@ -151,9 +151,10 @@ def _uv() -> str:
 def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEnv:
     """Make the environment unless the cache has it: requirements, then the project.
 
-    Requirements that need a newer Python than this one (a Sphinx that needs 3.12) get an
-    environment on a Python that satisfies them: one a version manager installed (see
-    :mod:`release_tasks.docs.pythons`), else one uv finds or provides.
+    The Python is the one Read the Docs is told to use (``build.tools.python``) when it is
+    installed, else this one. Requirements that need a newer Python (a Sphinx that needs
+    3.12) get an environment on a Python that satisfies them: one a version manager
+    installed (see :mod:`release_tasks.docs.pythons`), else one uv finds or provides.
     """
     if not env.isolated or env.cached:
         return env
@@ -161,7 +162,8 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
     wants = env.wants
     tmp = env.path.with_name(f".{env.path.name}-{os.getpid()}")
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    python_request = sys.executable
+    declared = pythons.readthedocs(source.readthedocs)
+    python_request = str(declared or sys.executable)
     tried = {python_request}
     needed = ""
     try:
@@ -173,8 +175,8 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
             except _NeedsPython as e:
                 # A path that fails is the one found for the spec: keep naming the spec.
                 needed = e.spec if e.spec.startswith((">", "=", "~", "<", "!")) else needed
-                installed = pythons.find(needed)
-                python_request = str(installed) if installed else needed
+                installed = pythons.find(needed) if needed else None
+                python_request = str(installed) if installed else needed or sys.executable
                 if python_request in tried:
                     raise DocsError(
                         f"the docs requirements need Python {needed} (this is "

@@ -15,8 +15,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -92,3 +94,16 @@ def find(spec: str) -> Path | None:
         if version is not None and version in wanted and version not in found:
             found[version] = exe
     return found[min(found)] if found else None
+
+
+def readthedocs(config: dict[str, Any]) -> Path | None:
+    """The installed interpreter of the version ``build.tools.python`` names in
+    ``.readthedocs.yaml`` ("3.8"): the docs are built on the Python they are published
+    with. None when it names none (or "latest", "miniconda...") or that one is not here."""
+    build = config.get("build")
+    tools = build.get("tools") if isinstance(build, dict) else None
+    wanted = str(tools.get("python", "")) if isinstance(tools, dict) else ""
+    if not re.fullmatch(r"\d+\.\d+", wanted):
+        return None
+    running = ".".join(map(str, sys.version_info[:2]))
+    return None if wanted == running else find(f"=={wanted}.*")
