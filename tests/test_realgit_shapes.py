@@ -208,6 +208,22 @@ def test_read_the_docs_commands_that_install_the_project_with_its_docs_extra(tmp
     assert wants.extras == ("docs", "cli") and not wants.files and not wants.requirements
 
 
+def test_read_the_docs_commands_that_only_install_tools_declare_nothing(tmp_path):
+    # As filelock: the commands install tox, and tox makes the docs environment.
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/conf.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n[dependency-groups]\ndocs = ["furo"]\n')
+    (tmp_path / ".readthedocs.yml").write_text(
+        "version: 2\nbuild:\n  os: ubuntu-lts-latest\n  commands:\n    - pip install uv\n"
+        "    - uv venv\n    - uv pip install tox-uv\n    - .venv/bin/tox run -e docs --\n")
+
+    wants = requirements.declared(find.find(tmp_path))
+
+    assert wants.requirements == ("furo",)
+    assert wants.where == "[dependency-groups] docs in pyproject.toml"
+
+
 def test_uv_sync_is_told_which_default_groups_it_installs(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs/conf.py").write_text("")

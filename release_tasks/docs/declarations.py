@@ -83,7 +83,9 @@ def readthedocs_commands(source: DocsSource) -> Declared:
     """The install commands of ``build.jobs`` or ``build.commands`` in
     ``.readthedocs.yaml`` (``uv sync --group docs --extra zstd``): what they install."""
     found = install_commands.read(install_commands.commands(source.readthedocs))
-    if not found:
+    tools_only = not (found.files or found.groups or found.extras or found.default_groups
+                      or any(DOCS_TOOLS.match(r) for r in found.requirements))
+    if not found or tools_only:  # `pip install uv tox`: tools that make it another way
         return Declared()
     root = source.root
     groups = _pyproject(root).get("dependency-groups")
