@@ -208,6 +208,23 @@ def test_read_the_docs_commands_that_install_the_project_with_its_docs_extra(tmp
     assert wants.extras == ("docs", "cli") and not wants.files and not wants.requirements
 
 
+def test_the_values_of_install_options_are_no_packages(tmp_path):
+    # As anyio: pip's --group, and options whose values are not packages.
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/conf.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n[dependency-groups]\ndoc = ["sphinx"]\n')
+    (tmp_path / ".readthedocs.yml").write_text(
+        "version: 2\nbuild:\n  os: ubuntu-22.04\n  jobs:\n    install:\n"
+        "      - python -m pip install --upgrade --upgrade-strategy only-if-needed "
+        "--no-cache-dir -c constraints.txt --index-url https://example.invalid/simple "
+        "--group doc .\n")
+
+    wants = requirements.declared(find.find(tmp_path))
+
+    assert wants.requirements == ("sphinx",) and not wants.files and not wants.extras
+
+
 def test_read_the_docs_commands_that_only_install_tools_declare_nothing(tmp_path):
     # As filelock: the commands install tox, and tox makes the docs environment.
     (tmp_path / "docs").mkdir()

@@ -17,6 +17,16 @@ from typing import Any
 
 JOB_KEYS = ("pre_create_environment", "create_environment", "post_create_environment",
             "pre_install", "install", "post_install")
+# Options of pip and uv that take a value, which is then no package to install.
+_VALUED = {"-c", "--constraint", "--constraints", "-i", "--index-url", "--extra-index-url",
+           "--index", "--default-index", "-f", "--find-links", "--upgrade-strategy", "-t",
+           "--target", "--prefix", "--root", "--src", "-C", "--config-settings",
+           "--config-setting", "--python", "-p", "--python-version", "--platform",
+           "--only-binary", "--no-binary", "--progress-bar", "--report", "--trusted-host",
+           "--cache-dir", "--log", "--timeout", "--retries", "--package", "-P",
+           "--upgrade-package", "--exclude-newer", "--resolution", "--prerelease",
+           "--index-strategy", "--keyring-provider", "--link-mode", "--directory",
+           "--project", "--no-extra", "--no-group", "--exclude", "--overrides"}
 _PROJECT = re.compile(r"^(?:\.|\./)?(?:\[(?P<extras>[^\]]*)\])?$")
 
 
@@ -97,6 +107,8 @@ def _options(args: list[str], out: Installs, sync: bool) -> None:
             out.extras.append(inline or next(it, ""))
         elif name in ("-e", "--editable"):
             _target(inline or next(it, ""), out)
+        elif name in _VALUED:
+            _ = inline or next(it, "")  # its value is no package
         elif name.startswith("-"):
             continue  # other options (--upgrade, --no-cache-dir, --all-extras...)
         elif not sync:
