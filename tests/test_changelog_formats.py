@@ -131,6 +131,32 @@ def test_the_new_heading_copies_the_newest_dated_entry(text, fmt, version, expec
     assert expected in plain.add_section(text, fmt, version, DATE, "-   Note.")
 
 
+# anyio's docs/versionhistory.rst: bold lines for headings, the next release's "**UNRELEASED**".
+ANYIO = """\
+Version history
+===============
+
+This library adheres to `Semantic Versioning 2.0 <http://semver.org/>`_.
+
+**UNRELEASED**
+
+- Added ``amap``
+- Fixed a spin
+
+**4.14.2**
+
+- Changed ``receive()``
+"""
+
+
+def test_a_bold_unreleased_line_over_bold_headings_becomes_the_new_version_in_place():
+    done = plain.add_section(ANYIO, "rst", "4.14.3", DATE, "- Note.")
+    assert "UNRELEASED" not in done, done
+    assert "**4.14.3**\n\n- Added ``amap``\n- Fixed a spin\n" in done, done
+    assert done.index("**4.14.3**") < done.index("- Note.") < done.index("**4.14.2**")
+    assert done.count("**4.14.3**") == 1
+
+
 def test_pallets_unreleased_line_is_dated_in_place_and_comes_back_after_the_release():
     dev = CLICK.replace("Version 8.1.7\n-------------\n\nReleased 2023-08-17\n\n",
                         "Version 8.1.8\n-------------\n\nUnreleased\n\n-   Pending fix.\n\n\n"

@@ -104,3 +104,52 @@ title_format = "{{name}} {{version}} ({{project_date}})"
     assert "modernpkg 1.4.3 (" in text and "Feature\n- Faster collection. [GH-77]\n" in text
     assert "Breaking" not in text
     assert sorted(p.name for p in (proj.path / "changelog").iterdir()) == ["_template.rst"]
+
+
+PIP_TOOLS_TEMPLATE = """\
+## {{ versiondata["version"] }}
+
+*{{ versiondata["date"] }}*
+{% for section, _ in sections.items() %}
+{% for category, val in definitions.items() if category in sections[section] %}
+### {{ definitions[category]['name'] }}
+{% for text, values in sections[section][category].items() %}
+- {{ text }}
+{% endfor %}
+{% endfor %}
+{% endfor %}
+"""
+
+
+@pytest.mark.parametrize(("template", "heading"), [
+    # As pip-tools: a bare {version}, the maintainers passing the tag to towncrier.
+    (PIP_TOOLS_TEMPLATE, "## v1.4.3\n"),
+    # A template that writes the prefix itself keeps writing it once.
+    (PIP_TOOLS_TEMPLATE.replace('## {{ versiondata', '## v{{ versiondata'), "## v1.4.3\n"),
+])
+def test_a_news_file_whose_headings_carry_the_tags_prefix_gets_it_on_the_new_one(
+        project, fab, template, heading):
+    proj = project("modern")
+    proj.git("rm", "-q", "CHANGELOG.md")
+    proj.write("towncrier.toml", """\
+[tool.towncrier]
+filename = "CHANGELOG.md"
+directory = "changelog.d/"
+start_string = "<!-- towncrier release notes start -->\\n"
+title_format = ""
+template = "changelog.d/.template.md.jinja"
+underlines = ["", "", ""]
+""")
+    proj.write("changelog.d/.template.md.jinja", template)
+    proj.write("CHANGELOG.md", "# Changelog\n\n<!-- towncrier release notes start -->\n\n"
+               "## v1.4.2\n\n*2024-02-01*\n\n### Features\n\n- Names.\n")
+    proj.commit("towncrier, headings as the tags")
+    tagged(proj, "v1.4.2")
+
+    run = release(fab, proj, "--notes", "Faster collection.")
+
+    assert run.code == 0, run.out
+    text = proj.read("CHANGELOG.md")
+    assert text.count(heading) == 1 and "## 1.4.3" not in text and "vv1.4.3" not in text, text
+    assert text.index(heading) < text.index("## v1.4.2")
+    assert proj.tags() == ["v1.4.2", "v1.4.3"]

@@ -50,13 +50,7 @@ def _clone(source: Path, commit: str, dest: Path) -> None:
 
 def _submodules(root: Path, dest: Path, commit: str) -> None:
     """Clone every submodule the tree records, from the user's checkout of it."""
-    listing = _git(dest, "ls-tree", "-r", "-z", "--full-tree", commit,
-                   what="cannot list the tagged tree", hint="is the repository intact?")
-    for entry in filter(None, listing.split("\0")):
-        meta, path = entry.split("\t", 1)
-        mode, kind, sub_commit = meta.split()
-        if mode != "160000" or kind != "commit":
-            continue
+    for path, sub_commit in _recorded(root, commit):
         local = root / path
         if not (local / ".git").exists():
             raise BuildError(f"submodule {path} is not checked out, so it cannot be built",
@@ -66,6 +60,35 @@ def _submodules(root: Path, dest: Path, commit: str) -> None:
             target.rmdir()  # the empty folder git leaves for a submodule
         _clone(local, sub_commit, target)
         _submodules(local, target, sub_commit)
+
+
+def missing_submodules(root: Path, commit: str = "HEAD") -> list[str]:
+    """The submodules ``commit`` records that have no checkout to build from, nested ones
+    too: the build would stop on them after the tag, so the pre-flight names them first."""
+    try:
+        recorded = _recorded(root, commit)
+    except ReleaseError:  # a commit the submodule's checkout lacks: the build will say
+        return []
+    missing: list[str] = []
+    for path, sub_commit in recorded:
+        if not (root / path / ".git").exists():
+            missing.append(path)
+        else:
+            missing += [f"{path}/{sub}" for sub in missing_submodules(root / path, sub_commit)]
+    return missing
+
+
+def _recorded(root: Path, commit: str) -> list[tuple[str, str]]:
+    """(path, commit) of each submodule in ``commit``'s tree."""
+    listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit,
+                   what="cannot list the tagged tree", hint="is the repository intact?")
+    found = []
+    for entry in filter(None, listing.split("\0")):
+        meta, path = entry.split("\t", 1)
+        mode, kind, sub_commit = meta.split()
+        if mode == "160000" and kind == "commit":
+            found.append((path, sub_commit))
+    return found
 
 
 def _git(cwd: Path | None, *args: str, what: str, hint: str) -> str:

@@ -107,7 +107,7 @@ def headings(text: str, fmt: str) -> list[Heading]:
             elif BOLD_HEADING.match(line):
                 found.append(Heading(start=i, title_line=i, end=i + 1, title=line.strip(),
                                      level=7, kind="bold"))
-        return found
+        return _bold_unreleased(lines, found)
     i = 0
     while i < len(lines) - 1:
         title, under = lines[i], lines[i + 1]
@@ -124,7 +124,26 @@ def headings(text: str, fmt: str) -> list[Heading]:
             found.append(Heading(start=i, title_line=i, end=i + 1, title=title.strip(),
                                  kind="bold"))
         i += 1
-    return found
+    return _bold_unreleased(lines, found)
+
+
+_BOLD_LINE = re.compile(r"^\*\*([^*]+)\*\*\s*$")
+
+
+def _bold_unreleased(lines: list[str], found: list[Heading]) -> list[Heading]:
+    """Where bold lines are the file's release headings (``**4.14.2**``), a bold
+    ``**UNRELEASED**`` line is one too: the section of the next release (anyio)."""
+    like = next((h for h in found if h.kind == "bold"), None)
+    if like is None:
+        return found
+    taken = {h.title_line for h in found}
+    more = [Heading(start=i, title_line=i, end=i + 1, title=line.strip(), level=like.level,
+                    kind="bold")
+            for i, line in enumerate(lines)
+            if i not in taken and (m := _BOLD_LINE.match(line))
+            and (UNRELEASED_LINE.match(m.group(1).strip())
+                 or UNRELEASED_NAMES.match(m.group(1).strip()))]
+    return sorted([*found, *more], key=lambda h: h.start) if more else found
 
 
 def render_heading(like: Heading, title: str) -> list[str]:

@@ -19,6 +19,7 @@ so a template that cannot take them stops the release before anything changes.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -84,6 +85,34 @@ def _in_tree(root: Path, config: Any) -> Path:
     paths.creatable_in_tree(root, root / config.filename)
     paths.writable_files(root, fragments(root, config) if folder.is_dir() else [])
     return root / inside
+
+
+def written_version(news: Path, own_title: str, entry: Entry) -> str:
+    """The version as the news file writes it. Maintainers who run ``towncrier build
+    --version v1.2.3`` leave headings that carry the tag's prefix (``## v7.6.1``) while
+    the title format writes the bare ``{version}``: the new heading gets that prefix too,
+    unless the title format or template adds it itself."""
+    previous, tag = entry.previous_version, entry.previous_tag
+    if not previous or not tag or tag == previous or not tag.endswith(previous):
+        return entry.version
+    prefix = tag[:-len(previous)]
+    try:
+        text = news.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return entry.version
+    bare = re.compile(rf"(?<![\d.]){re.escape(previous)}(?![\w]|\.\d)")
+    first = next((line for line in text.splitlines() if bare.search(line)), "")
+    tagged = re.search(rf"(?<![\w.]){re.escape(tag)}(?![\w]|\.\d)", first)
+    adds_prefix = re.search(re.escape(prefix) + r"\{\{?\s*(?:version|versiondata)", own_title)
+    return prefix + entry.version if tagged and not adds_prefix else entry.version
+
+
+def _own_title(config: Any) -> str:
+    """What writes the heading: the title format and a template of the project's own."""
+    title = config.title_format or ""
+    if isinstance(config.template, str) and Path(config.template).is_file():
+        title += Path(config.template).read_text(encoding="utf-8", errors="replace")
+    return title
 
 
 class Towncrier(Format):
@@ -166,8 +195,9 @@ class Towncrier(Format):
 
     def _build(self, root: Path, config: Any, entry: Entry, draft: bool) -> str:
         name = config.name or (config.package.title() if config.package else "")
+        version = written_version(root / config.filename, _own_title(config), entry)
         argv = [sys.executable, "-m", "towncrier", "build", "--name", name,
-                "--version", entry.version, "--date", entry.date, "--dir", str(root),
+                "--version", version, "--date", entry.date, "--dir", str(root),
                 "--draft" if draft else "--keep"]
         proc = processes.run(argv, cwd=root, capture_output=True, text=True)
         if proc.returncode != 0:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from release_tasks.core.config import read_toml
-from release_tasks.docs import tool_envs
+from release_tasks.docs import install_commands, tool_envs
 from release_tasks.docs.find import DocsSource
 
 REQUIREMENT_FILES = ("docs/requirements*.txt", "doc/requirements*.txt",
@@ -77,6 +77,33 @@ def readthedocs(source: DocsSource) -> Declared:
     rtd = source.found_by if source.found_by.startswith(".") else "the Read the Docs config"
     return Declared(tuple(files), tuple(extras),
                     f"{', '.join(names) or 'the project'} (from {rtd})")
+
+
+def readthedocs_commands(source: DocsSource) -> Declared:
+    """The install commands of ``build.jobs`` or ``build.commands`` in
+    ``.readthedocs.yaml`` (``uv sync --group docs --extra zstd``): what they install."""
+    found = install_commands.read(install_commands.commands(source.readthedocs))
+    tools_only = not (found.files or found.groups or found.extras or found.default_groups
+                      or any(DOCS_TOOLS.match(r) for r in found.requirements))
+    if not found or tools_only:  # `pip install uv tox`: tools that make it another way
+        return Declared()
+    root = source.root
+    groups = _pyproject(root).get("dependency-groups")
+    groups = groups if isinstance(groups, dict) else {}
+    wanted = list(found.requirements)
+    names = list(found.groups)
+    if found.default_groups:  # uv's own default: the dev group, or the ones it is told
+        uv = _pyproject(root).get("tool", {}).get("uv", {})
+        default = uv.get("default-groups", ["dev"]) if isinstance(uv, dict) else ["dev"]
+        names += list(groups) if default == "all" else [str(g) for g in default]
+    for name in dict.fromkeys(names):
+        wanted += _group(groups, name, set())
+    files = tuple(p for p in (Path(os.path.normpath(root / f)) for f in found.files)
+                  if p.is_file() and p.is_relative_to(root))
+    rtd = source.found_by if source.found_by.startswith(".") else "the Read the Docs config"
+    return Declared(files, tuple(dict.fromkeys(found.extras)),
+                    f"`{'; '.join(found.commands)}` (from {rtd})",
+                    tuple(dict.fromkeys(wanted)))
 
 
 def conventional(source: DocsSource) -> Declared:
@@ -269,6 +296,7 @@ def project_extras(root: Path) -> dict[str, list[str]]:
 # docs are built with), then the forms that exist only for the docs, then the general ones.
 DECLARATIONS: list[Declaration] = [
     readthedocs,
+    readthedocs_commands,
     conventional,
     dependency_groups,
     poetry_group,

@@ -28,7 +28,7 @@ from pathlib import Path
 from release_tasks.core import processes
 from release_tasks.core.errors import DocsError
 from release_tasks.core.worker import PlainRunner, Runner
-from release_tasks.docs import infer, requirements
+from release_tasks.docs import infer, pythons, requirements
 from release_tasks.docs.distributions import OLD_SETUPTOOLS, distribution
 from release_tasks.docs.find import DocsSource
 from release_tasks.docs.output import short_paths
@@ -151,8 +151,10 @@ def _uv() -> str:
 def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEnv:
     """Make the environment unless the cache has it: requirements, then the project.
 
-    Requirements that need a newer Python than this one (a Sphinx that needs 3.12) get an
-    environment on a Python that satisfies them, found (or provided) by uv.
+    The Python is the one Read the Docs is told to use (``build.tools.python``) when it is
+    installed, else this one. Requirements that need a newer Python (a Sphinx that needs
+    3.12) get an environment on a Python that satisfies them: one a version manager
+    installed (see :mod:`release_tasks.docs.pythons`), else one uv finds or provides.
     """
     if not env.isolated or env.cached:
         return env
@@ -160,7 +162,10 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
     wants = env.wants
     tmp = env.path.with_name(f".{env.path.name}-{os.getpid()}")
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    python_request = sys.executable
+    declared = pythons.readthedocs(source.readthedocs)
+    python_request = str(declared or sys.executable)
+    tried = {python_request}
+    needed = ""
     try:
         while True:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -168,13 +173,17 @@ def ensure(env: DocsEnv, source: DocsSource, echo: Echo | None = None) -> DocsEn
                 _make(tmp, python_request, wants, source, echo)
                 break
             except _NeedsPython as e:
-                if python_request != sys.executable:
+                # A path that fails is the one found for the spec: keep naming the spec.
+                needed = e.spec if e.spec.startswith((">", "=", "~", "<", "!")) else needed
+                installed = pythons.find(needed) if needed else None
+                python_request = str(installed) if installed else needed or sys.executable
+                if python_request in tried:
                     raise DocsError(
-                        f"the docs requirements need Python {e.spec} (this is "
+                        f"the docs requirements need Python {needed} (this is "
                         f"{platform.python_version()}), and uv can neither find nor fetch one",
-                        f"install one (uv python install '{e.spec}'), or pin versions that "
+                        f"install one (uv python install '{needed}'), or pin versions that "
                         "support this Python in the docs requirements") from None
-                python_request = e.spec
+                tried.add(python_request)
         (tmp / MARKER).write_text(env.why + "\n", encoding="utf-8")
         if env.path.exists():  # made meanwhile by another release: keep that one
             shutil.rmtree(tmp, ignore_errors=True)

@@ -22,6 +22,7 @@ CACHE = "__intersphinx_cache__"
 _FAILED = "failed to reach any of the inventories"
 _NEEDED = "inventory for external cross-reference not found"
 _ONE = re.compile(r"intersphinx inventory '([^']+)' not fetchable")
+_UNRESOLVED = re.compile(r"reference target not found: .*\[ref\.\w+\]")
 
 Rerun = Callable[[list[str]], "subprocess.CompletedProcess[str]"]
 
@@ -58,9 +59,14 @@ def _only_network(stderr: str) -> bool:
 
 
 def others(output: str) -> str:
-    """``output`` without the warnings the network caused: the ones that matter."""
-    return "\n".join(line for line in output.splitlines()
-                     if not _network(line) and _NEEDED not in line)
+    """``output`` without the warnings the network caused: the ones that matter (with an
+    inventory out of reach, a reference nitpicky found no target for is one of those,
+    unless nothing else is left)."""
+    kept = [line for line in output.splitlines() if not _network(line) and _NEEDED not in line]
+    if unreachable(output):
+        fewer = [line for line in kept if not _UNRESOLVED.search(line)]
+        kept = fewer if any("WARNING" in line or "ERROR" in line for line in fewer) else kept
+    return "\n".join(kept)
 
 
 def _urls(stderr: str) -> str:
@@ -86,11 +92,28 @@ def without_network(proc: subprocess.CompletedProcess[str], rerun: Rerun, doctre
                       "last successful build")
             return again
         proc = again
+    if not _only_network(proc.stderr) and _only_unresolved(proc.stderr):
+        # nitpicky: each reference the inventory would resolve is a warning of its own.
+        clear(doctrees)
+        clear(outdir)
+        again = rerun(["-D", "nitpicky=0"])
+        if _only_network(again.stderr) and (outdir / "index.html").is_file():
+            _say(say, f"intersphinx: {urls} unreachable and never cached; built without it "
+                      "and without nitpicky's checks, which need it (its links are plain "
+                      "text)")
+            return subprocess.CompletedProcess(again.args, 0, again.stdout, again.stderr)
+        return proc
     if not _only_network(proc.stderr) or not (outdir / "index.html").is_file():
         return proc
     _say(say, f"intersphinx: {urls} unreachable and never cached; built without it (its "
               "links are plain text)")
     return subprocess.CompletedProcess(proc.args, 0, proc.stdout, proc.stderr)
+
+
+def _only_unresolved(stderr: str) -> bool:
+    """Every warning is the network's, or a reference nitpicky found no target for."""
+    return all(_network(line) or _NEEDED in line or _UNRESOLVED.search(line)
+               for line in _warnings(stderr))
 
 
 def _say(say: Callable[[str], None] | None, line: str) -> None:

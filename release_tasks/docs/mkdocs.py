@@ -9,6 +9,7 @@ HTML goes, so shipping, ``latest`` and the summary's link treat both alike.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -27,10 +28,11 @@ PRELOAD = ["mkdocs.commands.build", "mkdocs.config", "mkdocs.plugins"]
 def build(config: Path, version: str, outdir: Path, strict: bool = False,
           cwd: Path | None = None, echo: Callable[[str], None] | None = None,
           python: Path | None = None, runner: Runner | None = None,
-          timeout: float | None = None) -> Path:
+          timeout: float | None = None, say: Callable[[str], None] | None = None) -> Path:
     """Build the site of ``config`` (mkdocs.yml) into ``outdir`` (by ``runner``: the docs
     builder started early, or by default a process of its own); returns ``outdir``. Past
-    ``timeout`` seconds (``build_timeout``) it is stopped and :class:`BuildTimeout` raised."""
+    ``timeout`` seconds (``build_timeout``) it is stopped and :class:`BuildTimeout` raised.
+    Inventories that could not be fetched (a network condition) are told to ``say``."""
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -51,8 +53,12 @@ def build(config: Path, version: str, outdir: Path, strict: bool = False,
             timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BuildTimeout("the docs build", timeout or 0) from None
+    unreachable = list(dict.fromkeys(re.findall(r"^UNREACHABLE (\S+)$", proc.stderr, re.M)))
     if proc.returncode != 0:
-        detail = cause(proc.stderr + "\n" + proc.stdout, root) or f"exit {proc.returncode}"
+        output = "\n".join(line for line in (proc.stderr + "\n" + proc.stdout).splitlines()
+                           if "Couldn't load inventory" not in line
+                           and not line.startswith("UNREACHABLE "))  # not the cause
+        detail = cause(output, root) or f"exit {proc.returncode}"
         if "strict" in proc.stderr and "WARNING" in detail:
             detail += " (strict mode makes warnings errors)"
         flag = " --strict" if strict else ""
@@ -62,4 +68,7 @@ def build(config: Path, version: str, outdir: Path, strict: bool = False,
     if not (outdir / "index.html").is_file():
         raise DocsError("mkdocs build produced no index.html",
                         "check the docs' nav and docs_dir in mkdocs.yml")
+    if unreachable and say is not None:
+        shown = ", ".join(re.sub(r"(?<=://)[^/@\s]+@", "", url) for url in unreachable)
+        say(f"mkdocstrings: {shown} unreachable; built without it (its links are plain text)")
     return outdir

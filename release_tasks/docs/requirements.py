@@ -63,6 +63,10 @@ def cache_key(source: DocsSource, wants: Declared, extra_packages: list[str]) ->
         project = read_toml(pyproject).get("project", {})
         digest.update(repr(project.get("dependencies")).encode())
     digest.update(repr(_setup_cfg_requires(source.root)).encode())
+    # The Python Read the Docs is told to use, which the environment is made on if here.
+    build = source.readthedocs.get("build")
+    tools = build.get("tools") if isinstance(build, dict) else None
+    digest.update(repr(tools.get("python") if isinstance(tools, dict) else None).encode())
     extras = project_extras(source.root)
     for extra in wants.extras:
         digest.update(repr(extras.get(extra)).encode())

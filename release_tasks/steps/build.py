@@ -29,6 +29,11 @@ class Build(Step):
         problem = readme.problem(rel.root)
         if problem:
             report.error(f"{problem} (twine check would fail; fix the markup)")
+        from release_tasks.build.checkout import missing_submodules
+
+        for path in missing_submodules(rel.root):
+            report.error(f"submodule {path} is not checked out, so it cannot be built (run "
+                         "`git submodule update --init --recursive`, then release)")
 
     def check_alone(self, rel: Release, report: Report) -> None:
         self.check(rel, report)

@@ -124,7 +124,8 @@ class BuildDocs(Step):
             else:
                 html = mkdocs.build(config, rel.version, out, strict=strict,
                                     cwd=src, echo=rel.ui.detail, python=env.python,
-                                    runner=warm, timeout=rel.config.build_timeout or None)
+                                    runner=warm, say=said.append,
+                                    timeout=rel.config.build_timeout or None)
         finally:
             if warm is not None:
                 warm.close()
