@@ -18,6 +18,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = ["index", "getting-started", "usage", "tasks", "configuration", "versions",
          "changelogs", "safety",
          "recipes/index", "recipes/private-index", "recipes/monorepo", "recipes/docs-over-ssh",
+         "recipes/fleet",
          "recipes/chat", "recipes/ci", "recipes/zest-releaser", "recipes/fabric1",
          "recipes/performance"]
 
