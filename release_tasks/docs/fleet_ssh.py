@@ -25,35 +25,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from release_tasks.docs.ship_ssh import OWNED
+
 if TYPE_CHECKING:
     from fabric import Connection
 
-# The target folder is ours to replace: empty, absent, or holding only what a ship of this
-# project made (its mark lists the entries). Exit 3 otherwise, naming the entry.
+# The target folder is ours to replace (see ship_ssh.OWNED); exit 3 otherwise.
 _OURS = r"""
 cd -- "$RT_PARENT"
-name=$RT_NAME mark=.release_tasks.json
-if [ -L "$name" ]; then
-  echo "$RT_PARENT/$name is a symbolic link: docs are shipped into a folder of their own" >&2
-  exit 3
-fi
-if [ -e "$name" ] && [ ! -d "$name" ]; then
-  echo "$RT_PARENT/$name is a file, not a folder" >&2; exit 3
-fi
-if [ -d "$name" ] && [ -n "$(ls -A -- "$name")" ]; then
-  if [ -L "$name/$mark" ] || [ ! -f "$name/$mark" ] || ! grep -Fqx -- "$RT_MARK" "$name/$mark"; then
-    echo "$RT_PARENT/$name already holds files no release of this project put there" >&2; exit 3
-  fi
-  for path in "$name"/* "$name"/.[!.]* "$name"/..?*; do
-    if [ ! -e "$path" ] && [ ! -L "$path" ]; then continue; fi
-    entry=${path#"$name"/}
-    if [ "$entry" = "$mark" ]; then continue; fi
-    if ! grep -Fqx -e "  \"$entry\"," -e "  \"$entry\"" -- "$name/$mark"; then
-      echo "$RT_PARENT/$name/$entry was not put there by a release" >&2; exit 3
-    fi
-  done
-fi
-"""
+parent=$RT_PARENT name=$RT_NAME owner=$RT_MARK mark=.release_tasks.json
+""" + OWNED
 
 _PREPARE = "set -e\nmkdir -p -- \"$RT_PARENT\"\n" + _OURS + r"""
 for d in ".$name.tmp-"* ".$name.old-"*; do

@@ -140,6 +140,33 @@ def _count(html: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
+# The folder "$parent/$name" is ours to replace: empty, absent, or holding only what a ship
+# of this project made (its "$mark" lists the entries and names the project: the line
+# "$owner"). Exit 3 otherwise, naming the entry. Shared by one host's ship and a fleet's.
+OWNED = r"""
+if [ -L "$name" ]; then
+  echo "$parent/$name is a symbolic link: docs are shipped into a folder of their own" >&2
+  exit 3
+fi
+if [ -e "$name" ] && [ ! -d "$name" ]; then
+  echo "$parent/$name is a file, not a folder" >&2; exit 3
+fi
+if [ -d "$name" ] && [ -n "$(ls -A -- "$name")" ]; then
+  if [ -L "$name/$mark" ] || [ ! -f "$name/$mark" ] || ! grep -Fqx -- "$owner" "$name/$mark"; then
+    echo "$parent/$name already holds files no release of this project put there" >&2; exit 3
+  fi
+  for path in "$name"/* "$name"/.[!.]* "$name"/..?*; do
+    if [ ! -e "$path" ] && [ ! -L "$path" ]; then continue; fi
+    entry=${path#"$name"/}
+    if [ "$entry" = "$mark" ]; then continue; fi
+    if ! grep -Fqx -e "  \"$entry\"," -e "  \"$entry\"" -- "$name/$mark"; then
+      echo "$parent/$name/$entry was not put there by a release" >&2; exit 3
+    fi
+  done
+fi
+"""
+
+
 # $1 parent folder, $2 version folder name, $3 unique token, $4 "switch-latest", or
 # "keep-latest" to leave `latest` where it is (a pre-release), or "no-latest" (a target
 # without {version}); $5 the line of a mark naming this project; the archive arrives on
@@ -150,29 +177,14 @@ set -e
 mkdir -p -- "$1"
 cd -- "$1"
 name=$2 tmp=".$2.tmp-$3" old=".$2.old-$3" link=".latest-$3" mark=.release_tasks.json
+parent=$1 owner=$5
 trap 'rm -rf -- "$tmp" "$link"' EXIT
 trap 'exit 1' HUP INT TERM
 mkdir -- "$tmp"
 tar -x -z --no-same-owner -f - -C "$tmp"
 if [ ! -f "$tmp/.complete-$3" ]; then echo "the archive arrived incomplete" >&2; exit 1; fi
 rm -f -- "$tmp/.complete-$3"
-if [ -L "$name" ]; then
-  echo "$1/$name is a symbolic link: docs are shipped into a folder of their own" >&2; exit 3
-fi
-if [ -e "$name" ] && [ ! -d "$name" ]; then echo "$1/$name is a file, not a folder" >&2; exit 3; fi
-if [ -d "$name" ] && [ -n "$(ls -A -- "$name")" ]; then
-  if [ -L "$name/$mark" ] || [ ! -f "$name/$mark" ] || ! grep -Fqx -- "$5" "$name/$mark"; then
-    echo "$1/$name already holds files no release of this project put there" >&2; exit 3
-  fi
-  for path in "$name"/* "$name"/.[!.]* "$name"/..?*; do
-    if [ ! -e "$path" ] && [ ! -L "$path" ]; then continue; fi
-    entry=${path#"$name"/}
-    if [ "$entry" = "$mark" ]; then continue; fi
-    if ! grep -Fqx -e "  \"$entry\"," -e "  \"$entry\"" -- "$name/$mark"; then
-      echo "$1/$name/$entry was not put there by a release" >&2; exit 3
-    fi
-  done
-fi
+""" + OWNED + r"""
 if [ -e "$name" ]; then mv -- "$name" "$old"; fi
 if ! mv -- "$tmp" "$name"; then
   if [ -e "$old" ]; then mv -- "$old" "$name"; fi
