@@ -30,6 +30,7 @@ import json
 import os
 import sys
 import tarfile
+from typing import Any
 
 
 def load_backend(spec: str, backend_path: list[str], source_dir: str):
@@ -85,19 +86,30 @@ def missing(requirements: list[str]) -> list[str]:
     return absent
 
 
-def main() -> int:
-    spec, backend_path_json, source_dir, out_dir, result_file, unpacked = sys.argv[1:7]
-    source_dir = os.path.abspath(source_dir)
-    out_dir = os.path.abspath(out_dir)
+def _backend_in(spec: str, backend_path_json: str, source_dir: str) -> Any:
+    """The backend, loaded from ``source_dir`` (this process's folder from now on)."""
     os.chdir(source_dir)
-    backend = load_backend(spec, json.loads(backend_path_json), source_dir)
-    hook = getattr(backend, "get_requires_for_build_sdist", None)
-    needed = missing(list(hook({}) if hook else []))
-    hook = getattr(backend, "get_requires_for_build_wheel", None)
-    needed += missing(list(hook({}) if hook else []))
+    return load_backend(spec, json.loads(backend_path_json), source_dir)
+
+
+def _missing_said(backend: Any, hooks: tuple[str, ...], result_file: str) -> bool:
+    """Whether the requirements that ``hooks`` ask for are missing (then written out)."""
+    needed: list[str] = []
+    for name in hooks:
+        hook = getattr(backend, name, None)
+        needed += missing(list(hook({}) if hook else []))
     if needed:
         with open(result_file, "w") as f:
             json.dump({"missing": sorted(set(needed))}, f)
+    return bool(needed)
+
+
+def main() -> int:
+    spec, backend_path_json, source_dir, out_dir, result_file, unpacked = sys.argv[1:7]
+    out_dir = os.path.abspath(out_dir)
+    backend = _backend_in(spec, backend_path_json, os.path.abspath(source_dir))
+    if _missing_said(backend, ("get_requires_for_build_sdist", "get_requires_for_build_wheel"),
+                     result_file):
         return 0
     sdist = backend.build_sdist(out_dir, {})
     os.makedirs(unpacked)
@@ -116,15 +128,9 @@ def main() -> int:
 
 def metadata_main() -> int:
     spec, backend_path_json, source_dir, out_dir, result_file = sys.argv[2:7]
-    source_dir = os.path.abspath(source_dir)
     out_dir = os.path.abspath(out_dir)
-    os.chdir(source_dir)
-    backend = load_backend(spec, json.loads(backend_path_json), source_dir)
-    hook = getattr(backend, "get_requires_for_build_wheel", None)
-    needed = missing(list(hook({}) if hook else []))
-    if needed:
-        with open(result_file, "w") as f:
-            json.dump({"missing": sorted(set(needed))}, f)
+    backend = _backend_in(spec, backend_path_json, os.path.abspath(source_dir))
+    if _missing_said(backend, ("get_requires_for_build_wheel",), result_file):
         return 0
     prepare = getattr(backend, "prepare_metadata_for_build_wheel", None)
     if prepare is not None:
