@@ -18,19 +18,21 @@ from release_tasks.core import processes
 
 # The config readers of bump-my-version that versioning.bumpversion.raw_config calls.
 BUMPVERSION = ("bumpversion.config.files", "bumpversion.config.files_legacy")
-# What publish.credentials.resolve uses for an index reached over HTTP.
+# What publish.credentials.resolve uses for an index reached over HTTP (its auth resolver
+# only when the environment does not give both the user and the password).
 TWINE = ("twine.auth", "twine.utils")
 
 
 def wanted(root: Path, repository: object) -> list[str]:
     """The modules this project's release will import in its checks."""
+    from release_tasks.publish import credentials
     from release_tasks.versioning import bumpversion
 
     out: list[str] = []
     if bumpversion.find_config_file(root) is not None:
         out += BUMPVERSION
     if any(_over_http(r) for r in _each(repository)):
-        out += TWINE
+        out += [m for m in TWINE if m != "twine.auth" or not credentials.in_environment()]
     return out
 
 
