@@ -177,15 +177,25 @@ def _marker(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+# Environments whose interpreter this process saw start: asked for again in the same run
+# (the build asks after the environment's warm start did), the marker is read but the
+# interpreter is not started once more.
+_started: set[tuple[str, str]] = set()
+
+
 def _valid(path: Path, name: str) -> bool:
-    """The marker names this key and the interpreter starts (one cheap process)."""
+    """The marker names this key and the interpreter starts (one cheap process, once)."""
     if _marker(path).get("key") != name:
         return False
+    if (str(path), name) in _started and _python(path).is_file():
+        return True
     try:
         proc = processes.run([str(_python(path)), "-I", "-S", "-c", ""],
                              capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
+    if proc.returncode == 0:
+        _started.add((str(path), name))
     return proc.returncode == 0
 
 
@@ -197,6 +207,7 @@ def _touch(path: Path) -> None:
 
 def _discard(root: Path, path: Path) -> None:
     """Move a stale folder aside (atomic), then delete it and older leftovers."""
+    _started.discard((str(path), path.name))
     if path.exists() or path.is_symlink():
         os.replace(path, root / f".trash-{path.name}-{uuid.uuid4().hex[:8]}")
     for old in root.glob(".trash-*"):
