@@ -118,6 +118,24 @@ def test_a_refusing_pre_commit_hook_and_a_bad_tag_name_are_found_before_the_edit
     assert proj.state() == before
 
 
+def test_a_refusing_commit_msg_hook_under_core_hookspath_is_found_before_the_editor(
+        project, fab, pypi, tmp_path):
+    proj = prepare(project, pypi)
+    hook(proj.path / "ci/hooks", "commit-msg", "echo 'subject must name a ticket' >&2\n"
+                                               "exit 1\n")
+    proj.commit("Team hooks")
+    proj.git("config", "core.hooksPath", "ci/hooks")  # relative: to the work tree's top
+    before = proj.state()
+    script, opened = slow_editor(tmp_path, seconds=0)
+
+    release = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": script})
+
+    assert "the commit-msg hook refuses a commit: subject must name a ticket" in release.out
+    assert release.code == 1
+    assert not opened.exists()
+    assert proj.state() == before
+
+
 def test_a_version_file_git_ignores_is_refused(project, fab, pypi, editor):
     proj = prepare(project, pypi)
     proj.git("update-index", "--assume-unchanged", "modernpkg/__init__.py")

@@ -81,6 +81,22 @@ def test_twine_password_alone_goes_with_the_token_user(pypi, tmp_path, monkeypat
         assert set(gate.users) == {"__token__"}
 
 
+def test_twine_username_and_password_go_before_the_pypirc_section_as_twine_takes_them(
+        pypi, tmp_path, home, monkeypatch):
+    monkeypatch.setenv("TWINE_USERNAME", "ci-bot")
+    monkeypatch.setenv("TWINE_PASSWORD", "env-Secret-77")
+    with closing(Gate(pypi.url, user="ci-bot", password="env-Secret-77")) as gate:
+        (home / ".pypirc").write_text(f"[team]\nrepository = {gate.url}\nusername = someone\n"
+                                      "password = file-Secret-12\n")
+        repo = resolve("team")
+        result = publish.upload(open_backend(repo), "gatepkg", [wheel(tmp_path / "dist")])
+
+        assert (repo.username, repo.password) == ("ci-bot", "env-Secret-77")
+        assert repo.credentials_from == "TWINE_USERNAME/TWINE_PASSWORD"
+        assert result.uploaded == ["gatepkg-1.0.0-py3-none-any.whl"]
+        assert set(gate.users) == {"ci-bot"}
+
+
 def test_ca_cert_and_client_cert_of_the_pypirc_section_are_used(pypi, tmp_path, home):
     certs = make_certs(tmp_path / "certs")
     with closing(Gate(pypi.url, tls=certs)) as gate:

@@ -119,7 +119,8 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
         if isolation:
             env = envcache.environment([*requires, *extra], key_parts=parts,
                                        installer_choice=installer_choice, fresh=fresh_env,
-                                       tmpdir=tmp, echo=echo)
+                                       tmpdir=tmp, echo=echo,
+                                       running=getattr(runner, "python", None))
             fresh_env = False  # made fresh once is enough for the retry
             if echo:
                 how = f"reused (made with {env.installer})" if env.reused else \

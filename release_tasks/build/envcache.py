@@ -101,18 +101,20 @@ def installer(preference: str = "auto") -> str:
 def environment(requirements: Iterable[str], *, key_parts: Sequence[str] = (),
                 installer_choice: str = "auto", fresh: bool = False,
                 root: Path | None = None, tmpdir: Path | None = None,
-                echo: Callable[[str], None] | None = None) -> Environment:
+                echo: Callable[[str], None] | None = None,
+                running: Path | None = None) -> Environment:
     """A ready environment with ``requirements`` installed, reused when one is cached.
 
     ``key_parts`` separate environments with the same requirements but different uses;
     ``tmpdir`` receives the installers' temporary files (so an interrupted install leaves
-    nothing in the system temp dir); ``echo`` hears what is being done.
+    nothing in the system temp dir); ``echo`` hears what is being done; ``running``: the
+    interpreter of a warm runner started from the cached environment, proof that it works.
     """
     reqs = tuple(sorted(set(requirements)))
     root = root or cache_root()
     name = key(reqs, key_parts)
     path = root / name
-    if not fresh and _valid(path, name):
+    if not fresh and _valid(path, name, running):
         _touch(path)
         return Environment(path, _python(path), reqs, _marker(path).get("installer", "?"),
                            reused=True)
@@ -177,10 +179,13 @@ def _marker(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _valid(path: Path, name: str) -> bool:
-    """The marker names this key and the interpreter starts (one cheap process)."""
+def _valid(path: Path, name: str, running: Path | None = None) -> bool:
+    """The marker names this key and the interpreter starts (one cheap process, spared
+    when ``running``, an interpreter of this environment, is running already)."""
     if _marker(path).get("key") != name:
         return False
+    if running is not None and running == _python(path) and running.is_file():
+        return True
     try:
         proc = processes.run([str(_python(path)), "-I", "-S", "-c", ""],
                              capture_output=True, timeout=30)

@@ -16,21 +16,26 @@ from pathlib import Path
 
 from release_tasks.core import processes
 
-# The config readers of bump-my-version that versioning.bumpversion.raw_config calls.
-BUMPVERSION = ("bumpversion.config.files", "bumpversion.config.files_legacy")
-# What publish.credentials.resolve uses for an index reached over HTTP.
+# The config readers of bump-my-version that versioning.bumpversion.raw_config calls, and
+# what they and its get_configuration import when first called (its TOML parser, its file
+# globs, its git reader): in the order the version's checks ask for them, before twine's.
+BUMPVERSION = ("bumpversion.config.files", "bumpversion.config.files_legacy", "tomlkit",
+               "bumpversion.config.utils", "bumpversion.scm.git", "bumpversion.files")
+# What publish.credentials.resolve uses for an index reached over HTTP (its auth resolver
+# only when the environment does not give both the user and the password).
 TWINE = ("twine.auth", "twine.utils")
 
 
 def wanted(root: Path, repository: object) -> list[str]:
     """The modules this project's release will import in its checks."""
+    from release_tasks.publish import credentials
     from release_tasks.versioning import bumpversion
 
     out: list[str] = []
     if bumpversion.find_config_file(root) is not None:
         out += BUMPVERSION
     if any(_over_http(r) for r in _each(repository)):
-        out += TWINE
+        out += [m for m in TWINE if m != "twine.auth" or not credentials.in_environment()]
     return out
 
 
@@ -47,10 +52,14 @@ def _over_http(repository: object) -> bool:
 
 def _load(root: Path, repository: object) -> None:
     try:
-        for name in wanted(root, repository):
-            importlib.import_module(name)
+        names = wanted(root, repository)
     except Exception:  # the check that needs it reports it, in its place
         return
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a module another version lacks, or one that fails: asked for
+            continue  # by a check, it is reported there
 
 
 def start(root: Path, repository: object) -> None:

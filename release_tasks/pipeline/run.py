@@ -43,7 +43,7 @@ from release_tasks.steps import (
     release_steps,
     slack_warning,
 )
-from release_tasks.vcs import git
+from release_tasks.vcs import git, memo
 
 
 def plan_checks(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
@@ -115,7 +115,8 @@ def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     started = time.monotonic()
     rel = assemble(root, config, ui, options)
     try:
-        return _run_release(rel, started)
+        with memo.remembering():  # git's answers, asked once (see vcs.memo)
+            return _run_release(rel, started)
     finally:
         rel.cleanup()  # what the checks started, if the release stopped before its steps
 

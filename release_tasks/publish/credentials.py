@@ -99,16 +99,15 @@ def _repository_config(section: str | None, url: str | None) -> dict[str, Any]:
                           f"fix {path} or the repository setting") from None
 
 
-def resolve(section: str | None, url: str | None) -> tuple[str, Credentials]:
-    """The upload URL (without any user part) and the credentials for it.
+def in_environment() -> bool:
+    """Both the user and the password are in ``TWINE_USERNAME``/``TWINE_PASSWORD``."""
+    return bool(os.environ.get("TWINE_USERNAME") and os.environ.get("TWINE_PASSWORD"))
 
-    Every secret found is registered for redaction before it can reach any output, along
-    with a user name that came from the URL itself (there it is a token, not a name).
-    """
-    from twine import auth, exceptions, utils
 
-    config = _repository_config(section, url)
-    twine_user, twine_password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
+def _resolved(config: dict[str, Any], twine_user: str | None,
+              twine_password: str | None) -> tuple[str | None, str | None]:
+    """The user and password twine's auth ``Resolver`` finds, never prompting."""
+    from twine import auth, exceptions
 
     class _Resolver(auth.Resolver):
         """twine's resolver, never asking: a missing user is the token user, a missing
@@ -123,9 +122,26 @@ def resolve(section: str | None, url: str | None) -> tuple[str, Credentials]:
     resolver = _Resolver(config, auth.CredentialInput(twine_user or None, twine_password or None))
     username = resolver.username
     if twine_password or config.get("password"):
-        password = resolver.password
+        return username, resolver.password
+    return username, resolver.get_password_from_keyring()
+
+
+def resolve(section: str | None, url: str | None) -> tuple[str, Credentials]:
+    """The upload URL (without any user part) and the credentials for it.
+
+    Every secret found is registered for redaction before it can reach any output, along
+    with a user name that came from the URL itself (there it is a token, not a name).
+    """
+    from twine import utils
+
+    config = _repository_config(section, url)
+    twine_user, twine_password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
+    if in_environment():
+        # twine's resolver takes both as given, before the config or the keyring: the same
+        # answer without importing it (and keyring, the longest import of a release).
+        username, password = twine_user, twine_password
     else:
-        password = resolver.get_password_from_keyring()
+        username, password = _resolved(config, twine_user, twine_password)
     if url and not section and config.get("username"):  # https://TOKEN@host/...
         redact.register(config.get("username"))
     redact.register(password)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from release_tasks.core import processes
 from release_tasks.core.errors import EditorError
-from release_tasks.vcs import git
+from release_tasks.vcs import git, memo
 
 
 def command(root: Path) -> str:
@@ -41,7 +41,10 @@ def edit(root: Path, path: Path) -> None:
     reason = problem(root, cmd)
     if reason:
         raise EditorError(reason, "set EDITOR, or pass --notes/--notes-file")
-    proc = processes.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root)
+    try:
+        proc = processes.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root)
+    finally:
+        memo.forget()  # an editor can run git too
     if proc.returncode != 0:
         raise EditorError(f"the editor ({cmd}) exited with status {proc.returncode}",
                           "fix the editor, or pass --notes")

@@ -8,12 +8,13 @@ check leaves only an unreferenced object, which git's gc removes).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from pathlib import Path
 
 from release_tasks.core import processes
-from release_tasks.vcs import git
+from release_tasks.vcs import git, memo
 
 
 def _config_true(root: Path, key: str) -> bool:
@@ -40,17 +41,30 @@ def signing_problem(root: Path, sign_tags: bool) -> str | None:
             "(user.signingkey, gpg-agent), or turn signing off for this repository")
 
 
+def _hooks(root: Path) -> Path:
+    """The folder git runs hooks from (core.hooksPath or the git dir's hooks/)."""
+    folder = Path(git.run_git(root, "rev-parse", "--git-path", "hooks"))
+    return folder if folder.is_absolute() else root / folder
+
+
 def hook_problems(root: Path, message: str) -> list[str]:
     """Run the hooks that can refuse a commit (pre-commit, commit-msg) as a dry commit."""
-    problems = []
+    problems: list[str] = []
+    hooks = _hooks(root)
+    present = [h for h in ("pre-commit", "commit-msg") if os.path.lexists(hooks / h)]
+    if not present:  # nothing to run: no git process for each
+        return problems
     with tempfile.TemporaryDirectory(prefix="release-tasks-") as tmp:
         msg = Path(tmp) / "COMMIT_EDITMSG"
         msg.write_text(message + "\n", encoding="utf-8")
         for hook, args in (("pre-commit", []), ("commit-msg", [str(msg)])):
+            if hook not in present:
+                continue
             proc = processes.run(
                 ["git", "-C", str(root), "hook", "run", "--ignore-missing", hook, "--", *args],
                 capture_output=True, text=True, env=git.environment(),
                 stdin=subprocess.DEVNULL)
+            memo.forget()  # a hook may do anything to the repository
             if proc.returncode in (0, 129):  # 129: a git without `git hook run`
                 continue
             lines = [x.strip() for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]
