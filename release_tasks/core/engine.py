@@ -27,7 +27,6 @@ from release_tasks.core.journal import Journal, keep_notes
 from release_tasks.core.prepared import Prepared
 from release_tasks.core.results import HistoryEdit
 from release_tasks.core.ui import Ui
-from release_tasks.vcs import memo
 
 from .release import Release, Report
 
@@ -391,7 +390,6 @@ def confirm(rel: Release, question: str) -> None:
                       "pass --yes to release without confirmation")
     if not rel.ui.confirm(question):
         raise Aborted("release cancelled; nothing was changed", "")
-    memo.forget()  # the repository may have changed while the question waited
 
 
 def raise_if_problems(report: Report) -> None:

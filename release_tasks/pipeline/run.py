@@ -43,7 +43,7 @@ from release_tasks.steps import (
     release_steps,
     slack_warning,
 )
-from release_tasks.vcs import git, memo
+from release_tasks.vcs import git
 
 
 def plan_checks(rel: Release, report: Report) -> tuple[list[Step], list[tuple[Step, str]]]:
@@ -115,8 +115,7 @@ def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
     started = time.monotonic()
     rel = assemble(root, config, ui, options)
     try:
-        with memo.remembering():  # git's answers, asked once (see vcs.memo)
-            return _run_release(rel, started)
+        return _run_release(rel, started)
     finally:
         rel.cleanup()  # what the checks started, if the release stopped before its steps
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from release_tasks.core import processes
 from release_tasks.core.errors import EditorError
-from release_tasks.vcs import git, memo
+from release_tasks.vcs import git
 
 
 def command(root: Path) -> str:
@@ -41,10 +41,7 @@ def edit(root: Path, path: Path) -> None:
     reason = problem(root, cmd)
     if reason:
         raise EditorError(reason, "set EDITOR, or pass --notes/--notes-file")
-    try:
-        proc = processes.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root)
-    finally:
-        memo.forget()  # an editor can run git too
+    proc = processes.run(["sh", "-c", f'{cmd} "$@"', cmd, str(path)], cwd=root)
     if proc.returncode != 0:
         raise EditorError(f"the editor ({cmd}) exited with status {proc.returncode}",
                           "fix the editor, or pass --notes")

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from release_tasks.core import processes
 from release_tasks.core.errors import GitError, NotAGitRepository
-from release_tasks.vcs import memo
 
 # Git must never stop to ask a question in the middle of a release. Paths we pass are
 # file names, never patterns: "[draft].md" or "*.txt" must mean that one file.
@@ -26,39 +25,29 @@ def environment() -> dict[str, str]:
     return {**os.environ, **_ENV}
 
 
-def _git(root: Path, args: tuple[str, ...], input: str | None = None,
-         errors: str = "strict") -> memo.Answer:
-    """Exit status, stdout and stderr of ``git -C root args...``; a read asked before in
-    this run (see vcs.memo) is answered without starting git again."""
-    kept = memo.recall(root, args) if input is None else None
-    if kept is not None:
-        return kept
+def run_git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
+    """Run ``git -C root args...`` and return its stdout, stripped of the final newline."""
     proc = processes.run(
         ["git", "-C", str(root), *args],
         capture_output=True,
         text=True,
-        errors=errors,
         input=input,
         env={**os.environ, **_ENV},
     )
-    answer = (proc.returncode, proc.stdout, proc.stderr)
-    memo.keep(root, args, answer)
-    return answer
-
-
-def run_git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
-    """Run ``git -C root args...`` and return its stdout, stripped of the final newline."""
-    returncode, stdout, stderr = _git(root, args, input)
-    if check and returncode != 0:
-        detail = (stderr or stdout).strip().splitlines()
-        reason = detail[-1] if detail else f"exit status {returncode}"
+    if check and proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        reason = detail[-1] if detail else f"exit status {proc.returncode}"
         raise GitError(f"git {args[0]} failed: {reason}")
-    return stdout.rstrip("\n")
+    return proc.stdout.rstrip("\n")
 
 
 def ok(root: Path, *args: str) -> bool:
     """True when the git command succeeds (for yes/no questions like "does this ref exist")."""
-    return _git(root, args, errors="replace")[0] == 0  # only the status is read
+    return processes.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        env={**os.environ, **_ENV},
+    ).returncode == 0
 
 
 def find_root(start: Path) -> Path:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from release_tasks.core import processes
-from release_tasks.vcs import git, memo
+from release_tasks.vcs import git
 
 
 def _config_true(root: Path, key: str) -> bool:
@@ -64,7 +64,6 @@ def hook_problems(root: Path, message: str) -> list[str]:
                 ["git", "-C", str(root), "hook", "run", "--ignore-missing", hook, "--", *args],
                 capture_output=True, text=True, env=git.environment(),
                 stdin=subprocess.DEVNULL)
-            memo.forget()  # a hook may do anything to the repository
             if proc.returncode in (0, 129):  # 129: a git without `git hook run`
                 continue
             lines = [x.strip() for x in (proc.stderr + proc.stdout).splitlines() if x.strip()]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from release_tasks.core.errors import VersionError
-from release_tasks.vcs import git, memo
+from release_tasks.vcs import git
 
 if TYPE_CHECKING:
     from bumpversion.config.models import Config as BVConfig
@@ -88,19 +88,9 @@ def run_hooks(root: Path, bv: BVConfig, stage: str, current: Any, new: Any = Non
     env["PWD"] = str(root)
     if not bv.allow_shell_hooks:
         scripts = hooks.format_hooks(scripts, hooks.hook_context(bv, current, new))
-    try:
-        _run_hooks(root, scripts, env, bool(bv.allow_shell_hooks), where)
-    finally:
-        memo.forget()  # a hook may do anything to the repository
-
-
-def _run_hooks(root: Path, scripts: list[str], env: dict[str, str], allow_shell: bool,
-               where: str) -> None:
-    from bumpversion import hooks
-
     for script in scripts:
         shell = hooks.has_shell_syntax(script)
-        if shell and not allow_shell:
+        if shell and not bv.allow_shell_hooks:
             raise VersionError(f"a bump-my-version hook failed: {script!r} uses shell syntax",
                                f"set allow_shell_hooks = true in {where}, or make it one "
                                "command")
