@@ -331,3 +331,36 @@ def test_part_auto_reads_only_the_commits_of_the_member(fab, tmp_path):
     assert run.code == 0, run.out
     assert "  acme-core 0.2.0 → 0.2.1 (changed)" in run.lines()
     assert "  acme-web 1.0.0 → 1.1.0 (changed)" in run.lines()
+
+
+def test_rollback_after_a_finished_unpushed_run_undoes_every_member(fab, tmp_path, home):
+    proj = uv_workspace(tmp_path)
+    proj.write("packages/acme-core/src/acme_core/api.py", "X = 1\n")
+    proj.commit("Add X")
+    before = proj.state()
+    assert fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.").code == 0
+
+    run = fab(proj, "rollback")
+
+    assert run.code == 0, run.out
+    assert proj.state() == before
+    assert "deleted tag acme-cli-v0.1.1" in run.out
+    assert "deleted tag acme-core-v0.2.1" in run.out
+    assert "removed the pin commit" in run.out
+    assert fab(proj, "rollback").code != 0  # nothing left to roll back
+
+
+def test_rollback_of_a_finished_run_with_a_pushed_tag_is_refused_and_names_it(fab, tmp_path,
+                                                                             home):
+    proj = uv_workspace(tmp_path)
+    proj.write("packages/acme-core/src/acme_core/api.py", "X = 1\n")
+    proj.commit("Add X")
+    assert fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.").code == 0
+    proj.git("push", "-q", "origin", "main", "acme-core-v0.2.1")
+    after = proj.state()
+
+    run = fab(proj, "rollback")
+
+    assert run.code != 0
+    assert "tag acme-core-v0.2.1 of the last run is already on origin" in run.out
+    assert proj.state() == after
