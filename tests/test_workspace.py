@@ -364,3 +364,18 @@ def test_rollback_of_a_finished_run_with_a_pushed_tag_is_refused_and_names_it(fa
     assert run.code != 0
     assert "tag acme-core-v0.2.1 of the last run is already on origin" in run.out
     assert proj.state() == after
+
+
+def test_each_local_step_line_of_a_run_of_three_names_its_package(fab, tmp_path, home):
+    proj = uv_workspace(tmp_path)
+    for name in ("core", "cli", "web"):
+        proj.write(f"packages/acme-{name}/src/acme_{name}/api.py", "X = 1\n")
+    proj.commit("Change every member")
+
+    run = fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.")
+
+    assert run.code == 0, run.out
+    steps = [line.split()[1:3] for line in run.lines() if line.startswith("✓ ")]
+    for name in ("acme-core", "acme-cli", "acme-web"):
+        for step in ("edit_history", "bump", "tag", "build", "upload"):
+            assert [step, name] in steps, run.out

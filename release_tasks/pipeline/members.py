@@ -20,6 +20,7 @@ from release_tasks.core.errors import ConfigError, ReleaseError
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
 from release_tasks.pipeline.assembly import assemble, fix_plan
+from release_tasks.pipeline.memberui import for_member
 from release_tasks.pipeline.run import plan_checks
 from release_tasks.steps import release_steps
 from release_tasks.workspace import changes
@@ -124,7 +125,7 @@ def plan(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Opti
             notes = "\n".join(f"- Requires {p.requirement.name} {v}." for p, v in moves)
             member_options = dataclasses.replace(member_options, part="patch", new_version=None,
                                                  notes=notes, notes_file=None)
-        rel = assemble(m.folder, config_for(m.folder), ui, member_options,
+        rel = assemble(m.folder, config_for(m.folder), for_member(ui, m.name), member_options,
                        facts=member_facts(m))
         rel.replan(fresh=True)
         own = Report()

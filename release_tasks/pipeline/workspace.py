@@ -35,6 +35,7 @@ from release_tasks.pipeline.announce import RunNotify
 from release_tasks.pipeline.assembly import assemble, fix_plan
 from release_tasks.pipeline.bound import ForMember
 from release_tasks.pipeline.members import ConfigFor, Planned, describe, member_facts, plan
+from release_tasks.pipeline.memberui import for_member
 from release_tasks.pipeline.run import kept_results, member_summary
 from release_tasks.vcs import git
 from release_tasks.workspace import changes
@@ -253,7 +254,7 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
                                "`fab rollback` undoes the run, then release again")
         member_options = dataclasses.replace(options, push=False, resume=True,
                                              skip=frozenset(journal.skip) | options.skip)
-        rel = assemble(m.folder, config_for(m.folder), ui, member_options,
+        rel = assemble(m.folder, config_for(m.folder), for_member(ui, m.name), member_options,
                        version=journal.version, facts=member_facts(m))
         rel.replan(current=journal.current)
         rel.journal = journal
