@@ -268,6 +268,16 @@ def test_an_upload_failing_after_the_first_member_is_resumable(fab, tmp_path, py
         assert pypi.files() == ["acme_cli-0.1.1-py3-none-any.whl", "acme_cli-0.1.1.tar.gz",
                                 "acme_core-0.2.1-py3-none-any.whl", "acme_core-0.2.1.tar.gz"]
         assert proxy.posts == posts + 2  # only acme-cli's two files went up
+        # The summary lists both members, acme-core's uploads and docs read from its journal.
+        lines = run.lines()
+        core = lines.index("  acme-core 0.2.1 (tag acme-core-v0.2.1)")
+        assert lines[core + 1].startswith("    uploaded  acme_core-0.2.1-py3-none-any.whl, "
+                                          "acme_core-0.2.1.tar.gz → "), run.out
+        assert lines[core + 2].startswith("    docs      ") and \
+            lines[core + 2].endswith("acme-core/0.2.1"), run.out
+        cli = lines.index("  acme-cli 0.1.1 (tag acme-cli-v0.1.1)")
+        assert lines[cli + 1].startswith("    uploaded  acme_cli-0.1.1-py3-none-any.whl, "
+                                         "acme_cli-0.1.1.tar.gz → "), run.out
         assert "git push --atomic origin main acme-core-v0.2.1 acme-cli-v0.1.1" in run.out
         assert fab(proj, "release", "--resume").code != 0  # the run is finished
 

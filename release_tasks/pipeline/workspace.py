@@ -28,7 +28,8 @@ from release_tasks.core.engine import (
 from release_tasks.core.errors import NothingToResume, ReleaseError
 from release_tasks.core.journal import Journal, state_dir
 from release_tasks.core.recovery import undo_local
-from release_tasks.core.release import Options, Report
+from release_tasks.core.release import Options, Release, Report
+from release_tasks.core.results import Uploaded
 from release_tasks.core.ui import Ui
 from release_tasks.pipeline import runrecord
 from release_tasks.pipeline.announce import RunNotify
@@ -267,6 +268,7 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
         p = Planned(m, rel, "resumed", [], steps)
         planned.append(p)
         if journal.finished:
+            _uploaded_before(rel, journal)
             continue
         todo = [s for s in steps if s.name not in journal.done]
         if folder == folders[-1] and "notify_slack" not in journal.done:
@@ -285,9 +287,17 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
             execute(rel, todo, journal)
         finally:
             rel.cleanup()
+        _uploaded_before(rel, journal)
         _member_done(journal)
     _finish(top, planned, ui, started, _push(config, options))
     return planned
+
+
+def _uploaded_before(rel: Release, journal: Journal) -> None:
+    """The files a member uploaded before the stop, read from its journal, so the summary
+    after ``--resume`` says where every member's dists went, not only this run's."""
+    if rel.results.get(Uploaded) is None and journal.uploaded:
+        rel.results.provide(Uploaded(tuple(journal.uploaded)))
 
 
 def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui) -> list[str]:
