@@ -205,7 +205,9 @@ def test_a_dirty_file_in_an_unrelated_member_is_refused_and_named(fab, tmp_path)
     run = fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.")
 
     assert run.code != 0
-    assert "acme-web/src/acme_web/__init__.py" in run.out
+    # Named from the repository's root, not from the folder of the package released.
+    assert "uncommitted changes in packages/acme-web/src/acme_web/__init__.py" in run.out
+    assert "../" not in run.out
     assert proj.state() == before
 
 
