@@ -391,3 +391,33 @@ def test_each_local_step_line_of_a_run_of_three_names_its_package(fab, tmp_path,
     for name in ("acme-core", "acme-cli", "acme-web"):
         for step in ("edit_history", "bump", "tag", "build", "upload"):
             assert [step, name] in steps, run.out
+
+
+def test_notes_go_to_each_changed_member_and_a_moved_pin_gets_its_requires_line(fab, tmp_path,
+                                                                                home):
+    proj = make_repo(tmp_path, ROOT_UV, {
+        "packages/acme-core": _member("acme-core", "0.2.0", []),
+        "packages/acme-cli": _member("acme-cli", "0.1.0", ["acme-core==0.2.0"]),
+        "packages/acme-api": _member("acme-api", "0.3.0", ["acme-core==0.2.0"]),
+        "packages/acme-web": _member("acme-web", "1.0.0", ["acme-core>=0.2"]),
+    })
+    for name in ("core", "api", "web"):
+        proj.write(f"packages/acme-{name}/src/acme_{name}/api.py", "X = 1\n")
+    proj.commit("Change core, api and web")
+
+    run = fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed the frobnicator.")
+
+    assert run.code == 0, run.out
+
+    def section(folder: str) -> str:  # the newest section of the member's history
+        text = proj.read(f"packages/{folder}/CHANGES.rst")
+        return text.split("\n\n- First release.")[0]
+
+    for changed in ("acme-core", "acme-web"):
+        assert "- Fixed the frobnicator." in section(changed)
+        assert "Requires" not in section(changed)
+    # Changed and its pin moved: the notes, and the line saying what it now requires.
+    assert "- Fixed the frobnicator.\n- Requires acme-core 0.2.1." in section("acme-api")
+    # Released only because its pin moved: not the notes of the others' changes.
+    assert "- Requires acme-core 0.2.1." in section("acme-cli")
+    assert "frobnicator" not in section("acme-cli")

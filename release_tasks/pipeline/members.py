@@ -121,10 +121,13 @@ def plan(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Opti
         # The run pushes once and sends one message (pipeline.announce) for all members.
         member_options = dataclasses.replace(options, push=False,
                                              skip=options.skip | {"notify"})
+        requires = "\n".join(f"- Requires {p.requirement.name} {v}." for p, v in moves)
         if why == "pin moved":
-            notes = "\n".join(f"- Requires {p.requirement.name} {v}." for p, v in moves)
             member_options = dataclasses.replace(member_options, part="patch", new_version=None,
-                                                 notes=notes, notes_file=None)
+                                                 notes=requires, notes_file=None)
+        elif moves and options.notes is not None:  # changed too: its notes, and what it needs
+            member_options = dataclasses.replace(
+                member_options, notes=f"{options.notes.rstrip()}\n{requires}")
         rel = assemble(m.folder, config_for(m.folder), for_member(ui, m.name), member_options,
                        facts=member_facts(m))
         rel.replan(fresh=True)
