@@ -351,6 +351,12 @@ def test_rollback_after_a_finished_unpushed_run_undoes_every_member(fab, tmp_pat
     proj.commit("Add X")
     before = proj.state()
     assert fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.").code == 0
+    after = proj.state()
+    alone = fab(proj, "rollback", "--package", "acme-core")
+    assert alone.code != 0
+    assert "acme-core was released in one run with the others of it (acme-core, acme-cli)" \
+        in alone.out and "`fab rollback` undoes the whole run" in alone.out
+    assert proj.state() == after
 
     run = fab(proj, "rollback")
 
@@ -421,3 +427,19 @@ def test_notes_go_to_each_changed_member_and_a_moved_pin_gets_its_requires_line(
     # Released only because its pin moved: not the notes of the others' changes.
     assert "- Requires acme-core 0.2.1." in section("acme-cli")
     assert "frobnicator" not in section("acme-cli")
+
+
+def test_rollback_of_one_package_undoes_its_run_when_it_was_released_alone(fab, tmp_path,
+                                                                          home):
+    proj = uv_workspace(tmp_path)
+    before = proj.state()
+    assert fab(proj, "release", "--package", "acme-web", "--yes", "--notes", "- Fixed.").code == 0
+
+    other = fab(proj, "rollback", "--package", "acme-core")
+    run = fab(proj, "rollback", "--package", "acme-web")
+
+    assert other.code != 0
+    assert "acme-core is not in the last run of this repository (acme-web)" in other.out
+    assert run.code == 0, run.out
+    assert "deleted tag acme-web-v1.0.1" in run.out
+    assert proj.state() == before

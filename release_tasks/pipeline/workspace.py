@@ -40,7 +40,7 @@ from release_tasks.pipeline.memberui import for_member
 from release_tasks.pipeline.run import kept_results, member_summary
 from release_tasks.vcs import git
 from release_tasks.workspace import changes
-from release_tasks.workspace.members import Member, find
+from release_tasks.workspace.members import Member, choose, find
 
 
 def release(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Options,
@@ -300,10 +300,12 @@ def _uploaded_before(rel: Release, journal: Journal) -> None:
         rel.results.provide(Uploaded(tuple(journal.uploaded)))
 
 
-def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui) -> list[str]:
+def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
+             package: str | None = None) -> list[str]:
     """``fab rollback`` of the last run of several packages, unfinished or finished but
     not pushed: each member's local changes, and the pin commits, newest first. Nothing is
-    undone if one of its tags is on the remote."""
+    undone if one of its tags is on the remote. ``package``: the run must be that
+    package's alone (a run's packages depend on each other: they are undone together)."""
     from release_tasks.pipeline import run
 
     record = runrecord.load(top)
@@ -312,6 +314,8 @@ def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui) -> list[s
                               "nothing to roll back")
     members = {m.path: m for m in find(top, tuple(config.packages))}
     folders = [f for f in record["members"] if f in members]
+    if package:
+        _only(choose(list(members.values()), package), [members[f] for f in folders])
     _refuse_if_pushed(top, config, [members[f] for f in folders])
     undone: list[str] = []
     for folder in reversed(folders):
@@ -327,6 +331,19 @@ def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui) -> list[s
     runrecord.forget(top)
     ui.final(f"Rolled back the run of {len(record['members'])} packages.")
     return undone
+
+
+def _only(wanted: Member, run: list[Member]) -> None:
+    """``fab rollback --package NAME`` undoes the last run only if it released NAME alone."""
+    names = ", ".join(m.name for m in run)
+    if wanted not in run:
+        raise ReleaseError(f"{wanted.name} is not in the last run of this repository ({names})",
+                           "`fab rollback` undoes that run; an older release is undone by hand")
+    if len(run) > 1:
+        raise ReleaseError(f"{wanted.name} was released in one run with the others of it "
+                           f"({names}), which are undone together",
+                           f"`fab rollback` undoes the whole run; then `fab release --package "
+                           f"{wanted.name}` releases it alone")
 
 
 def _refuse_if_pushed(top: Path, config: Config, members: list[Member]) -> None:
