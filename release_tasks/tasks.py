@@ -273,18 +273,20 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
     run.release(root, cfg, ui, options)
 
 
-@task(auto_shortflags=False, help={"discard_journal": RELEASE_HELP["discard_journal"]})
+@task(auto_shortflags=False, help={"discard_journal": RELEASE_HELP["discard_journal"],
+                                   "package": "in a repository of several packages: the last "
+                                              "run must be this package's alone"})
 @_boundary
-def rollback(c, discard_journal=False):
+def rollback(c, discard_journal=False, package=None):
     """Undo the local part (commits, tag) of the last unfinished or unpushed release."""
     from release_tasks.pipeline import run
 
     root, cfg, ui = _setup(c)
-    config_for = _members(c, root, cfg, None, False, resume=True)
+    config_for = _members(c, root, cfg, package, False, resume=True)
     if config_for is not None:
         from release_tasks.pipeline import workspace
 
-        workspace.rollback(root, cfg, config_for, ui)
+        workspace.rollback(root, cfg, config_for, ui, package)
         return
     run.rollback(root, cfg, ui, discard_journal=discard_journal)
 

@@ -205,7 +205,9 @@ def test_a_dirty_file_in_an_unrelated_member_is_refused_and_named(fab, tmp_path)
     run = fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.")
 
     assert run.code != 0
-    assert "acme-web/src/acme_web/__init__.py" in run.out
+    # Named from the repository's root, not from the folder of the package released.
+    assert "uncommitted changes in packages/acme-web/src/acme_web/__init__.py" in run.out
+    assert "../" not in run.out
     assert proj.state() == before
 
 
@@ -268,6 +270,16 @@ def test_an_upload_failing_after_the_first_member_is_resumable(fab, tmp_path, py
         assert pypi.files() == ["acme_cli-0.1.1-py3-none-any.whl", "acme_cli-0.1.1.tar.gz",
                                 "acme_core-0.2.1-py3-none-any.whl", "acme_core-0.2.1.tar.gz"]
         assert proxy.posts == posts + 2  # only acme-cli's two files went up
+        # The summary lists both members, acme-core's uploads and docs read from its journal.
+        lines = run.lines()
+        core = lines.index("  acme-core 0.2.1 (tag acme-core-v0.2.1)")
+        assert lines[core + 1].startswith("    uploaded  acme_core-0.2.1-py3-none-any.whl, "
+                                          "acme_core-0.2.1.tar.gz → "), run.out
+        assert lines[core + 2].startswith("    docs      ") and \
+            lines[core + 2].endswith("acme-core/0.2.1"), run.out
+        cli = lines.index("  acme-cli 0.1.1 (tag acme-cli-v0.1.1)")
+        assert lines[cli + 1].startswith("    uploaded  acme_cli-0.1.1-py3-none-any.whl, "
+                                         "acme_cli-0.1.1.tar.gz → "), run.out
         assert "git push --atomic origin main acme-core-v0.2.1 acme-cli-v0.1.1" in run.out
         assert fab(proj, "release", "--resume").code != 0  # the run is finished
 
@@ -331,3 +343,103 @@ def test_part_auto_reads_only_the_commits_of_the_member(fab, tmp_path):
     assert run.code == 0, run.out
     assert "  acme-core 0.2.0 → 0.2.1 (changed)" in run.lines()
     assert "  acme-web 1.0.0 → 1.1.0 (changed)" in run.lines()
+
+
+def test_rollback_after_a_finished_unpushed_run_undoes_every_member(fab, tmp_path, home):
+    proj = uv_workspace(tmp_path)
+    proj.write("packages/acme-core/src/acme_core/api.py", "X = 1\n")
+    proj.commit("Add X")
+    before = proj.state()
+    assert fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.").code == 0
+    after = proj.state()
+    alone = fab(proj, "rollback", "--package", "acme-core")
+    assert alone.code != 0
+    assert "acme-core was released in one run with the others of it (acme-core, acme-cli)" \
+        in alone.out and "`fab rollback` undoes the whole run" in alone.out
+    assert proj.state() == after
+
+    run = fab(proj, "rollback")
+
+    assert run.code == 0, run.out
+    assert proj.state() == before
+    assert "deleted tag acme-cli-v0.1.1" in run.out
+    assert "deleted tag acme-core-v0.2.1" in run.out
+    assert "removed the pin commit" in run.out
+    assert fab(proj, "rollback").code != 0  # nothing left to roll back
+
+
+def test_rollback_of_a_finished_run_with_a_pushed_tag_is_refused_and_names_it(fab, tmp_path,
+                                                                             home):
+    proj = uv_workspace(tmp_path)
+    proj.write("packages/acme-core/src/acme_core/api.py", "X = 1\n")
+    proj.commit("Add X")
+    assert fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.").code == 0
+    proj.git("push", "-q", "origin", "main", "acme-core-v0.2.1")
+    after = proj.state()
+
+    run = fab(proj, "rollback")
+
+    assert run.code != 0
+    assert "tag acme-core-v0.2.1 of the last run is already on origin" in run.out
+    assert proj.state() == after
+
+
+def test_each_local_step_line_of_a_run_of_three_names_its_package(fab, tmp_path, home):
+    proj = uv_workspace(tmp_path)
+    for name in ("core", "cli", "web"):
+        proj.write(f"packages/acme-{name}/src/acme_{name}/api.py", "X = 1\n")
+    proj.commit("Change every member")
+
+    run = fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed.")
+
+    assert run.code == 0, run.out
+    steps = [line.split()[1:3] for line in run.lines() if line.startswith("✓ ")]
+    for name in ("acme-core", "acme-cli", "acme-web"):
+        for step in ("edit_history", "bump", "tag", "build", "upload"):
+            assert [step, name] in steps, run.out
+
+
+def test_notes_go_to_each_changed_member_and_a_moved_pin_gets_its_requires_line(fab, tmp_path,
+                                                                                home):
+    proj = make_repo(tmp_path, ROOT_UV, {
+        "packages/acme-core": _member("acme-core", "0.2.0", []),
+        "packages/acme-cli": _member("acme-cli", "0.1.0", ["acme-core==0.2.0"]),
+        "packages/acme-api": _member("acme-api", "0.3.0", ["acme-core==0.2.0"]),
+        "packages/acme-web": _member("acme-web", "1.0.0", ["acme-core>=0.2"]),
+    })
+    for name in ("core", "api", "web"):
+        proj.write(f"packages/acme-{name}/src/acme_{name}/api.py", "X = 1\n")
+    proj.commit("Change core, api and web")
+
+    run = fab(proj, "release", "--changed", "--yes", "--notes", "- Fixed the frobnicator.")
+
+    assert run.code == 0, run.out
+
+    def section(folder: str) -> str:  # the newest section of the member's history
+        text = proj.read(f"packages/{folder}/CHANGES.rst")
+        return text.split("\n\n- First release.")[0]
+
+    for changed in ("acme-core", "acme-web"):
+        assert "- Fixed the frobnicator." in section(changed)
+        assert "Requires" not in section(changed)
+    # Changed and its pin moved: the notes, and the line saying what it now requires.
+    assert "- Fixed the frobnicator.\n- Requires acme-core 0.2.1." in section("acme-api")
+    # Released only because its pin moved: not the notes of the others' changes.
+    assert "- Requires acme-core 0.2.1." in section("acme-cli")
+    assert "frobnicator" not in section("acme-cli")
+
+
+def test_rollback_of_one_package_undoes_its_run_when_it_was_released_alone(fab, tmp_path,
+                                                                          home):
+    proj = uv_workspace(tmp_path)
+    before = proj.state()
+    assert fab(proj, "release", "--package", "acme-web", "--yes", "--notes", "- Fixed.").code == 0
+
+    other = fab(proj, "rollback", "--package", "acme-core")
+    run = fab(proj, "rollback", "--package", "acme-web")
+
+    assert other.code != 0
+    assert "acme-core is not in the last run of this repository (acme-web)" in other.out
+    assert run.code == 0, run.out
+    assert "deleted tag acme-web-v1.0.1" in run.out
+    assert proj.state() == before

@@ -20,6 +20,7 @@ from release_tasks.core.errors import ConfigError, ReleaseError
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui
 from release_tasks.pipeline.assembly import assemble, fix_plan
+from release_tasks.pipeline.memberui import for_member
 from release_tasks.pipeline.run import plan_checks
 from release_tasks.steps import release_steps
 from release_tasks.workspace import changes
@@ -120,11 +121,14 @@ def plan(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Opti
         # The run pushes once and sends one message (pipeline.announce) for all members.
         member_options = dataclasses.replace(options, push=False,
                                              skip=options.skip | {"notify"})
+        requires = "\n".join(f"- Requires {p.requirement.name} {v}." for p, v in moves)
         if why == "pin moved":
-            notes = "\n".join(f"- Requires {p.requirement.name} {v}." for p, v in moves)
             member_options = dataclasses.replace(member_options, part="patch", new_version=None,
-                                                 notes=notes, notes_file=None)
-        rel = assemble(m.folder, config_for(m.folder), ui, member_options,
+                                                 notes=requires, notes_file=None)
+        elif moves and options.notes is not None:  # changed too: its notes, and what it needs
+            member_options = dataclasses.replace(
+                member_options, notes=f"{options.notes.rstrip()}\n{requires}")
+        rel = assemble(m.folder, config_for(m.folder), for_member(ui, m.name), member_options,
                        facts=member_facts(m))
         rel.replan(fresh=True)
         own = Report()

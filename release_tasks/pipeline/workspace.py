@@ -11,7 +11,6 @@ beside the members' own journals in the repository's common git dir.
 from __future__ import annotations
 
 import dataclasses
-import json
 import shlex
 import time
 from pathlib import Path
@@ -29,30 +28,19 @@ from release_tasks.core.engine import (
 from release_tasks.core.errors import NothingToResume, ReleaseError
 from release_tasks.core.journal import Journal, state_dir
 from release_tasks.core.recovery import undo_local
-from release_tasks.core.release import Options, Report
+from release_tasks.core.release import Options, Release, Report
+from release_tasks.core.results import Uploaded
 from release_tasks.core.ui import Ui
+from release_tasks.pipeline import runrecord
 from release_tasks.pipeline.announce import RunNotify
 from release_tasks.pipeline.assembly import assemble, fix_plan
 from release_tasks.pipeline.bound import ForMember
 from release_tasks.pipeline.members import ConfigFor, Planned, describe, member_facts, plan
+from release_tasks.pipeline.memberui import for_member
 from release_tasks.pipeline.run import kept_results, member_summary
 from release_tasks.vcs import git
 from release_tasks.workspace import changes
-from release_tasks.workspace.members import find
-
-
-def _record_path(top: Path) -> Path:
-    return state_dir(top) / "workspace-run.json"
-
-
-def _save_record(top: Path, members: list[str], notify: bool,
-                 pins: dict[str, list[str]] | None = None) -> None:
-    """The run's members in order, whether it notifies, and the pin commits it made
-    (folder → [commit, parent]), for --resume and rollback."""
-    path = _record_path(top)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"members": members, "notify": notify, "pins": pins or {}}),
-                    encoding="utf-8")
+from release_tasks.workspace.members import Member, choose, find
 
 
 def release(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Options,
@@ -76,7 +64,7 @@ def check(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Opt
 def _release(top: Path, config: Config, config_for: ConfigFor, ui: Ui, options: Options,
              package: str | None, changed: bool, what: str = "release") -> list[Planned]:
     started = time.monotonic()
-    if _record_path(top).exists():
+    if runrecord.unfinished(top) is not None:
         raise ReleaseError("a release of several packages is unfinished",
                            "`fab release --resume` finishes it")
     planned, report = plan(top, config, config_for, ui, options, package, changed)
@@ -114,7 +102,7 @@ def _run(top: Path, planned: list[Planned], report: Report, ui: Ui, options: Opt
         ui.info(f"  {describe(p)}")
     report_findings(ui, report)
     confirm(planned[0].rel, f"Release {len(planned)} package(s)?")
-    _save_record(top, [p.member.path for p in planned], announce.asked)
+    runrecord.save(top, [p.member.path for p in planned], announce.asked)
     _local(top, planned, ui, announce.asked)
     _outward(top, planned, announce)
     _finish(top, planned, ui, started, _push(first_config(planned), options))
@@ -145,7 +133,7 @@ def _local(top: Path, planned: list[Planned], ui: Ui, notify: bool) -> None:
                 sha = git.commit(rel.root, ["pyproject.toml"], message)
                 made.append(("pin", (sha, base)))
                 pins[p.member.path] = [sha, base]
-                _save_record(top, [q.member.path for q in planned], notify, pins)
+                runrecord.save(top, [q.member.path for q in planned], notify, pins)
             journal = Journal(path=Journal.location(rel.root), version=rel.version,
                               current=rel.current or "", tag=rel.tag,
                               start_head=git.head(rel.root), branch=git.branch(rel.root),
@@ -162,7 +150,7 @@ def _local(top: Path, planned: list[Planned], ui: Ui, notify: bool) -> None:
         _build_all(planned)
     except BaseException as error:
         undone = _undo(top, made, ui)
-        _record_path(top).unlink(missing_ok=True)
+        runrecord.forget(top)
         if isinstance(error, ReleaseError):
             raise ReleaseError(f"{error.message}; every package of this run was rolled back"
                                + (f" ({', '.join(undone)})" if undone else ""),
@@ -233,7 +221,7 @@ def _finish(top: Path, planned: list[Planned], ui: Ui, started: float, push: boo
     for p in planned:
         p.rel.cleanup()
     ui.close()
-    _record_path(top).unlink(missing_ok=True)
+    runrecord.finish(top)
     first = planned[0].rel
     pushed = first.pushed_branch()
     ref = "HEAD" if pushed is None else pushed[0] if pushed[0] == pushed[1] else \
@@ -253,10 +241,9 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
     """``fab release --resume`` of a run of several packages: each member whose release
     is not finished goes on from the step where it stopped."""
     started = time.monotonic()
-    path = _record_path(top)
-    if not path.exists():
+    record = runrecord.unfinished(top)
+    if record is None:
         raise NothingToResume("there is no unfinished release of several packages to resume")
-    record = json.loads(path.read_text(encoding="utf-8"))
     folders = record["members"]
     members = {m.path: m for m in find(top, tuple(config.packages))}
     planned: list[Planned] = []
@@ -265,10 +252,10 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
         journal = Journal.load(m.folder)
         if journal is None:
             raise ReleaseError(f"the journal of {m.name} in the unfinished run is gone",
-                               "`fab rollback --package` it, then release again")
+                               "`fab rollback` undoes the run, then release again")
         member_options = dataclasses.replace(options, push=False, resume=True,
                                              skip=frozenset(journal.skip) | options.skip)
-        rel = assemble(m.folder, config_for(m.folder), ui, member_options,
+        rel = assemble(m.folder, config_for(m.folder), for_member(ui, m.name), member_options,
                        version=journal.version, facts=member_facts(m))
         rel.replan(current=journal.current)
         rel.journal = journal
@@ -281,6 +268,7 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
         p = Planned(m, rel, "resumed", [], steps)
         planned.append(p)
         if journal.finished:
+            _uploaded_before(rel, journal)
             continue
         todo = [s for s in steps if s.name not in journal.done]
         if folder == folders[-1] and "notify_slack" not in journal.done:
@@ -299,24 +287,38 @@ def resume(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
             execute(rel, todo, journal)
         finally:
             rel.cleanup()
+        _uploaded_before(rel, journal)
         _member_done(journal)
     _finish(top, planned, ui, started, _push(config, options))
     return planned
 
 
-def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui) -> list[str]:
-    """``fab rollback`` of an unfinished run of several packages: each member's local
-    changes, and the pin commits, newest first."""
+def _uploaded_before(rel: Release, journal: Journal) -> None:
+    """The files a member uploaded before the stop, read from its journal, so the summary
+    after ``--resume`` says where every member's dists went, not only this run's."""
+    if rel.results.get(Uploaded) is None and journal.uploaded:
+        rel.results.provide(Uploaded(tuple(journal.uploaded)))
+
+
+def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui,
+             package: str | None = None) -> list[str]:
+    """``fab rollback`` of the last run of several packages, unfinished or finished but
+    not pushed: each member's local changes, and the pin commits, newest first. Nothing is
+    undone if one of its tags is on the remote. ``package``: the run must be that
+    package's alone (a run's packages depend on each other: they are undone together)."""
     from release_tasks.pipeline import run
 
-    path = _record_path(top)
-    if not path.exists():
-        raise NothingToResume("there is no unfinished release of several packages",
+    record = runrecord.load(top)
+    if record is None:
+        raise NothingToResume("there is no release of several packages to roll back",
                               "nothing to roll back")
-    record = json.loads(path.read_text(encoding="utf-8"))
     members = {m.path: m for m in find(top, tuple(config.packages))}
+    folders = [f for f in record["members"] if f in members]
+    if package:
+        _only(choose(list(members.values()), package), [members[f] for f in folders])
+    _refuse_if_pushed(top, config, [members[f] for f in folders])
     undone: list[str] = []
-    for folder in reversed(record["members"]):
+    for folder in reversed(folders):
         m = members[folder]
         if Journal.load(m.folder) is not None:
             undone += [f"{m.name}: {line}" for line in
@@ -326,6 +328,36 @@ def rollback(top: Path, config: Config, config_for: ConfigFor, ui: Ui) -> list[s
             git.reset_keep(top, pin[1])
             undone.append(f"{m.name}: removed the pin commit {pin[0][:10]}")
             ui.info(f"  {undone[-1]}")
-    path.unlink()
+    runrecord.forget(top)
     ui.final(f"Rolled back the run of {len(record['members'])} packages.")
     return undone
+
+
+def _only(wanted: Member, run: list[Member]) -> None:
+    """``fab rollback --package NAME`` undoes the last run only if it released NAME alone."""
+    names = ", ".join(m.name for m in run)
+    if wanted not in run:
+        raise ReleaseError(f"{wanted.name} is not in the last run of this repository ({names})",
+                           "`fab rollback` undoes that run; an older release is undone by hand")
+    if len(run) > 1:
+        raise ReleaseError(f"{wanted.name} was released in one run with the others of it "
+                           f"({names}), which are undone together",
+                           f"`fab rollback` undoes the whole run; then `fab release --package "
+                           f"{wanted.name}` releases it alone")
+
+
+def _refuse_if_pushed(top: Path, config: Config, members: list[Member]) -> None:
+    """A run is undone whole or not at all: once one of its tags is on the remote, what
+    depends on it may be out too."""
+    from release_tasks.core.recovery import tag_is_ours
+
+    remote = config.remote
+    if not git.remote_url(top, remote):
+        return
+    for m in members:
+        journal = Journal.load(m.folder)
+        if journal is not None and tag_is_ours(m.folder, journal) and \
+                git.remote_has_tag(top, remote, journal.tag):
+            raise ReleaseError(f"tag {journal.tag} of the last run is already on {remote}",
+                               "a pushed release cannot be rolled back; release new "
+                               "versions instead")

@@ -22,7 +22,8 @@ def check_repository(rel: Release, report: Report, clean: bool = True) -> None:
     if clean:
         dirty = git.dirty_files(root)
         if dirty:
-            shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+            shown = ", ".join(git.from_top(root, dirty[:5])) + (
+                f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
             report.error(str(DirtyTree(f"uncommitted changes in {shown}")))
     branch = git.branch(root)
     if branch is None:

@@ -130,6 +130,14 @@ def _relative(root: Path, paths: list[str]) -> list[str]:
             for p in paths]
 
 
+def from_top(root: Path, paths: list[str]) -> list[str]:
+    """Paths relative to ``root`` named from the top of the work tree, for messages: in a
+    monorepo another package's file reads ``packages/acme-web/x.py``, as ``git status``
+    at the top shows it, not ``../acme-web/x.py``."""
+    inner = prefix(root)
+    return [posixpath.normpath(inner + p) for p in paths] if inner else paths
+
+
 def _parse_status_z(out: str) -> list[str]:
     """The paths in ``git status --porcelain=v1 -z`` output, in git's order.
 
