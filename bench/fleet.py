@@ -45,9 +45,22 @@ GOAL = 1.5
 Figure = Callable[[argparse.Namespace, list[sshserver.OpenSSHServer], Path], list[str]]
 
 
+def busy_seconds() -> float:
+    """CPU seconds this machine has spent busy (every process, every core: the hosts' sshd
+    and tar included), from /proc/stat; 0 where there is none."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, *rest = (int(f) for f in fields)
+    steal = rest[0] if rest else 0
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def ship_once(work: Path, html: Path, hosts: list[sshserver.OpenSSHServer], rep: int,
-              max_parallel: int) -> float:
-    """Seconds to ship ``html`` to every host in ``hosts``, each into a folder of its own."""
+              max_parallel: int, cpu: list[float] | None = None) -> float:
+    """Seconds to ship ``html`` to every host in ``hosts``, each into a folder of its own
+    (and the machine's busy CPU seconds meanwhile, appended to ``cpu``)."""
     root = work / "proj"
     root.mkdir(exist_ok=True)
     (root / "pyproject.toml").write_text('[project]\nname = "pkg"\n')
@@ -56,9 +69,11 @@ def ship_once(work: Path, html: Path, hosts: list[sshserver.OpenSSHServer], rep:
                    Options(), version=version)
     targets = [(f"ssh://{h.address}{work}/site-{len(hosts)}-{h.address}/pkg/{version}", True)
                for h in hosts]
-    start = time.perf_counter()
+    start, busy = time.perf_counter(), busy_seconds()
     fleet.ship(rel, html, targets, True, lambda _: None)
     elapsed = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(busy_seconds() - busy)
     rel.cleanup()
     return elapsed
 
@@ -69,9 +84,11 @@ def docs_figure(args: argparse.Namespace, hosts: list[sshserver.OpenSSHServer],
     html = work / "html"
     files, size = make_tree(html, args.files)
     times: dict[int, list[float]] = {1: [], len(hosts): []}
+    cpu: dict[int, list[float]] = {1: [], len(hosts): []}
     for rep in range(args.reps):
         for count in (1, len(hosts)) if rep % 2 == 0 else (len(hosts), 1):
-            times[count].append(ship_once(work, html, hosts[:count], rep, args.max_parallel))
+            times[count].append(ship_once(work, html, hosts[:count], rep, args.max_parallel,
+                                          cpu[count]))
         for site in work.glob("site-*"):
             shutil.rmtree(site)
     one, many = statistics.median(times[1]), statistics.median(times[len(hosts)])
@@ -82,7 +99,12 @@ def docs_figure(args: argparse.Namespace, hosts: list[sshserver.OpenSSHServer],
             f"  {len(hosts)} hosts: {many:.2f}s (median of "
             f"{', '.join(f'{t:.2f}' for t in times[len(hosts)])})",
             f"  ratio:    {ratio:.2f}x ({'within' if ratio <= GOAL else 'over'} the "
-            f"{GOAL}x aim)"]
+            f"{GOAL}x aim); one host after the other would be {len(hosts)}x",
+            f"  CPU of the whole machine (the hosts' sshd and tar included): 1 host "
+            f"{statistics.median(cpu[1]):.2f}s, {len(hosts)} hosts "
+            f"{statistics.median(cpu[len(hosts)]):.2f}s; on {os.cpu_count()} cores, "
+            f"{len(hosts)} hosts living on this machine cannot take less than "
+            f"{statistics.median(cpu[len(hosts)]) / (os.cpu_count() or 1):.2f}s"]
 
 
 # One function per figure; the repositories of a fleet add theirs here.
