@@ -213,3 +213,25 @@ def test_twine_check_fails_on_a_description_that_does_not_render_and_prints_noth
 
     assert capfd.readouterr() == ("", "")
     assert (sys.stdout, sys.stderr) == streams
+
+
+def test_the_undo_of_a_build_that_never_began_leaves_the_users_dist_files(tmp_path: Path):
+    """A build that failed before it looked at dist/ (the tag's checkout, its environment)
+    made nothing there: its undo must not take the files the user keeps in dist/."""
+    from release_tasks.core.config import Config
+    from release_tasks.core.release import Options
+    from release_tasks.core.ui import Ui
+    from release_tasks.pipeline.assembly import assemble
+    from release_tasks.steps.build import Build
+
+    root = tmp_path / "proj"
+    (root / "dist").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "pkg"\nversion = "1.0.0"\n')
+    kept = root / "dist" / "pkg-0.9.0-py3-none-any.whl"
+    kept.write_bytes(b"the user's own older wheel")
+    rel = assemble(root, Config(), Ui(quiet=True), Options(), version="1.0.1")
+
+    said = Build().undo(rel)
+
+    assert kept.read_bytes() == b"the user's own older wheel"
+    assert said is None

@@ -115,8 +115,10 @@ class Build(Step):
         removed = [p for p in (built.dists if built else ()) if p.exists()]
         for p in removed:
             p.unlink()
+        # dist/ as the build found it: what appeared since is the build's. A build that
+        # never got that far (its checkout or environment failed) made nothing there.
         started = rel.results.get(BuildStarted)
-        if started is None or started.dist_before is None:
+        if started is not None and started.dist_before is None:
             proof.remove_new(rel.dist_dir, None)
         return "removed the built files" if removed else None
 
