@@ -46,12 +46,14 @@ def _members(c: Any, root: Path, cfg: Any, package: str | None, changed: bool,
     """The config of each package of a monorepo (the root's, under the package's own),
     or None for a one-package repository released as always. Several packages and no
     choice: a one-line refusal, before anything changes."""
-    from release_tasks.pipeline import members
-
     if not package and not changed:
-        found = members.several(root, cfg)
+        from release_tasks.workspace.members import find
+
+        found = find(root, tuple(cfg.packages))  # cheap, and [] unless members are declared
         if len(found) > 1 and not resume:
-            raise members.refusal(found)
+            from release_tasks.pipeline.members import refusal
+
+            raise refusal(found)
         if not found:
             return None
     from release_tasks.core import config

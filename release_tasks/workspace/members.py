@@ -11,12 +11,13 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from typing import TYPE_CHECKING
 
 from release_tasks.core.config import read_toml
 from release_tasks.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 _PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 
@@ -55,6 +56,8 @@ class Member:
 
     @property
     def key(self) -> str:
+        from packaging.utils import canonicalize_name
+
         return canonicalize_name(self.name)
 
 
@@ -94,9 +97,14 @@ def _declared_requirements(folder: Path) -> list[str]:
 
 def find(root: Path, packages: tuple[str, ...] = ()) -> list[Member]:
     """The members, in the order the globs list them; [] for a one-package repository."""
+    include, exclude = globs(root, packages)
+    if not include:
+        return []  # nothing declares members: a one-package repository, asked cheaply
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     from release_tasks.build import metadata
 
-    include, exclude = globs(root, packages)
     folders = _folders(root, include, exclude)
     named = [(f, metadata.name(f)) for f in folders]
     keys = {canonicalize_name(n) for _, n in named}
@@ -118,6 +126,8 @@ def find(root: Path, packages: tuple[str, ...] = ()) -> list[Member]:
 
 def choose(members: list[Member], wanted: str) -> Member:
     """The member ``wanted`` names: its distribution name or its folder (name or path)."""
+    from packaging.utils import canonicalize_name
+
     for m in members:
         if canonicalize_name(wanted) == m.key or wanted.strip("/") in (m.path, m.folder.name):
             return m
