@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 from release_tasks.core import processes
@@ -69,12 +69,8 @@ def interruptible() -> Iterator[processes.Register]:
             register.stop()
             _raise_for(signum)
 
-        previous = {s: signal.signal(s, handler) for s in _SIGNALS}
-        try:
+        with _handling(handler):
             yield register
-        finally:
-            for s, h in previous.items():
-                signal.signal(s, h)
 
 
 @contextlib.contextmanager
@@ -88,9 +84,16 @@ def held_back() -> Iterator[list[int]]:
     def handler(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
 
+    with _handling(handler):
+        yield received
+
+
+@contextlib.contextmanager
+def _handling(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """``handler`` for SIGINT and SIGTERM while active; the previous handlers after."""
     previous = {s: signal.signal(s, handler) for s in _SIGNALS}
     try:
-        yield received
+        yield
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
