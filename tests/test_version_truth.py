@@ -293,3 +293,23 @@ def test_the_backend_answer_is_kept_per_tree(tmp_path):
     (root / "tuplever/__init__.py").write_text(TUPLE_MODULE.replace("1, 2, 3", "1, 3, 0"))
     assert backend_meta.metadata(root)["version"] == "1.3.0"
     assert git(root, "status", "--porcelain") == "M tuplever/__init__.py"
+
+
+def test_a_version_kept_in_any_module_of_the_package_is_found_and_bumped(tmp_path, fab):
+    """distro's shape: setup.cfg reads ``attr: distro.__version__``, which __init__.py
+    imports from distro.py, a module no reader looks in by its name."""
+    path = project(tmp_path / "p", {
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\n'
+                          'build-backend = "setuptools.build_meta"\n',
+        "setup.cfg": "[metadata]\nname = anymod\nversion = attr: anymod.__version__\n\n"
+                     "[options]\npackage_dir =\n    = src\npackages = anymod\n",
+        "src/anymod/__init__.py": "from .anymod import __version__\n",
+        "src/anymod/anymod.py": '"""The module."""\n\n__version__ = "1.9.0"\n'},
+        tag="1.9.0")
+
+    run = release(fab, path)
+
+    assert run.code == 0, run.out
+    assert "1.9.0 → 1.9.1" in run.lines()[0]
+    assert (path / "src/anymod/anymod.py").read_text().endswith('__version__ = "1.9.1"\n')
+    assert [wheel_version(w) for w in (path / "dist").glob("*.whl")] == ["1.9.1"]

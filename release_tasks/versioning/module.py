@@ -38,6 +38,23 @@ def candidates(root: Path) -> list[str]:
     return out
 
 
+def package_modules(root: Path) -> list[str]:
+    """Every module of the project's packages, not only the files a version is usually
+    kept in (a ``__version__`` in ``src/distro/distro.py``): for finding where a version
+    the build backend named is written."""
+    out = []
+    for base in (root, root / "src"):
+        if not base.is_dir():
+            continue
+        for pkg in sorted(base.iterdir()):
+            if not pkg.is_dir() or pkg.name in SKIP_DIRS or pkg.name.startswith((".", "_")) \
+                    or not (pkg / "__init__.py").is_file():
+                continue
+            out += [p.relative_to(root).as_posix() for p in sorted(pkg.rglob("*.py"))
+                    if not any(part in SKIP_DIRS for part in p.relative_to(pkg).parts)]
+    return out
+
+
 def scan(root: Path) -> list[tuple[str, str, str]]:
     """``(file, name, version)`` for each literal version assignment found."""
     found = []

@@ -66,9 +66,13 @@ def _assignments(root: Path, version: str) -> list[Place]:
     """Every ``__version__``/``VERSION``/``version = "X"`` in the package's files that says
     ``version``."""
     out = []
-    for rel in module.candidates(root):
+    usual = module.candidates(root)
+    # The usual files may say it as VERSION or version too; any other module of the
+    # package only as __version__ (a "version" there is seldom the project's).
+    for rel in usual + [m for m in module.package_modules(root) if m not in usual]:
         text = read_text(root / rel)
-        names = ("__version__",) if "/" not in rel else ("__version__", "VERSION", "version")
+        names = ("__version__", "VERSION", "version") if "/" in rel and rel in usual \
+            else ("__version__",)
         for name in names:
             if assigned_version(text, (name,)) == version:
                 place = assignment_place(rel, text, (name,))
