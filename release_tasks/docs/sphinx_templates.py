@@ -17,6 +17,7 @@ starts. A cache that cannot be written is only not kept.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -30,10 +31,9 @@ CACHE = ""
 
 class _Cache(jinja2.FileSystemBytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
+        # Full or read-only: the template was compiled, the build goes on.
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:  # full or read-only: the template was compiled, the build goes on
-            pass
 
 
 class CachedTemplates(BuiltinTemplateLoader):
