@@ -235,3 +235,26 @@ def test_the_undo_of_a_build_that_never_began_leaves_the_users_dist_files(tmp_pa
 
     assert kept.read_bytes() == b"the user's own older wheel"
     assert said is None
+
+
+def test_the_renderer_of_restructuredtext_is_loaded_only_for_a_readme_that_may_be_it(
+        tmp_path: Path):
+    from release_tasks.build.readme import may_be_rst
+
+    def project(name: str, pyproject: str, setup_cfg: str | None = None) -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        (root / "pyproject.toml").write_text(f'[project]\nname = "p"\n{pyproject}')
+        if setup_cfg is not None:
+            (root / "setup.cfg").write_text(setup_cfg)
+        return root
+
+    assert not may_be_rst(project("md", 'readme = "README.md"\n'))
+    assert not may_be_rst(project("plain", 'readme = {file = "README", '
+                                           'content-type = "text/plain"}\n'))
+    assert not may_be_rst(project("cfg", "", "[metadata]\nlong_description = file: README.md\n"
+                                  "long_description_content_type = text/markdown\n"))
+    assert may_be_rst(project("rst", 'readme = "README.rst"\n'))
+    assert may_be_rst(project("typed", 'readme = {file = "README", '
+                                       'content-type = "text/x-rst"}\n'))
+    assert may_be_rst(project("dynamic", 'dynamic = ["readme"]\n'))  # the build decides

@@ -120,7 +120,8 @@ def build(src: Path, name: str, version: str, outdir: Path, scratch: Path,
             env = envcache.environment([*requires, *extra], key_parts=parts,
                                        installer_choice=installer_choice, fresh=fresh_env,
                                        tmpdir=tmp, echo=echo,
-                                       running=getattr(runner, "python", None))
+                                       running=runner.python if isinstance(
+                                           runner, WarmRunner) and runner.alive() else None)
             fresh_env = False  # made fresh once is enough for the retry
             if echo:
                 how = f"reused (made with {env.installer})" if env.reused else \
@@ -198,7 +199,8 @@ def prepare_environment(root: Path, installer_choice: str = "auto") -> WarmRunne
         requires = list(table["requires"])
         parts = ["build", table["build-backend"]]
         env = envcache.environment([*requires, *envcache.learned(requires, parts)],
-                                   key_parts=parts, installer_choice=installer_choice)
+                                   key_parts=parts, installer_choice=installer_choice,
+                                   starting=True)
         if table.get("backend-path"):
             return None
         return WarmRunner(env.python, [table["build-backend"].partition(":")[0]], env.path,

@@ -102,19 +102,21 @@ def environment(requirements: Iterable[str], *, key_parts: Sequence[str] = (),
                 installer_choice: str = "auto", fresh: bool = False,
                 root: Path | None = None, tmpdir: Path | None = None,
                 echo: Callable[[str], None] | None = None,
-                running: Path | None = None) -> Environment:
+                running: Path | None = None, starting: bool = False) -> Environment:
     """A ready environment with ``requirements`` installed, reused when one is cached.
 
     ``key_parts`` separate environments with the same requirements but different uses;
     ``tmpdir`` receives the installers' temporary files (so an interrupted install leaves
     nothing in the system temp dir); ``echo`` hears what is being done; ``running``: the
-    interpreter of a warm runner started from the cached environment, proof that it works.
+    interpreter of a warm runner started from the cached environment, proof that it works;
+    ``starting``: the caller starts the environment's interpreter at once, which proves it
+    (a cached one is then not started once more just to see that it starts).
     """
     reqs = tuple(sorted(set(requirements)))
     root = root or cache_root()
     name = key(reqs, key_parts)
     path = root / name
-    if not fresh and _valid(path, name, running):
+    if not fresh and _valid(path, name, _python(path) if starting else running):
         _touch(path)
         return Environment(path, _python(path), reqs, _marker(path).get("installer", "?"),
                            reused=True)

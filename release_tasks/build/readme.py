@@ -54,18 +54,29 @@ def _from_setup_cfg(root: Path) -> tuple[str, str | None] | None:
     return files[0], kind
 
 
-def declared_rst(root: Path) -> Path | None:
-    """The reStructuredText file the metadata publishes as it is, if any."""
+def _declared(root: Path) -> tuple[Path, bool] | None:
+    """The file the metadata publishes as it is, and whether it is reStructuredText."""
     declared = _from_pyproject(root) or _from_setup_cfg(root)
     if declared is None:
         return None
     name, kind = declared
     path = root / name
     if kind is not None:
-        rst = kind.split(";")[0].strip().lower() in _RST_TYPES
-    else:
-        rst = path.suffix.lower() in (".rst", ".rest")
-    return path if rst and path.is_file() else None
+        return path, kind.split(";")[0].strip().lower() in _RST_TYPES
+    return path, path.suffix.lower() in (".rst", ".rest")
+
+
+def declared_rst(root: Path) -> Path | None:
+    """The reStructuredText file the metadata publishes as it is, if any."""
+    declared = _declared(root)
+    return declared[0] if declared and declared[1] and declared[0].is_file() else None
+
+
+def may_be_rst(root: Path) -> bool:
+    """Could the built long description be reStructuredText (so that checking it renders
+    needs readme_renderer)? Only a declared Markdown or plain-text file says no."""
+    declared = _declared(root)
+    return declared is None or declared[1]
 
 
 def rst_problem(text: str) -> str | None:

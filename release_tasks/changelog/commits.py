@@ -158,5 +158,5 @@ def choose_part(root: Path, scheme: object) -> tuple[str, str]:
     current = str(getattr(scheme, "current", ""))
     tag_name = getattr(scheme, "tag_name", None)
     tag = last_tag(root, tag_name(current) if tag_name and current else None)
-    message = getattr(getattr(scheme, "bv", None), "message", None)
+    message = getattr(scheme, "message_template", None)
     return auto_part(since(root, tag, templates(message)), current, tag)

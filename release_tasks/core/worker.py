@@ -96,6 +96,10 @@ class WarmRunner:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=dict(env) if env is not None else None)
 
+    def alive(self) -> bool:
+        """Started, not ended, and still waiting for its command."""
+        return self.proc is not None and self.proc.poll() is None
+
     def run(self, cmd: list[str], cwd: Path, env: Mapping[str, str] | None = None, *,
             environ: Mapping[str, str] | None = None,
             timeout: float | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,7 @@ package. A target is a local folder or ``ssh://[user@]host[:port]/path``; ``{nam
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import subprocess
@@ -31,6 +32,18 @@ PRELOAD = ["sphinx.application", "sphinx.builders.html", "sphinx.environment",
 # from six documents on).
 PARALLEL_FROM = 20
 SOURCE_SUFFIXES = (".rst", ".md", ".txt", ".ipynb")
+# How the docs environment's Python runs Sphinx: ``python -m sphinx ARGS`` as it is, with
+# the template bridge of sphinx_templates loaded first (argv[1] is its cache folder).
+LAUNCH = """\
+import sys, types
+bridge = types.ModuleType("_release_tasks_templates")
+exec(compile({source!r}, {file!r}, "exec"), bridge.__dict__)
+bridge.CACHE = sys.argv.pop(1)
+sys.modules[bridge.__name__] = bridge
+from sphinx.cmd.build import main
+sys.exit(main(sys.argv[1:]))
+"""
+BRIDGE = "_release_tasks_templates.CachedTemplates"
 
 
 def default_target() -> str:
@@ -82,17 +95,19 @@ def build(docs_dir: Path, version: str, outdir: Path, strict: bool = False,
     parallel = ["-j", "auto"] if _many_sources(docs_dir) else []
     env = {"SPHINX_RELEASE": version, "PATH": f"{python.parent}{os.pathsep}"
            f"{os.environ.get('PATH', '')}"}
+    templates = template_cache(docs_dir)
     proc = _sphinx([*cmd, *parallel, str(docs_dir), str(outdir)], env, docs_dir, echo, runner,
-                   timeout)
+                   timeout, templates)
     if proc.returncode != 0 and strict and _only_parallel_warnings(proc):
         # `-j auto` is our choice, not the project's: an extension that does not declare
         # itself parallel-safe makes Sphinx warn, and -W would fail the release for it.
         proc = _sphinx([*cmd, str(docs_dir), str(outdir)], env, docs_dir, echo,
-                       timeout=timeout)
+                       timeout=timeout, templates=templates)
     if proc.returncode != 0 and strict and intersphinx.unreachable(proc.stderr):
         proc = intersphinx.without_network(
             proc, lambda extra: _sphinx([*cmd, *extra, str(docs_dir), str(outdir)], env,
-                                        docs_dir, echo, timeout=timeout),
+                                        docs_dir, echo, timeout=timeout,
+                                        templates=templates),
             doctrees, outdir, say)
     if proc.returncode != 0:
         root = cwd or docs_dir
@@ -123,11 +138,37 @@ def _many_sources(docs_dir: Path) -> bool:
     return False
 
 
+def template_cache(docs_dir: Path) -> Path | None:
+    """Where the docs build keeps its compiled templates (sphinx_templates); None when the
+    project sets its own ``template_bridge``, which it keeps."""
+    conf = docs_dir / "conf.py"
+    try:
+        if "template_bridge" in conf.read_text(encoding="utf-8", errors="replace"):
+            return None
+    except OSError:
+        return None  # Sphinx says what is wrong with it
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("release_tasks")) / "sphinx-templates"
+
+
+@functools.cache
+def _launcher() -> str:
+    bridge = Path(__file__).with_name("sphinx_templates.py")
+    return LAUNCH.format(source=bridge.read_text(encoding="utf-8"), file=str(bridge))
+
+
 def _sphinx(cmd: list[str], env: dict[str, str], cwd: Path,
             echo: Callable[[str], None] | None, runner: Runner | None = None,
-            timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+            timeout: float | None = None,
+            templates: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``cmd`` (``python -m sphinx ARGS``), shown as it is; run with the template bridge
+    when ``templates`` names its cache."""
     if echo:
         echo("$ " + shlex.join(cmd))
+    if templates is not None:
+        cmd = [cmd[0], "-c", _launcher(), str(templates), "-D", f"template_bridge={BRIDGE}",
+               *cmd[3:]]
     try:
         return (runner or PlainRunner()).run(cmd, cwd, env, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -25,9 +25,9 @@ def _name(rel: Release) -> str:
 
 
 def _scheme(rel: Release) -> Any:
-    from release_tasks import versioning
+    from release_tasks.versioning import remote
 
-    return versioning.detect(rel.root)
+    return remote.detect(rel.root, rel.peek_prepared(remote.NAME))
 
 
 def _history_path(rel: Release) -> Path:
@@ -96,7 +96,7 @@ def _history_since(rel: Release) -> tuple[str | None, list[Any]]:
     scheme = rel.scheme
     expected = scheme.tag_name(rel.current) if rel.current else None
     last = commits.last_tag(rel.root, expected, rel.tag)
-    message = getattr(getattr(scheme, "bv", None), "message", None)
+    message = getattr(scheme, "message_template", None)
     # Never tagged: the whole history is no draft of one release's notes.
     return last, commits.since(rel.root, last, commits.templates(message)) if last else []
 

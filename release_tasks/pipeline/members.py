@@ -63,9 +63,9 @@ def member_facts(member: Member) -> dict[str, Any]:
     ``{name}-v{version}``, unless its bumpversion config names its own ``tag_name``."""
 
     def scheme(rel: Release) -> Any:
-        from release_tasks import versioning
+        from release_tasks.versioning import remote
 
-        found = versioning.detect(rel.root)
+        found = remote.detect(rel.root, rel.peek_prepared(remote.NAME))
         config_file = getattr(found, "config_file", None)
         own = config_file is not None and "tag_name" in Path(config_file).read_text(
             encoding="utf-8", errors="replace")

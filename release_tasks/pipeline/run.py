@@ -128,7 +128,7 @@ def _run_release(rel: Release, started: float) -> Release:
     if pending is not None:
         report.error(f"a release of {pending.version} is unfinished ({pending.failed or 'stopped'}"
                      "): `fab release --resume` continues it, `fab rollback` undoes it")
-    preload.start(root, rel.config.repository)  # used by the checks below
+    preload.start(rel)  # used by the checks below
     if not options.dry_run:  # this run carries out its steps: start what is worth it now
         start_prepared(rel, release_steps(), early=True)
     steps, skipped = plan_checks(rel, report)

@@ -58,7 +58,10 @@ class Build(Step):
         # twine's check (docutils, readme_renderer) takes a while to import: import it
         # here, idle while the backend builds on another core, not while the history is
         # edited, where it would take the interpreter from the commits.
-        importer = threading.Thread(target=_import_twine, name="import-twine", daemon=True)
+        from release_tasks.build import readme
+
+        importer = threading.Thread(target=_import_twine, args=(readme.may_be_rst(rel.root),),
+                                    name="import-twine", daemon=True)
         importer.start()
         built = self._build(rel, step)
         # build_docs, running alongside, has its wheel now: it needs no more than the files.
@@ -130,7 +133,9 @@ def _carriers(src: Path, version: str) -> list[str]:
     return sorted({p.path for p in truth.locate(src, version)})
 
 
-def _import_twine() -> None:
-    """What the check of the built files uses (builder.check), and nothing more."""
-    import readme_renderer.rst  # noqa: F401
+def _import_twine(rst: bool) -> None:
+    """What the check of the built files uses (builder.check), and nothing more: the
+    reStructuredText renderer only for a README that may be written in it."""
+    if rst:
+        import readme_renderer.rst  # noqa: F401
     import twine.package  # noqa: F401

@@ -131,6 +131,11 @@ class Scheme:
     def sign_tags(self) -> bool:
         return bool(self.bv.sign_tags)
 
+    @property
+    def message_template(self) -> str:
+        """The bump commit's message as configured (``{new_version}``...), unrendered."""
+        return str(self.bv.message)
+
     # --- templates, rendered the way bump-my-version renders them ---------------------------
 
     def context(self, new: str) -> dict[str, Any]:
