@@ -23,15 +23,22 @@ _NOT_MODULES = {"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py
                 "versioneer.py", "bootstrap.py"}
 
 
+def _bases(root: Path) -> list[Path]:
+    """Where the project's packages and top-level modules are: the root, and ``src/``."""
+    return [base for base in (root, root / "src") if base.is_dir()]
+
+
+def _packages(base: Path) -> list[Path]:
+    """The import packages directly in ``base`` (a folder with ``__init__.py``)."""
+    return [pkg for pkg in sorted(base.iterdir())
+            if pkg.is_dir() and pkg.name not in SKIP_DIRS and not pkg.name.startswith((".", "_"))
+            and not pkg.name.endswith(".egg-info") and (pkg / "__init__.py").is_file()]
+
+
 def candidates(root: Path) -> list[str]:
     out = []
-    for base in (root, root / "src"):
-        if not base.is_dir():
-            continue
-        for pkg in sorted(base.iterdir()):
-            if not pkg.is_dir() or pkg.name in SKIP_DIRS or pkg.name.startswith((".", "_")) \
-                    or pkg.name.endswith(".egg-info") or not (pkg / "__init__.py").is_file():
-                continue
+    for base in _bases(root):
+        for pkg in _packages(base):
             out += [(pkg / f).relative_to(root).as_posix() for f in FILES if (pkg / f).is_file()]
         out += [p.relative_to(root).as_posix() for p in sorted(base.glob("*.py"))
                 if p.name not in _NOT_MODULES and not p.name.startswith(("test_", "_"))]
@@ -42,17 +49,9 @@ def package_modules(root: Path) -> list[str]:
     """Every module of the project's packages, not only the files a version is usually
     kept in (a ``__version__`` in ``src/distro/distro.py``): for finding where a version
     the build backend named is written."""
-    out = []
-    for base in (root, root / "src"):
-        if not base.is_dir():
-            continue
-        for pkg in sorted(base.iterdir()):
-            if not pkg.is_dir() or pkg.name in SKIP_DIRS or pkg.name.startswith((".", "_")) \
-                    or not (pkg / "__init__.py").is_file():
-                continue
-            out += [p.relative_to(root).as_posix() for p in sorted(pkg.rglob("*.py"))
-                    if not any(part in SKIP_DIRS for part in p.relative_to(pkg).parts)]
-    return out
+    return [p.relative_to(root).as_posix() for base in _bases(root) for pkg in _packages(base)
+            for p in sorted(pkg.rglob("*.py"))
+            if not any(part in SKIP_DIRS for part in p.relative_to(pkg).parts)]
 
 
 def scan(root: Path) -> list[tuple[str, str, str]]:
