@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from release_tasks.docs.ship_ssh import OWNED
+from release_tasks.docs.ship_ssh import LATEST, MV_T, OWNED
 
 if TYPE_CHECKING:
     from fabric import Connection
@@ -91,9 +91,6 @@ if [ ! -e ".$RT_NAME.staged-$RT_DIGEST" ]; then mv -- "$tmp/tree" ".$RT_NAME.sta
 echo "staged"
 """
 
-_MV_T = 'if mv --version >/dev/null 2>&1; then mv -T -- "$link" latest; ' \
-        'else mv -h -- "$link" latest; fi'
-
 _SWITCH = "set -e\n" + _OURS + r"""
 staged=".$name.staged-$RT_DIGEST" old=".$name.old-$RT_TOKEN" rec=".$name.switch-$RT_TOKEN"
 link=".latest-$RT_TOKEN"
@@ -107,18 +104,8 @@ if ! mv -- "$staged" "$name"; then
   rm -f -- "$rec"; exit 1
 fi
 echo "docs in place"
-if [ "$RT_MODE" = no-latest ]; then
-  echo "no latest"
-elif [ "$RT_MODE" = keep-latest ]; then
-  echo "latest kept: a pre-release"
-elif [ -L latest ] || [ ! -e latest ]; then
-  ln -sfn -- "$name" "$link"
-  """ + _MV_T + r"""
-  echo "latest switched"
-else
-  echo "latest kept: a real folder"
-fi
-"""
+mode=$RT_MODE
+""" + LATEST
 
 _PUT_BACK = r"""
 cd -- "$RT_PARENT" || exit 1
@@ -128,7 +115,7 @@ if [ ! -f "$rec" ]; then echo "nothing to put back"; exit 0; fi
 prev=$(cat -- "$rec")
 if [ "$RT_MODE" = switch-latest ] && [ -L latest ] && [ "$(readlink latest)" = "$name" ]; then
   if [ -n "$prev" ]; then
-    ln -sfn -- "$prev" "$link" && """ + _MV_T + r""" || exit 1
+    ln -sfn -- "$prev" "$link" && """ + MV_T + r""" || exit 1
   else
     rm -f -- latest || exit 1
   fi

@@ -167,6 +167,28 @@ fi
 """
 
 
+# "$link" renamed over "latest" in one step (GNU mv -T, BSD mv -h): never a moment
+# without it.
+MV_T = 'if mv --version >/dev/null 2>&1; then mv -T -- "$link" latest; ' \
+       'else mv -h -- "$link" latest; fi'
+# "latest" pointed at "$name" as "$mode" says (switch-latest, keep-latest for a pre-release,
+# no-latest for a target without {version}); a real folder named latest is left alone.
+# Shared by one host's ship and a fleet's switch.
+LATEST = r"""
+if [ "$mode" = no-latest ]; then
+  echo "no latest"
+elif [ "$mode" = keep-latest ]; then
+  echo "latest kept: a pre-release"
+elif [ -L latest ] || [ ! -e latest ]; then
+  ln -sfn -- "$name" "$link"
+  """ + MV_T + r"""
+  echo "latest switched"
+else
+  echo "latest kept: a real folder"
+fi
+"""
+
+
 # $1 parent folder, $2 version folder name, $3 unique token, $4 "switch-latest", or
 # "keep-latest" to leave `latest` where it is (a pre-release), or "no-latest" (a target
 # without {version}); $5 the line of a mark naming this project; the archive arrives on
@@ -192,18 +214,8 @@ if ! mv -- "$tmp" "$name"; then
 fi
 echo "docs in place"
 rm -rf -- "$old" || true
-if [ "${4-}" = no-latest ]; then
-  echo "no latest"
-elif [ "${4-}" = keep-latest ]; then
-  echo "latest kept: a pre-release"
-elif [ -L latest ] || [ ! -e latest ]; then
-  ln -sfn -- "$name" "$link"
-  if mv --version >/dev/null 2>&1; then mv -T -- "$link" latest; else mv -h -- "$link" latest; fi
-  echo "latest switched"
-else
-  echo "latest kept: a real folder"
-fi
-"""
+mode=${4-}
+""" + LATEST
 
 
 def ship_docs(rel: Release, html: Path, target: str, progress: Progress,
