@@ -21,6 +21,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from release_tasks.core import processes
+from release_tasks.core.datadir import cache_dir
 
 _ATTEMPTS = 3  # the backend may ask for more requirements once or twice
 _TIMEOUT = 300  # seconds; a backend that hangs cannot tell us anything
@@ -51,9 +52,7 @@ def tree_digest(root: Path) -> str:
 
 
 def _cache_file(root: Path) -> Path:
-    from release_tasks.build import envcache
-
-    return envcache.cache_root().parent / "metadata" / f"{tree_digest(root)}.json"
+    return cache_dir() / "metadata" / f"{tree_digest(root)}.json"
 
 
 def metadata(root: Path, installer_choice: str = "auto") -> dict[str, str] | None:

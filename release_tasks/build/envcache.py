@@ -67,9 +67,9 @@ class Environment:
 
 def cache_root() -> Path:
     """Where environments live: the user's cache dir, e.g. ``~/.cache/release_tasks/envs``."""
-    import platformdirs
+    from release_tasks.core.datadir import cache_dir
 
-    return Path(platformdirs.user_cache_dir("release_tasks", appauthor=False)) / "envs"
+    return cache_dir() / "envs"
 
 
 def key(requirements: Iterable[str], key_parts: Sequence[str] = ()) -> str:

@@ -77,9 +77,9 @@ MARKER = "release-tasks-complete"
 
 def cache_root() -> Path:
     """``~/.cache/release_tasks/docs-envs`` (honours XDG_CACHE_HOME)."""
-    from platformdirs import user_cache_dir
+    from release_tasks.core.datadir import cache_dir
 
-    return Path(user_cache_dir("release_tasks")) / "docs-envs"
+    return cache_dir() / "docs-envs"
 
 
 def extra_packages(source: DocsSource, wants: requirements.Declared) -> list[str]:

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from release_tasks.core.datadir import data_dir
+from release_tasks.core.datadir import cache_dir, data_dir
 from release_tasks.core.errors import BuildTimeout, DocsError
 from release_tasks.core.worker import PlainRunner, Runner
 from release_tasks.docs import intersphinx
@@ -147,9 +147,7 @@ def template_cache(docs_dir: Path) -> Path | None:
             return None
     except OSError:
         return None  # Sphinx says what is wrong with it
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("release_tasks")) / "sphinx-templates"
+    return cache_dir() / "sphinx-templates"
 
 
 @functools.cache
