@@ -24,7 +24,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import zipfile
@@ -40,7 +39,7 @@ from release_tasks.core.ui import Ui  # noqa: E402
 from release_tasks.pipeline.assembly import FACTS  # noqa: E402
 from release_tasks.publish import fleet  # noqa: E402
 from release_tasks.steps.upload import Upload  # noqa: E402
-from tests.servers import PyPIServer, forward  # noqa: E402
+from tests.servers import PyPIServer, Served, forward  # noqa: E402
 
 GOAL = 1.5
 # "three in turn": the same three with one worker, to show what side by side saves.
@@ -69,7 +68,7 @@ def make_wheel(folder: Path, version: str, size: int) -> Path:
     return path
 
 
-class Distant:
+class Distant(Served):
     """A proxy in front of an index that holds every request ``delay`` seconds before
     passing it on: the round trip of an index across a network, not on loopback."""
 
@@ -90,14 +89,8 @@ class Distant:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(Handler)
+        self.url = f"http://127.0.0.1:{self.port}/"
 
 
 class Handle:

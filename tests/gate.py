@@ -10,17 +10,16 @@ import datetime
 import http.client
 import http.server
 import ssl
-import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .servers import forward
+from .servers import Served, forward
 
 
-class Gate:
+class Gate(Served):
     """Forwards to ``upstream``; ``user``/``password`` (when set) must come as Basic auth.
 
     ``fail_reads_after_upload``: that many GETs after the first upload answer 502.
@@ -83,23 +82,14 @@ class Gate:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        scheme = "http"
+        context = None
         if tls is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(tls.server_cert, tls.server_key)
             context.load_verify_locations(tls.ca)
             context.verify_mode = ssl.CERT_REQUIRED
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-            scheme = "https"
-        self.port = self.httpd.server_address[1]
-        self.url = f"{scheme}://127.0.0.1:{self.port}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(Handler, context)
+        self.url = f"{'https' if context else 'http'}://127.0.0.1:{self.port}/"
 
 
 @dataclass

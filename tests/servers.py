@@ -11,6 +11,7 @@ import http.client
 import http.server
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -38,6 +39,27 @@ def wait_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = 
             return
         time.sleep(0.05)
     raise RuntimeError(f"nothing listening on port {port} after {timeout} s")
+
+
+class Served:
+    """An HTTP server of the tests on 127.0.0.1 (a free port), each request in a thread;
+    :meth:`close` ends it."""
+
+    httpd: http.server.ThreadingHTTPServer
+    port: int
+
+    def _serve(self, handler: type[http.server.BaseHTTPRequestHandler],
+               tls: ssl.SSLContext | None = None) -> None:
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 class PyPIServer:
@@ -123,7 +145,7 @@ class Devpi:
         self.log.close()
 
 
-class Receiver:
+class Receiver(Served):
     """A real HTTP server standing in for a Slack webhook.
 
     Records every request; answers from ``answers`` in order — each a
@@ -161,12 +183,9 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
+        self._serve(Handler)
         self.secret = "XsecretTOKENx" + str(self.port)
         self.url = f"http://127.0.0.1:{self.port}/services/T000/B000/{self.secret}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def payloads(self) -> list[dict[str, Any]]:
         out = []
@@ -176,10 +195,6 @@ class Receiver:
             except ValueError:
                 out.append({"_raw": r["body"]})
         return out
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def send_on(handler: http.server.BaseHTTPRequestHandler, up: urllib.parse.SplitResult,
@@ -205,7 +220,7 @@ def forward(handler: http.server.BaseHTTPRequestHandler, up: urllib.parse.SplitR
     handler.wfile.write(data)
 
 
-class FlakyProxy:
+class FlakyProxy(Served):
     """A real HTTP proxy in front of a real index: uploads (POST) answer ``status`` while
     ``failing`` is true (0: the connection drops without an answer); reads always pass
     through. With ``deliver``, a failing upload reaches the index all the same: only its
@@ -251,14 +266,8 @@ class FlakyProxy:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(Handler)
+        self.url = f"http://127.0.0.1:{self.port}/"
 
 
 @contextlib.contextmanager
