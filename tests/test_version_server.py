@@ -172,3 +172,33 @@ def test_the_server_ends_by_itself_when_the_release_is_gone(tmp_path):
     made.proc.stdin.close()
 
     assert made.proc.wait(timeout=10) == 0
+
+
+def test_a_release_whose_version_writer_ends_mid_bump_ends_as_before_then_releases_once(
+        project, fab, pypi, editor, tmp_path):
+    """The real `fab release`: the versioning server is killed half-way through writing the
+    version (by the project's own hook, once). The release says so, undoes everything,
+    and the next run releases once."""
+    from .test_failures import assert_rolled_back, prepare, rerun_releases_once
+
+    killed = tmp_path / "killed-once"
+    script = tmp_path / "kill_parent_once.py"
+    script.write_text("import os, pathlib, signal\n"
+                      f"mark = pathlib.Path({str(killed)!r})\n"
+                      "if not mark.exists():\n"
+                      "    mark.write_text('')\n"
+                      "    os.kill(os.getppid(), signal.SIGKILL)\n")
+    proj = prepare(project, pypi)
+    proj.write("pyproject.toml", proj.read("pyproject.toml").replace(
+        "[tool.bumpversion]\n",
+        f'[tool.bumpversion]\npre_commit_hooks = ["{sys.executable} {script}"]\n'))
+    proj.commit("A hook that ends the version writer the first time")
+    before = proj.state()
+
+    run = fab(proj, "release", "--yes", "--skip-docs", env={"EDITOR": editor()})
+
+    assert killed.exists()
+    assert "writing version 1.4.3 stopped half-way" in run.out
+    assert_rolled_back(proj, before, run)
+    assert pypi.files() == []
+    rerun_releases_once(proj, fab, pypi, editor)
