@@ -41,6 +41,19 @@ def wait_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = 
     raise RuntimeError(f"nothing listening on port {port} after {timeout} s")
 
 
+def ended(pid: int, timeout: float = 30.0) -> bool:
+    """Has process ``pid`` ended (and been reaped) within ``timeout`` seconds? A worker that
+    has given its answer still tears down, and its reaper thread waits for it."""
+    import psutil
+
+    end = time.monotonic() + timeout
+    while psutil.pid_exists(pid):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 class Served:
     """An HTTP server of the tests on 127.0.0.1 (a free port), each request in a thread;
     :meth:`close` ends it."""

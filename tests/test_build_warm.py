@@ -13,6 +13,7 @@ import pytest
 from release_tasks.build import builder
 from release_tasks.core.worker import PlainRunner, WarmRunner
 
+from .servers import ended
 from .test_build import isolated
 
 # Each hook of setuptools.build_meta runs setup.py: it notes which process ran it and
@@ -59,7 +60,7 @@ def test_the_hooks_run_in_one_python_with_the_release_s_environment(tmp_path, ho
     ran_in, value, tmp = lines.pop()
     assert (value, tmp) == ("v1", str(tmp_path / "scratch" / "tmp"))
     assert (ran_in == str(pid)) == (kind == "warm")
-    assert warm.proc is None and not psutil.pid_exists(pid)
+    assert warm.proc is None and ended(pid)
 
 
 def test_a_started_python_of_another_environment_is_not_used(tmp_path, home):
@@ -75,7 +76,7 @@ def test_a_started_python_of_another_environment_is_not_used(tmp_path, home):
     assert len(dists) == 2
     pids = {line.split()[0] for line in note.read_text().splitlines()}
     assert str(pid) not in pids and len(pids) == 1
-    assert other.proc is None and not psutil.pid_exists(pid)
+    assert other.proc is None and ended(pid)
 
 
 def test_a_backend_inside_the_project_is_not_started_early(tmp_path, home):

@@ -12,6 +12,8 @@ import pytest
 from release_tasks.core.worker import PlainRunner, WarmRunner
 from release_tasks.docs import sphinx
 
+from .servers import ended
+
 PYTHON = Path(sys.executable)
 AUTODOC = ('import os, sys\nsys.path.insert(0, os.path.abspath(".."))\n'
            'project = "modernpkg"\nextensions = ["sphinx.ext.autodoc"]\n')
@@ -52,7 +54,7 @@ def test_the_builder_documents_the_code_as_it_is_at_the_build_not_at_its_start(
     assert "Written before" not in page
     assert "modernpkg 1.5.0 documentation" in page
     if kind == "warm":  # it ran in the builder (which has ended), not a process of its own
-        assert runner.proc is None and not psutil.pid_exists(pid)
+        assert runner.proc is None and ended(pid)
 
 
 def test_both_runners_make_the_same_pages(project, tmp_path):
@@ -85,7 +87,7 @@ def test_a_builder_not_needed_ends_when_closed(project):
 
     warm.close()
 
-    assert warm.proc is None and not psutil.pid_exists(pid)
+    assert warm.proc is None and ended(pid)
     warm.close()  # twice is harmless
 
 
@@ -174,7 +176,7 @@ def test_a_check_leaves_the_runner_as_it_was(tmp_path, kind):
     # Nothing the checks did is left in the process that then ran the command.
     assert after.returncode == 0 and after.stdout == "False None False\n", after
     if kind == "warm":
-        assert not psutil.pid_exists(pid)
+        assert ended(pid)
 
 
 def probing(project, old: str, new: str):

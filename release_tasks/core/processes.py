@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 GRACE = 0.5  # seconds between SIGTERM and SIGKILL
+SETTLE = 10.0  # seconds a run's end waits for processes that only have to end
 
 
 class Register:
@@ -36,6 +37,7 @@ class Register:
         # Keyed by id(): a signal handler snapshots it while threads add and remove
         # (single dict operations, atomic under the interpreter's lock).
         self._procs: dict[int, subprocess.Popen[Any]] = {}
+        self._ending: list[tuple[subprocess.Popen[Any], threading.Thread]] = []
 
     def add(self, proc: subprocess.Popen[Any]) -> None:
         self._procs[id(proc)] = proc
@@ -50,6 +52,28 @@ class Register:
     def stop(self, grace: float = GRACE) -> None:
         """Stop every registered process and its descendants."""
         stop(self.running(), grace)
+
+    def ending(self, proc: subprocess.Popen[Any]) -> None:
+        """``proc`` has given its answer and is only ending: a thread reaps it, and it
+        stays in the register until it has ended."""
+        reaper = threading.Thread(target=_reap, args=(self, proc), daemon=True,
+                                  name=f"reap-{proc.pid}")
+        reaper.start()
+        self._ending.append((proc, reaper))
+
+    def settle(self, timeout: float = SETTLE) -> None:
+        """Wait for the processes that are only ending; stop those still there after
+        ``timeout`` seconds (a thread the command left running, say)."""
+        deadline = time.monotonic() + timeout
+        for _, reaper in self._ending:
+            reaper.join(max(0.0, deadline - time.monotonic()))
+        stop([proc for proc, reaper in self._ending if reaper.is_alive()])
+
+
+def _reap(register: Register | None, proc: subprocess.Popen[Any]) -> None:
+    proc.wait()
+    if register is not None:
+        register.discard(proc)
 
 
 _current: contextvars.ContextVar[Register | None] = contextvars.ContextVar(
@@ -73,6 +97,7 @@ def tracking() -> Iterator[Register]:
         yield register
     finally:
         _current.reset(token)
+        register.settle()
 
 
 def thread(target: Callable[..., object], *args: object, name: str) -> threading.Thread:
@@ -91,6 +116,16 @@ def spawn(cmd: list[str], **popen: Any) -> subprocess.Popen[Any]:
     if register is not None:
         register.add(proc)
     return proc
+
+
+def ending(proc: subprocess.Popen[Any]) -> None:
+    """``proc`` has answered and is only ending (its interpreter tearing down): reaped
+    beside what comes next, and waited for when the run ends (:meth:`Register.settle`)."""
+    register = _current.get()
+    if register is not None:
+        register.ending(proc)
+    else:
+        threading.Thread(target=_reap, args=(None, proc), daemon=True).start()
 
 
 def forget(proc: subprocess.Popen[Any]) -> None:

@@ -9,10 +9,12 @@ The command is one JSON line: ``{"module": NAME}`` or ``{"code": TEXT}`` (and ``
 for a script), with ``argv``, ``cwd``, ``path0`` (``sys.path[0]``, as that form of the
 command sets it), and ``env`` (variables to add) or ``environ`` (the whole environment).
 End of input without a line (the release stopped before that step) ends the process
-quietly. Before it, ``{"check": CODE}`` commands (a pre-flight probe) run in forks of
-this process and are answered on stdout, one line each (see :func:`check`). Nothing of
-the project is imported before the command: its modules must be the tagged ones. This
-file imports nothing from release_tasks (those environments do not have it).
+quietly. Once the command is done, its exit code follows its output on stdout and the
+process lets go of both streams (:func:`hand_back`): the answer does not wait for the
+interpreter's teardown. Before it, ``{"check": CODE}`` commands (a pre-flight probe) run
+in forks of this process and are answered on stdout, one line each (see :func:`check`).
+Nothing of the project is imported before the command: its modules must be the tagged
+ones. This file imports nothing from release_tasks (those environments do not have it).
 
 ``sphinx`` also imports what every Sphinx application loads first (its builtin extensions
 and themes). Nothing of Sphinx or of the project is changed: the command runs as it would
@@ -21,6 +23,7 @@ in a process of its own.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import io
@@ -32,6 +35,7 @@ import tempfile
 import traceback
 
 START = sys.path[0]  # "" as started with -c
+EXIT = "@@exit@@"  # then the command's exit code: the last line it writes to stdout
 
 
 def first_on_path(folder: str) -> None:
@@ -126,6 +130,32 @@ def check(command: dict[str, object]) -> None:
     sys.stdout.flush()
 
 
+def hand_back(code: int) -> bool:
+    """The command is done: its output is all out, then ``@@exit@@`` and its exit code on
+    stdout, then both streams are let go. Whoever waits for the answer has it now."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.write(sys.stdout.fileno(), f"{EXIT}{code}\n".encode())
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.dup2(null, sys.stderr.fileno())
+        os.close(null)
+    except Exception:  # the streams are gone: it exits as usual, and its status tells
+        return False
+    return True
+
+
+def end_after_exit_handlers(answered: list[int]) -> None:
+    """Registered before the command runs, so run last at exit: the command's threads were
+    joined and its exit handlers have run. Once its answer is out, the process ends here,
+    as multiprocessing's children do, without tearing down what the command imported (a
+    Sphinx build's modules and documents: about 0.1 s of CPU beside the rest of the
+    release). A command that failed before answering exits as usual."""
+    if answered:
+        os._exit(answered[0])
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     # Whatever goes wrong here, the command still runs (and meets it itself).
@@ -137,7 +167,12 @@ def main() -> None:
             return
         command = json.loads(line)
         if "check" not in command:
-            sys.exit(run(command))
+            answered: list[int] = []
+            atexit.register(end_after_exit_handlers, answered)
+            code = run(command)
+            if hand_back(code):
+                answered.append(code)
+            sys.exit(code)
         check(command)
 
 

@@ -18,11 +18,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from release_tasks.core import processes
+from release_tasks.core.warm import EXIT
 
 Answer = Callable[[], "subprocess.CompletedProcess[str] | None"]
 
@@ -114,16 +117,13 @@ class WarmRunner:
             request.update(env=dict(env or {}),
                            environ=dict(environ) if environ is not None else None)
             try:
-                out, err = proc.communicate(json.dumps(request) + "\n", timeout=timeout)
-                processes.forget(proc)
-                return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+                assert proc.stdin is not None
+                proc.stdin.write(json.dumps(request) + "\n")
+                proc.stdin.close()
             except OSError:  # it died on the way: run the command afresh
                 _end(proc)
-            except BaseException:  # the timeout, or Ctrl-C: stop what it started too
-                processes.stop([proc])
-                proc.wait()
-                processes.forget(proc)
-                raise
+            else:
+                return _answer(proc, cmd, timeout)
         elif proc is not None:
             _end(proc)
         return PlainRunner(self.python).run(cmd, cwd, env, environ=environ, timeout=timeout)
@@ -176,6 +176,48 @@ class WarmRunner:
         proc, self.proc = self.proc, None
         if proc is not None:
             _end(proc)
+
+
+def _answer(proc: subprocess.Popen[str], cmd: list[str],
+            timeout: float | None) -> subprocess.CompletedProcess[str]:
+    """The command's outcome as soon as it is known: its output read to the end (the
+    process lets go of it once done, ``warm.hand_back``) and its exit code from the last
+    line; the process's teardown goes on beside us (``processes.ending``)."""
+    try:
+        out, err = _read(proc, timeout)
+    except BaseException:  # the timeout, or Ctrl-C: stop what it started too
+        processes.stop([proc])
+        proc.wait()
+        processes.forget(proc)
+        raise
+    body, marker, code = out.rpartition(EXIT)
+    if marker and code.strip().lstrip("-").isdigit():
+        processes.ending(proc)
+        return subprocess.CompletedProcess(cmd, int(code), body, err)
+    proc.wait()  # it ended before it could say (killed, or os._exit)
+    processes.forget(proc)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _read(proc: subprocess.Popen[str], timeout: float | None) -> tuple[str, str]:
+    """stdout and stderr, each read to its end in a thread of its own (as
+    ``communicate`` does, without waiting for the process to end)."""
+    found: dict[str, str] = {}
+
+    def drain(name: str, stream: IO[str]) -> None:
+        found[name] = stream.read()
+
+    readers = [threading.Thread(target=drain, args=(name, stream), daemon=True)
+               for name, stream in (("out", proc.stdout), ("err", proc.stderr))
+               if stream is not None]
+    for reader in readers:
+        reader.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for reader in readers:
+        reader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if reader.is_alive():
+            raise subprocess.TimeoutExpired(proc.args, timeout or 0)
+    return found.get("out", ""), found.get("err", "")
 
 
 def _end(proc: subprocess.Popen[str]) -> None:
