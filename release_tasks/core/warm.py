@@ -12,9 +12,11 @@ End of input without a line (the release stopped before that step) ends the proc
 quietly. Once the command is done, its exit code follows its output on stdout and the
 process lets go of both streams (:func:`hand_back`): the answer does not wait for the
 interpreter's teardown. Before it, ``{"check": CODE}`` commands (a pre-flight probe) run
-in forks of this process and are answered on stdout, one line each (see :func:`check`).
-Nothing of the project is imported before the command: its modules must be the tagged
-ones. This file imports nothing from release_tasks (those environments do not have it).
+in forks of this process and are answered on stdout, one line each (see :func:`check`):
+one that comes during the imports is answered between two of them, so the preload lists
+first what the probe needs. Nothing of the project is imported before the command: its
+modules must be the tagged ones. This file imports nothing from release_tasks (those
+environments do not have it).
 
 ``sphinx`` also imports what every Sphinx application loads first (its builtin extensions
 and themes). Nothing of Sphinx or of the project is changed: the command runs as it would
@@ -33,6 +35,8 @@ import runpy
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
+from typing import IO
 
 START = sys.path[0]  # "" as started with -c
 EXIT = "@@exit@@"  # then the command's exit code: the last line it writes to stdout
@@ -45,19 +49,41 @@ def first_on_path(folder: str) -> None:
     sys.path[sys.path.index(START) if START in sys.path else 0] = folder
 
 
-def preload(modules: list[str], sphinx: bool) -> None:
+def preload(modules: list[str], sphinx: bool, between: Callable[[], bool]) -> None:
+    """Import ``modules``, then (``sphinx``) Sphinx's builtin extensions; after each,
+    ``between()``, which says whether to go on."""
     for module in modules:
         try:
             importlib.import_module(module)
         except Exception:  # the command itself meets it, and reports it as it should
             return
+        if not between():
+            return
     if sphinx:
         application = sys.modules.get("sphinx.application")
         for module in getattr(application, "builtin_extensions", ()):
-            try:
+            with contextlib.suppress(Exception):
                 importlib.import_module(module)
-            except Exception:
-                continue
+            if not between():
+                return
+
+
+def _readable(stream: IO[str]) -> bool:
+    """Is a line waiting on ``stream``? (Where there is no fork there are no checks to
+    answer early: never.)"""
+    if not hasattr(os, "fork"):
+        return False
+    import select
+
+    return bool(select.select([stream], [], [], 0)[0])
+
+
+def _parse(line: str) -> dict[str, object] | None:
+    try:
+        command = json.loads(line)
+    except ValueError:
+        return None
+    return command if isinstance(command, dict) else None
 
 
 def run(command: dict[str, object]) -> int:
@@ -158,11 +184,26 @@ def end_after_exit_handlers(answered: list[int]) -> None:
 
 def main() -> None:
     spec = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    came: list[str] = []  # what was read between the imports and is not a check
+
+    def between() -> bool:
+        """A check already waiting is answered at once, the rest of the imports after it
+        (the pre-flight waits for its answer; the command comes later); False once the
+        command, or the end of input, came instead."""
+        while not came and _readable(sys.stdin):
+            line = sys.stdin.readline()
+            command = _parse(line)
+            if command is not None and "check" in command:
+                check(command)
+            else:
+                came.append(line)
+        return not came
+
     # Whatever goes wrong here, the command still runs (and meets it itself).
     with contextlib.suppress(Exception):
-        preload(list(spec.get("preload") or []), bool(spec.get("sphinx")))
+        preload(list(spec.get("preload") or []), bool(spec.get("sphinx")), between)
     while True:
-        line = sys.stdin.readline()
+        line = came.pop() if came else sys.stdin.readline()
         if not line.strip():
             return
         command = json.loads(line)

@@ -22,7 +22,8 @@ from release_tasks.core.worker import PlainRunner, Runner
 from release_tasks.docs.output import cause
 
 # What a Python started early for the build imports (core.worker).
-PRELOAD = ["mkdocs.commands.build", "mkdocs.config", "mkdocs.plugins"]
+# The probe's own import (mkdocs.utils) first: see sphinx.PRELOAD.
+PRELOAD = ["mkdocs.utils", "mkdocs.commands.build", "mkdocs.config", "mkdocs.plugins"]
 
 
 def build(config: Path, version: str, outdir: Path, strict: bool = False,

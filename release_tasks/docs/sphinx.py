@@ -26,8 +26,9 @@ from release_tasks.docs.output import cause
 
 # What a Python started early for the build imports (core.worker): not sphinx.cmd.build,
 # whose functions before Sphinx 8 take ``sys.argv[1:]`` at import as their default.
-PRELOAD = ["sphinx.application", "sphinx.builders.html", "sphinx.environment",
-           "sphinx.util.tags"]
+# The probe's own import first: a probe that comes during the others is answered after it.
+PRELOAD = ["sphinx.util.tags", "sphinx.application", "sphinx.builders.html",
+           "sphinx.environment"]
 # Source files from which a parallel build pays (Sphinx itself reads in parallel only
 # from six documents on).
 PARALLEL_FROM = 20

@@ -1,10 +1,12 @@
-"""A started Python (core.worker.WarmRunner) answers as soon as its command is done, before
-its interpreter's teardown; the run still waits for that teardown at its end, and stops one
+"""A started Python (core.worker.WarmRunner): a check that comes during its imports is
+answered between two of them; it answers as soon as its command is done, before its
+interpreter's teardown; the run still waits for that teardown at its end, and stops one
 that does not end. Real processes, real files."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,55 @@ def test_a_thread_the_command_left_running_still_finishes_its_work(tmp_path):
     assert done.returncode == 0
     assert ended(pid)
     assert trace.read_text() == "finished"
+
+
+# Imported first: it returns once something waits on stdin, so that what was sent right
+# after the start is there when the imports go on.
+FIRST = """
+import select, sys
+select.select([sys.stdin], [], [], 60)
+"""
+# Imported next: slow, and it says when it is done.
+SLOW = """
+import time
+time.sleep(2)
+open("slow.done", "w").close()
+"""
+CHECK = "import sys; print('slow' in sys.modules, 'first' in sys.modules)"
+
+
+def _preloads(folder: Path) -> list[str]:
+    (folder / "first.py").write_text(FIRST)
+    (folder / "slow.py").write_text(SLOW)
+    return ["first", "slow"]
+
+
+def test_a_check_sent_during_the_imports_is_answered_before_the_rest_of_them(tmp_path):
+    runner = WarmRunner(PYTHON, _preloads(tmp_path), tmp_path)
+
+    answer = runner.check(CHECK, [], tmp_path)()
+
+    assert answer is not None and answer.stdout == "False True\n"
+    # The imports went on after it: the command finds them done.
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "slow.done").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    done = runner.run([str(PYTHON), "-c", CHECK], tmp_path)
+    assert done.stdout == "True True\n"
+
+
+def test_a_command_sent_during_the_imports_runs_without_waiting_for_the_rest(tmp_path):
+    runner = WarmRunner(PYTHON, _preloads(tmp_path), tmp_path)
+
+    done = runner.run([str(PYTHON), "-c", CHECK], tmp_path)
+
+    assert (done.returncode, done.stdout) == (0, "False True\n")
+
+
+def test_a_started_python_let_go_during_its_imports_ends(tmp_path):
+    runner = WarmRunner(PYTHON, _preloads(tmp_path), tmp_path)
+    pid = runner.proc.pid
+
+    runner.close()
+
+    assert runner.proc is None and ended(pid)
