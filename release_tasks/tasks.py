@@ -91,23 +91,29 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _start(c: Any) -> Path:
+    """The folder the task starts from: the fabfile's when fab loaded it (fab does not
+    chdir there), else the cwd. The installed modules its own would shadow are loaded
+    first, before anything of ours imports one of them."""
+    from release_tasks.core import imports
+
+    given = c.config.get(fabric1.PROJECT_KEY) if hasattr(c.config, "get") else None
+    start = Path(given or os.getcwd())
+    imports.own_dependencies(start)
+    return start
+
+
 def _setup(c: Any, verbose: bool = False, quiet: bool = False,
            **overrides: Any) -> tuple[Path, Any, Any]:
     """Find the repository, load the config once, make the UI."""
-    from release_tasks.core import imports
-
-    has_get = hasattr(c.config, "get")
-    # The fabfile's folder when fab loaded it (fab does not chdir there), else the cwd.
-    start = (c.config.get(fabric1.PROJECT_KEY) if has_get else None) or os.getcwd()
-    # Before anything of ours imports a dependency the project's folder could shadow.
-    imports.own_dependencies(Path(start))
+    start = _start(c)
 
     from release_tasks.core import config
     from release_tasks.core.ui import Ui
     from release_tasks.vcs import git
 
-    root = git.find_root(Path(start))
-    fabric_cfg = c.config.get("release_tasks") if has_get else None
+    root = git.find_root(start)
+    fabric_cfg = c.config.get("release_tasks") if hasattr(c.config, "get") else None
     cfg = config.load(root, dict(fabric_cfg) if fabric_cfg else None, overrides)
     return root, cfg, Ui(verbose=verbose, quiet=quiet)
 
@@ -253,26 +259,36 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
             skip_notify=False, verbose=False, quiet=False, fresh_env=False,
             discard_journal=False, package=None, changed=False):
     """Release: history, bump, tag, build, upload, docs, Slack. Pushing is left to you."""
+    _start(c)
+    from release_tasks.versioning import remote
+
+    # bump-my-version's import is the longest of the checks: the Python that reads the
+    # version starts first (a resume, or a choice of packages, works it out otherwise).
+    versioning = None if resume or package or changed else remote.start()
     from release_tasks.core.release import Options
     from release_tasks.pipeline import run
 
-    root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet,
-                           fresh_env=True if fresh_env else None)
-    skip = {name for name, on in (("history", skip_history), ("upload", skip_upload),
-                                  ("docs", skip_docs), ("notify", skip_notify)) if on}
-    options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,
-                      dry_run=_dry(c, dry_run), yes=yes, resume=resume,
-                      skip=frozenset(skip), push=True if push else None,
-                      discard_journal=discard_journal)
-    config_for = _members(c, root, cfg, package, changed, resume,
-                          fresh_env=True if fresh_env else None)
-    if config_for is not None:
-        from release_tasks.pipeline import workspace
+    try:
+        root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet,
+                               fresh_env=True if fresh_env else None)
+        skip = {name for name, on in (("history", skip_history), ("upload", skip_upload),
+                                      ("docs", skip_docs), ("notify", skip_notify)) if on}
+        options = Options(part=part, new_version=new_version, notes=notes, notes_file=notes_file,
+                          dry_run=_dry(c, dry_run), yes=yes, resume=resume,
+                          skip=frozenset(skip), push=True if push else None,
+                          discard_journal=discard_journal)
+        config_for = _members(c, root, cfg, package, changed, resume,
+                              fresh_env=True if fresh_env else None)
+        if config_for is not None:
+            from release_tasks.pipeline import workspace
 
-        workspace.release(root, cfg, config_for, ui, options,
-                          package or (None if changed else "*"), changed)
-        return
-    run.release(root, cfg, ui, options)
+            workspace.release(root, cfg, config_for, ui, options,
+                              package or (None if changed else "*"), changed)
+            return
+        run.release(root, cfg, ui, options, versioning)
+    finally:
+        if versioning is not None:
+            versioning.close()  # unless the release took it, and closed it at its end
 
 
 @task(auto_shortflags=False, help={"discard_journal": RELEASE_HELP["discard_journal"],

@@ -164,6 +164,30 @@ def test_closing_the_server_ends_it_at_once_even_while_it_still_imports(tmp_path
     assert idle.proc is None and starting.proc is None
 
 
+def test_a_release_given_a_server_started_before_it_asks_that_one_and_closes_it(tmp_path):
+    """`fab release` starts the server before the rest of the release is even imported;
+    the release uses that one (not a second) and ends it with itself."""
+    import io
+
+    from release_tasks.core import config
+    from release_tasks.core.release import Options
+    from release_tasks.core.ui import Ui
+    from release_tasks.pipeline import run
+
+    root = make_project(tmp_path, "modern").path
+    started = remote.start()
+    made = started.peek()
+    pid = made.proc.pid
+
+    rel = run.release(root, config.load(root), Ui(stream=io.StringIO()),
+                      Options(dry_run=True), started)
+
+    scheme = rel.known("scheme")
+    assert isinstance(scheme, remote.RemoteScheme) and scheme._server is made
+    assert (scheme.current, rel.version) == ("1.4.2", "1.4.3")
+    assert made.proc is None and not psutil.pid_exists(pid)
+
+
 def test_the_server_ends_by_itself_when_the_release_is_gone(tmp_path):
     """A release killed outright never closes it: the end of its input ends it."""
     made = remote.Server()

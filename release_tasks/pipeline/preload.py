@@ -20,7 +20,6 @@ import importlib
 from collections.abc import Iterable
 
 from release_tasks.core import processes
-from release_tasks.core.prepared import Prepared
 from release_tasks.core.release import Release
 
 # What publish.credentials.resolve uses for an index reached over HTTP (its auth resolver
@@ -66,5 +65,5 @@ def start(rel: Release) -> None:
     from release_tasks.versioning import remote
 
     if rel.known("scheme") is None and not rel.has_prepared(remote.NAME):
-        rel.own_prepared(Prepared(remote.NAME, remote.Server).start())
+        rel.own_prepared(remote.start())
     processes.thread(_load, rel.config.repository, name="preload")

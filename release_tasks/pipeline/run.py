@@ -32,6 +32,7 @@ from release_tasks.core.journal import (
     set_aside,
     state_dir,
 )
+from release_tasks.core.prepared import Prepared
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.results import Built, DocsBuilt, Shipped, Tagged, Uploaded
 from release_tasks.core.ui import Ui
@@ -84,10 +85,13 @@ def _unfinished(root: Path) -> Journal | None:
     return journal.checked_here(root) if journal is not None and not journal.finished else None
 
 
-def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
-    """``fab release``: check everything, show the plan, run it, print a summary."""
+def release(root: Path, config: Config, ui: Ui, options: Options,
+            versioning: Prepared | None = None) -> Release:
+    """``fab release``: check everything, show the plan, run it, print a summary.
+    ``versioning``: the versioning server (``versioning.remote.start``), started early by
+    the caller, who closes it if the release does not take it."""
     if options.dry_run:
-        return _release(root, config, ui, options)
+        return _release(root, config, ui, options, versioning)
     with lock.held(state_dir(root), "release", root):
         if options.discard_journal:
             set_aside(root, ui.info)
@@ -96,7 +100,7 @@ def release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
             recovery.sweep(previous)  # what a killed release left in the temp dir
         if options.resume:
             return resume(root, config, ui, options)
-        return _release(root, config, ui, options)
+        return _release(root, config, ui, options, versioning)
 
 
 def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
@@ -111,9 +115,12 @@ def _kept_notes(root: Path, rel: Release, options: Options) -> Options:
     return dataclasses.replace(options, notes_file=str(kept))
 
 
-def _release(root: Path, config: Config, ui: Ui, options: Options) -> Release:
+def _release(root: Path, config: Config, ui: Ui, options: Options,
+             versioning: Prepared | None = None) -> Release:
     started = time.monotonic()
     rel = assemble(root, config, ui, options)
+    if versioning is not None:
+        rel.own_prepared(versioning)
     try:
         return _run_release(rel, started)
     finally:

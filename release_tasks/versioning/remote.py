@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from release_tasks.core import errors, processes
+from release_tasks.core.prepared import Prepared
 
 NAME = "versioning"  # the release's prepared helper (core.prepared) that this is
 # Started with the package entered as the bare folder it is: its own __init__ (the fab
@@ -37,6 +38,11 @@ sys.modules["release_tasks"] = package
 from release_tasks.versioning.serve import main
 main()
 """
+
+
+def start() -> Prepared:
+    """A :class:`Server`, being started (in a thread: the caller goes on at once)."""
+    return Prepared(NAME, Server).start()
 
 
 class Gone(Exception):
