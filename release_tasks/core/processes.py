@@ -67,7 +67,9 @@ class Register:
         deadline = time.monotonic() + timeout
         for _, reaper in self._ending:
             reaper.join(max(0.0, deadline - time.monotonic()))
-        stop([proc for proc, reaper in self._ending if reaper.is_alive()])
+        left = [proc for proc, reaper in self._ending if reaper.is_alive()]
+        if left:
+            stop(left)
 
 
 def _reap(register: Register | None, proc: subprocess.Popen[Any]) -> None:
