@@ -244,3 +244,21 @@ def test_isolated_builds_with_uv_or_pip(project, fab, editor, tmp_path, layout, 
     assert dist == [f"{proj.name}-{version}-py3-none-any.whl", f"{proj.name}-{version}.tar.gz"]
     index = (proj.path.parent / "home/.local/share/release_tasks/index/simple").as_uri() + "/"
     assert pip_install(index, f"{proj.name}=={version}", tmp_path / "site") == version
+
+
+def test_what_a_release_does_not_change_is_asked_of_git_once(project, fab, editor, tmp_path):
+    """What the branch tracks and the editor are read once for the whole release (the
+    checks, the history step and the push line all use that answer); git's own trace
+    counts the commands."""
+    proj = project("modern")
+    trace = tmp_path / "git-trace"
+
+    run = fab(proj, "release", "--yes", "--skip-docs", "--skip-upload",
+              env={"EDITOR": editor(), "GIT_TRACE": str(trace)})
+
+    assert run.code == 0, run.out
+    assert "Now push it: git push --atomic origin main 1.4.3" in run.out
+    commands = [line.split("trace: built-in: ", 1)[1] for line in
+                trace.read_text().splitlines() if "trace: built-in: " in line]
+    for asked in ("git var GIT_EDITOR", "%(upstream:remotename)"):
+        assert sum(asked in c for c in commands) == 1, (asked, "\n".join(commands))

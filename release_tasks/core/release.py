@@ -75,6 +75,7 @@ class Release:
         self.plan = Plan(root, config, options or Options(), version=version)
         self._facts: Mapping[str, Resolver] = facts or {}
         self._known: dict[str, Any] = {}
+        self._read: dict[str, Any] = {}  # what git said, read once (_once)
         self.ui = ui
         self.journal: Journal | None = None
         self._scratch: Path | None = None
@@ -233,9 +234,29 @@ class Release:
     def push(self) -> bool:
         return self.options.push if self.options.push is not None else self.config.push
 
+    # --- what git says once for the whole release (a release never changes it) -----------
+
+    def _once(self, key: str, read: Callable[[], Any]) -> Any:
+        if key not in self._read:
+            self._read[key] = read()
+        return self._read[key]
+
     @property
     def branch(self) -> str | None:
-        return git.branch(self.root)
+        """The branch checked out (None: HEAD is detached)."""
+        return self._once("branch", lambda: git.branch(self.root))
+
+    @property
+    def upstream(self) -> tuple[str, str] | None:
+        """The remote and branch the checked-out branch tracks, if any."""
+        branch = self.branch
+        return self._once("upstream",
+                          lambda: git.upstream_of(self.root, branch) if branch else None)
+
+    @property
+    def editor(self) -> str:
+        """The editor command git would run (GIT_EDITOR, core.editor, VISUAL, EDITOR)."""
+        return str(self._once("editor", lambda: git.editor(self.root)))
 
     def pushed_branch(self) -> tuple[str, str] | None:
         """The branch and where it goes on ``remote``: the branch it tracks there (read
@@ -243,7 +264,7 @@ class Release:
         branch = self.branch
         if branch is None:
             return None
-        upstream = git.upstream_of(self.root, branch)
+        upstream = self.upstream
         if upstream is not None and upstream[0] == self.config.remote:
             return branch, upstream[1]
         return branch, branch

@@ -86,8 +86,9 @@ def _checkout(rel: Release, dest: Path) -> Path:
     from release_tasks.vcs import git
 
     # git clones a whole repository: a package in a subfolder is that folder of it.
-    top = git.find_root(rel.root)
-    return checkout(top, rel.tag, dest) / git.prefix(rel.root)
+    prefix = git.prefix(rel.root)
+    top = git.find_root(rel.root) if prefix else rel.root
+    return checkout(top, rel.tag, dest) / prefix
 
 
 def _history_since(rel: Release) -> tuple[str | None, list[Any]]:

@@ -158,7 +158,7 @@ def _run_release(rel: Release, started: float) -> Release:
         print_plan(rel, steps, skipped)
     confirm(rel, f"Release {rel.name} {rel.current} → {rel.version}?")
     journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",
-                      tag=rel.tag, start_head=git.head(root), branch=git.branch(root),
+                      tag=rel.tag, start_head=git.head(root), branch=rel.branch,
                       skip=sorted(options.skip), push=options.push, name=rel.name,
                       tag_preexisted=git.tag_exists(root, rel.tag), worktree=str(root))
     journal.save()

@@ -25,13 +25,13 @@ def check_repository(rel: Release, report: Report, clean: bool = True) -> None:
             shown = ", ".join(git.from_top(root, dirty[:5])) + (
                 f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
             report.error(str(DirtyTree(f"uncommitted changes in {shown}")))
-    branch = git.branch(root)
+    branch = rel.branch
     if branch is None:
         report.error("HEAD is detached (check out the branch to release from)")
     elif rel.config.release_branch and branch != rel.config.release_branch:
         report.error(f"on branch {branch}, but releases are made from "
                      f"{rel.config.release_branch} (release_branch): check it out first")
-    upstream = git.upstream_of(root, branch) if branch else None
+    upstream = rel.upstream
     if upstream:
         remote, remote_branch = upstream
         out = git.run_git(root, "ls-remote", "--heads", remote, f"refs/heads/{remote_branch}",

@@ -23,6 +23,11 @@ class Build(Step):
         how = "isolated" if rel.config.build_isolation else "no build isolation"
         return f"python -m build ({how}) on a checkout of tag {rel.tag} → dist/, twine check"
 
+    def begin(self, rel: Release, report: Report) -> bool:
+        """Its checks need no version: they run while the version is worked out."""
+        self.check(rel, report)
+        return True
+
     def check(self, rel: Release, report: Report) -> None:
         from release_tasks.build import readme
 

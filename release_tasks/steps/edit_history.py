@@ -125,7 +125,7 @@ class EditHistory(CommitStep):
     def _editor_problem(self, rel: Release) -> str | None:
         from release_tasks.vcs import editor
 
-        return None if self._has_notes(rel) else editor.problem(rel.root)
+        return None if self._has_notes(rel) else editor.problem(rel.root, rel.editor)
 
     def _as_drafted(self, rel: Release, content: bool) -> bool:
         """No editor: a run nobody watches, with notes to release, and no editor of the
@@ -134,7 +134,6 @@ class EditHistory(CommitStep):
                 and (self._editor_problem(rel) is not None or not _editor_chosen(rel.root)))
 
     def describe(self, rel: Release) -> str:
-        from release_tasks.vcs import editor
 
         fmt, path = _target(rel)
         try:
@@ -148,7 +147,7 @@ class EditHistory(CommitStep):
         elif self._as_drafted(rel, pending or bool(entry.commits)):
             how = "no editor: as drafted"
         else:
-            how = f"open the editor ({editor.command(rel.root) or 'none'})"
+            how = f"open the editor ({rel.editor or 'none'})"
         if not self._has_notes(rel) and not pending and entry.commits:
             how = f"drafted from {len(entry.commits)} commit(s) since {entry.previous_tag}, {how}"
         title = fmt.title(rel.root, path, entry) if path.is_file() else rel.version
@@ -223,7 +222,7 @@ class EditHistory(CommitStep):
             if notes is None and not self._as_drafted(rel, content):
                 step.update(f"waiting for the editor on {path.name}")
                 with rel.ui.paused():
-                    editor.edit(rel.root, path)
+                    editor.edit(rel.root, path, rel.editor)
             body, _ = fmt.body(rel.root, path, rel.version)
             if not body:
                 raise HistoryError(f"the {rel.version} section of {path.name} is empty",

@@ -31,13 +31,14 @@ def problem(root: Path, cmd: str | None = None) -> str | None:
     return None
 
 
-def edit(root: Path, path: Path) -> None:
-    """Open ``path`` in the editor and wait; raise EditorError if it fails.
+def edit(root: Path, path: Path, cmd: str | None = None) -> None:
+    """Open ``path`` in the editor (``cmd``, else the one git would run) and wait; raise
+    EditorError if it fails.
 
     Like git, the command goes through the shell (so ``code --wait`` works) with the file
     passed as an argument, never pasted into the command line.
     """
-    cmd = command(root)
+    cmd = command(root) if cmd is None else cmd
     reason = problem(root, cmd)
     if reason:
         raise EditorError(reason, "set EDITOR, or pass --notes/--notes-file")
