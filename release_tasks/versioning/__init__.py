@@ -156,8 +156,7 @@ def detect(root: Path) -> Scheme:
     except VersionError as unreadable:
         source, first = module.SOURCE, truth.from_backend(root, unreadable)
     if source is bumpversion.SOURCE:
-        configured = bumpversion.SOURCE.read(root).current
-        behind = truth.stale_config(root, configured, _static_version(root))
+        behind = truth.stale_config(root, first.current, _static_version(root))
         return bumpversion.scheme(root, first, current=behind)
     result = _read_by_build(root, first) if first.from_tags else \
         _with_companions(root, source, first)
