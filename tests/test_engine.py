@@ -155,3 +155,86 @@ def test_asking_for_an_undeclared_result_is_a_programming_error(tmp_path):
 
     with pytest.raises(DeclarationError, match="docs asks for Wheel but does not declare"):
         step.need(rel, Wheel)
+
+
+class Checked(Step):
+    """A step whose check runs ``check_with(rel, report)``."""
+
+    def __init__(self, name: str, check_with: Any) -> None:
+        self.name = name
+        self.check_with = check_with
+
+    def check(self, rel: Release, report: Any) -> None:
+        self.check_with(rel, report)
+
+
+def test_the_checks_run_side_by_side_and_report_in_step_order(tmp_path):
+    """Each check waits until the other has started: one after the other, the first
+    would wait in vain and report so. Their findings come in step order, not in the
+    order they ended."""
+    import threading
+
+    from release_tasks.core.checks import preflight
+
+    started = {"a": threading.Event(), "b": threading.Event()}
+
+    def waits_for(me: str, other: str, finding: str):
+        def check(rel, report):
+            started[me].set()
+            if not started[other].wait(30):
+                report.error(f"{me}: {other} never started beside me")
+            report.warn(finding)
+        return check
+
+    rel, _ = release(tmp_path)
+    steps = [Checked("a", waits_for("a", "b", "a's warning")),
+             Checked("b", waits_for("b", "a", "b's warning"))]
+
+    report = preflight(rel, steps, more=lambda rel, report: report.error("whole: one"))
+
+    assert report.errors == ["whole: one"]
+    assert report.warnings == ["a's warning", "b's warning"]
+
+
+def test_a_check_that_breaks_unexpectedly_is_raised_after_the_others_ended(tmp_path):
+    import threading
+
+    from release_tasks.core.checks import preflight
+
+    other_ended = threading.Event()
+
+    def breaks(rel, report):
+        raise RuntimeError("not a release problem")
+
+    def slow(rel, report):
+        report.error("slow: found")
+        other_ended.set()
+
+    rel, _ = release(tmp_path)
+    with pytest.raises(RuntimeError, match="not a release problem"):
+        preflight(rel, [Checked("breaks", breaks), Checked("slow", slow)])
+    assert other_ended.is_set()
+
+
+def test_a_fact_two_checks_ask_for_at_once_is_worked_out_once(tmp_path):
+    import threading
+
+    from release_tasks.core.checks import preflight
+
+    worked_out = []
+    both = threading.Barrier(2, timeout=30)
+
+    def resolve(rel):
+        worked_out.append(threading.current_thread().name)
+        return "acme"
+
+    def asks(rel, report):
+        both.wait()  # both ask at the same moment
+        report.warn(rel.name)
+
+    rel = Release(tmp_path, Config(), Ui(stream=io.StringIO(), interactive=False), Options(),
+                  version="1.0.0", facts={"name": resolve})
+    report = preflight(rel, [Checked("a", asks), Checked("b", asks)])
+
+    assert report.warnings == ["acme"]
+    assert len(worked_out) == 1

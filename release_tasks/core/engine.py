@@ -22,11 +22,10 @@ import time
 from typing import Any, TypeVar
 
 from release_tasks.core import interrupt, ordering, processes, recovery, redact
-from release_tasks.core.errors import Aborted, PreflightFailed, ReleaseError
+from release_tasks.core.errors import Aborted, ReleaseError
 from release_tasks.core.journal import Journal, keep_notes
 from release_tasks.core.prepared import Prepared
 from release_tasks.core.results import HistoryEdit
-from release_tasks.core.ui import Ui
 
 from .release import Release, Report
 
@@ -121,16 +120,6 @@ def active_steps(rel: Release, steps: list[Step]) -> tuple[list[Step], list[tupl
     return run, skipped
 
 
-def preflight(rel: Release, steps: list[Step], report: Report | None = None,
-              begun: frozenset[str] = frozenset()) -> Report:
-    """Every step's check, but for those whose :meth:`Step.begin` did it already."""
-    report = report or Report()
-    for s in steps:
-        if s.name not in begun:
-            report.guard(s.check, rel, report)  # one bad fact (the name) is listed, not fatal
-    return report
-
-
 def start_prepared(rel: Release, steps: list[Step], early: bool = False) -> None:
     """Start what the steps asked to have made early: once the release is confirmed, or
     (``early``) for the ``early`` steps that apply, as a run that will carry them out
@@ -168,11 +157,6 @@ def print_plan(rel: Release, steps: list[Step], skipped: list[tuple[Step, str]])
             ui.info(f"  {n}. {s.name:<13} {what}{mark}")
     for s, why in skipped:
         ui.info(f"     {s.name:<13} skipped: {why}")
-
-
-def report_findings(ui: Ui, report: Report) -> None:
-    for w in report.warnings:
-        ui.warn(w)
 
 
 def execute(rel: Release, steps: list[Step], journal: Journal | None = None,
@@ -390,9 +374,3 @@ def confirm(rel: Release, question: str) -> None:
                       "pass --yes to release without confirmation")
     if not rel.ui.confirm(question):
         raise Aborted("release cancelled; nothing was changed", "")
-
-
-def raise_if_problems(report: Report) -> None:
-    report.settle()
-    if report.errors:
-        raise PreflightFailed(report.errors)

@@ -30,6 +30,8 @@ class Report:
     passed: list[str] = field(default_factory=list)
     # Checks started in the background (a probe process, say), finished by settle().
     pending: list[Any] = field(default_factory=list)
+    # What a check raised that is not a release's problem (checks.preflight raises it).
+    raised: BaseException | None = None
 
     def later(self, finish: Any) -> None:
         """``finish()`` completes a check that runs beside the others; it is called (and
@@ -39,6 +41,15 @@ class Report:
     def settle(self) -> None:
         while self.pending:
             self.guard(self.pending.pop(0))
+
+    def add(self, other: Report) -> None:
+        """``other``'s findings after this one's."""
+        for text in other.errors:
+            self.error(text)
+        for text in other.warnings:
+            self.warn(text)
+        self.passed += other.passed
+        self.pending += other.pending
 
     def error(self, text: str) -> None:
         if text not in self.errors:
@@ -76,6 +87,8 @@ class Release:
         self._facts: Mapping[str, Resolver] = facts or {}
         self._known: dict[str, Any] = {}
         self._read: dict[str, Any] = {}  # what git said, read once (_once)
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_lock = threading.Lock()
         self.ui = ui
         self.journal: Journal | None = None
         self._scratch: Path | None = None
@@ -134,11 +147,20 @@ class Release:
     def _fact(self, key: str) -> Any:
         if key in self._known:
             return self._known[key]
-        resolve = self._facts.get(key)
-        if resolve is None:
-            raise ReleaseError(f"the release cannot tell its {key.replace('_', ' ')}")
-        value = self._known[key] = resolve(self)
-        return value
+        with self._working_out(key):  # the checks run side by side: each fact once
+            if key in self._known:
+                return self._known[key]
+            resolve = self._facts.get(key)
+            if resolve is None:
+                raise ReleaseError(f"the release cannot tell its {key.replace('_', ' ')}")
+            value = self._known[key] = resolve(self)
+            return value
+
+    def _working_out(self, key: str) -> threading.RLock:
+        """The lock held while ``key`` is worked out (one per fact: facts do not depend on
+        each other in a circle, so threads working out different ones never wait in one)."""
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.RLock())
 
     def known(self, key: str) -> Any:
         """A fact already worked out, or None: for messages that must not work it out."""
@@ -237,9 +259,12 @@ class Release:
     # --- what git says once for the whole release (a release never changes it) -----------
 
     def _once(self, key: str, read: Callable[[], Any]) -> Any:
-        if key not in self._read:
-            self._read[key] = read()
-        return self._read[key]
+        if key in self._read:
+            return self._read[key]
+        with self._working_out(f"git:{key}"):
+            if key not in self._read:
+                self._read[key] = read()
+            return self._read[key]
 
     @property
     def branch(self) -> str | None:

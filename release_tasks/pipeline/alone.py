@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from release_tasks.core import lock
+from release_tasks.core.checks import raise_if_problems
 from release_tasks.core.config import Config
-from release_tasks.core.engine import Step, execute, raise_if_problems
+from release_tasks.core.engine import Step, execute
 from release_tasks.core.journal import state_dir
 from release_tasks.core.release import Options, Release, Report
 from release_tasks.core.ui import Ui

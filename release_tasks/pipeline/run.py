@@ -12,16 +12,14 @@ import time
 from pathlib import Path
 
 from release_tasks.core import lock, recovery
+from release_tasks.core.checks import preflight, raise_if_problems, report_findings
 from release_tasks.core.config import Config
 from release_tasks.core.engine import (
     Step,
     active_steps,
     confirm,
     execute,
-    preflight,
     print_plan,
-    raise_if_problems,
-    report_findings,
     start_prepared,
 )
 from release_tasks.core.errors import NothingToResume, ReleaseError
@@ -62,11 +60,15 @@ def plan_checks(rel: Release, report: Report) -> tuple[list[Step], list[tuple[St
     report.guard(lambda: rel.name)
     steps, skipped = active_steps(rel, release_steps())
     if rel.has_version:
-        preflight(rel, steps, report, begun)
-        slack_warning(rel, report)
-        report.guard(check_git_setup, rel, report)
+        preflight(rel, steps, report, begun, more=_whole)
     report.settle()
     return steps, skipped
+
+
+def _whole(rel: Release, report: Report) -> None:
+    """The checks of the release as a whole, after the steps' own."""
+    slack_warning(rel, report)
+    check_git_setup(rel, report)
 
 
 def _header(rel: Release) -> str:

@@ -16,13 +16,11 @@ import time
 from pathlib import Path
 
 from release_tasks.core import lock
+from release_tasks.core.checks import preflight, raise_if_problems, report_findings
 from release_tasks.core.config import Config
 from release_tasks.core.engine import (
     confirm,
     execute,
-    preflight,
-    raise_if_problems,
-    report_findings,
     start_prepared,
 )
 from release_tasks.core.errors import NothingToResume, ReleaseError

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from release_tasks.core import newlines
 from release_tasks.core.engine import Step
-from release_tasks.core.errors import DirtyTree
+from release_tasks.core.errors import DirtyTree, ReleaseError
 from release_tasks.core.release import Release, Report
 from release_tasks.core.results import Committed
 from release_tasks.vcs import git
@@ -58,11 +60,19 @@ def check_git_setup(rel: Release, report: Report) -> None:
     if problem:
         report.error(problem)
     files = list(getattr(scheme, "files", []) or [])
-    history = rel.known("history_path")
-    if history is not None and "history" not in rel.options.skip:
+    history = _history_path(rel) if "history" not in rel.options.skip else None
+    if history is not None:
         files.append(history.relative_to(rel.root).as_posix())
     for problem in proofs.hidden_changes(rel.root, files):
         report.error(problem)
+
+
+def _history_path(rel: Release) -> Path | None:
+    """The history file, if it can be told (edit_history's check says why not)."""
+    try:
+        return rel.history_path
+    except ReleaseError:
+        return None
 
 
 def record_commit(rel: Release, step: str, sha: str) -> None:
