@@ -159,13 +159,13 @@ def _run_release(rel: Release, started: float) -> Release:
     if (ui.interactive and not options.yes) or ui.verbose:
         print_plan(rel, steps, skipped)
     confirm(rel, f"Release {rel.name} {rel.current} → {rel.version}?")
+    start_prepared(rel, steps)  # confirmed: the build's Python starts beside the journal
     journal = Journal(path=Journal.location(root), version=rel.version, current=rel.current or "",
                       tag=rel.tag, start_head=git.head(root), branch=rel.branch,
                       skip=sorted(options.skip), push=options.push, name=rel.name,
                       tag_preexisted=git.tag_exists(root, rel.tag), worktree=str(root))
     journal.save()
     rel.journal = journal
-    start_prepared(rel, steps)
     for s, why in skipped:
         if s.skip_is_news:
             ui.skipped(s.name, why)
