@@ -159,15 +159,16 @@ def check(command: dict[str, object]) -> None:
 def hand_back(code: int) -> bool:
     """The command is done: its output is all out, then ``@@exit@@`` and its exit code on
     stdout, then both streams are let go. Whoever waits for the answer has it now."""
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.write(sys.stdout.fileno(), f"{EXIT}{code}\n".encode())
+    for stream in (sys.stdout, sys.stderr):  # whatever the command left there
+        with contextlib.suppress(Exception):
+            stream.flush()
+    try:  # the pipes we were started with, whatever the command made of sys.stdout
+        os.write(1, f"{EXIT}{code}\n".encode())
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.dup2(null, sys.stderr.fileno())
+        os.dup2(null, 1)
+        os.dup2(null, 2)
         os.close(null)
-    except Exception:  # the streams are gone: it exits as usual, and its status tells
+    except OSError:  # the streams are gone: it exits as usual, and its status tells
         return False
     return True
 
