@@ -103,10 +103,11 @@ def _start(c: Any) -> Path:
     return start
 
 
-def _setup(c: Any, verbose: bool = False, quiet: bool = False,
+def _setup(c: Any, verbose: bool = False, quiet: bool = False, start: Path | None = None,
            **overrides: Any) -> tuple[Path, Any, Any]:
-    """Find the repository, load the config once, make the UI."""
-    start = _start(c)
+    """Find the repository (from ``start``, else :func:`_start`'s folder), load the config
+    once, make the UI."""
+    start = start or _start(c)
 
     from release_tasks.core import config
     from release_tasks.core.ui import Ui
@@ -259,7 +260,7 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
             skip_notify=False, verbose=False, quiet=False, fresh_env=False,
             discard_journal=False, package=None, changed=False):
     """Release: history, bump, tag, build, upload, docs, Slack. Pushing is left to you."""
-    _start(c)
+    start = _start(c)
     from release_tasks.versioning import remote
 
     # bump-my-version's import is the longest of the checks: the Python that reads the
@@ -269,7 +270,7 @@ def release(c, part=None, new_version=None, dry_run=False, yes=False, resume=Fal
     from release_tasks.pipeline import run
 
     try:
-        root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet,
+        root, cfg, ui = _setup(c, verbose=verbose, quiet=quiet, start=start,
                                fresh_env=True if fresh_env else None)
         skip = {name for name, on in (("history", skip_history), ("upload", skip_upload),
                                       ("docs", skip_docs), ("notify", skip_notify)) if on}

@@ -86,7 +86,6 @@ class Release:
         self.plan = Plan(root, config, options or Options(), version=version)
         self._facts: Mapping[str, Resolver] = facts or {}
         self._known: dict[str, Any] = {}
-        self._read: dict[str, Any] = {}  # what git said, read once (_once)
         self._locks: dict[str, threading.RLock] = {}
         self._locks_lock = threading.Lock()
         self.ui = ui
@@ -144,13 +143,14 @@ class Release:
     # release goes): each is worked out by the pipeline's resolver on first use, as most runs
     # need only some of them, and kept. A resolver that raises is asked again next time.
 
-    def _fact(self, key: str) -> Any:
+    def _fact(self, key: str, default: Resolver | None = None) -> Any:
+        """``key``, worked out once by the pipeline's resolver (else by ``default``)."""
         if key in self._known:
             return self._known[key]
         with self._working_out(key):  # the checks run side by side: each fact once
             if key in self._known:
                 return self._known[key]
-            resolve = self._facts.get(key)
+            resolve = self._facts.get(key, default)
             if resolve is None:
                 raise ReleaseError(f"the release cannot tell its {key.replace('_', ' ')}")
             value = self._known[key] = resolve(self)
@@ -256,32 +256,23 @@ class Release:
     def push(self) -> bool:
         return self.options.push if self.options.push is not None else self.config.push
 
-    # --- what git says once for the whole release (a release never changes it) -----------
-
-    def _once(self, key: str, read: Callable[[], Any]) -> Any:
-        if key in self._read:
-            return self._read[key]
-        with self._working_out(f"git:{key}"):
-            if key not in self._read:
-                self._read[key] = read()
-            return self._read[key]
+    # What git says about the work tree does not change during a release: asked once.
 
     @property
     def branch(self) -> str | None:
         """The branch checked out (None: HEAD is detached)."""
-        return self._once("branch", lambda: git.branch(self.root))
+        return self._fact("branch", lambda rel: git.branch(rel.root))
 
     @property
     def upstream(self) -> tuple[str, str] | None:
         """The remote and branch the checked-out branch tracks, if any."""
-        branch = self.branch
-        return self._once("upstream",
-                          lambda: git.upstream_of(self.root, branch) if branch else None)
+        return self._fact("upstream", lambda rel: git.upstream_of(rel.root, rel.branch)
+                          if rel.branch else None)
 
     @property
     def editor(self) -> str:
         """The editor command git would run (GIT_EDITOR, core.editor, VISUAL, EDITOR)."""
-        return str(self._once("editor", lambda: git.editor(self.root)))
+        return str(self._fact("editor", lambda rel: git.editor(rel.root)))
 
     def pushed_branch(self) -> tuple[str, str] | None:
         """The branch and where it goes on ``remote``: the branch it tracks there (read
