@@ -141,6 +141,39 @@ def test_a_theme_that_no_requirement_provides_is_a_preflight_problem(project, fa
     assert proj.state() == before
 
 
+def _older_python() -> str | None:
+    """An installed Python before 3.10 (whose ``entry_points()`` takes no ``group``)."""
+    from release_tasks.docs import pythons
+
+    for minor in ("3.9", "3.8"):
+        if pythons.find(f"=={minor}.*") is not None:
+            return minor
+    return None
+
+
+@pytest.mark.skipif(_older_python() is None, reason="no Python 3.8 or 3.9 installed")
+def test_the_probe_runs_in_a_docs_environment_of_an_older_python(project, fab, docs_envs):
+    """The Read the Docs config asks for Python 3.9 (or 3.8): the environment is made with
+    it, and the probe still names the theme nothing provides (its entry point lookup
+    works there too)."""
+    minor = _older_python()
+    proj = project("modern")
+    proj.write("docs/requirements.txt", "sphinx\n")
+    proj.write(".readthedocs.yaml", f'version: 2\nbuild:\n  os: ubuntu-22.04\n  tools:\n'
+               f'    python: "{minor}"\nsphinx:\n  configuration: docs/conf.py\n'
+               "python:\n  install:\n    - requirements: docs/requirements.txt\n")
+    proj.write("docs/conf.py", proj.read("docs/conf.py").replace('"alabaster"', '"furo"'))
+    proj.commit("Docs on an older Python, with furo")
+    before = proj.state()
+
+    run = fab(proj, "release", "--yes", "--notes", "- Docs.", env={"XDG_CACHE_HOME": docs_envs})
+
+    assert run.code == 1, run.out
+    (problem,) = problems(run.out)
+    assert problem.startswith("the docs need furo (html_theme furo in docs/conf.py)"), problem
+    assert proj.state() == before
+
+
 def test_a_conf_py_that_raises_is_shown_with_its_message_and_line(project, fab, docs_envs):
     proj = project("modern")
     proj.write("docs/conf.py", "import os\n\nproject = 'x'\n"

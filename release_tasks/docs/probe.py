@@ -40,7 +40,7 @@ def _importable(module: str, broken: list[dict[str, Any]], by: str = "") -> str 
 def _load(group: str, name: str, by: str, broken: list[dict[str, Any]]) -> None:
     """Load the entry point that provides ``name``: a plugin can be installed yet broken
     (say, a dependency that needs a newer MkDocs than the one pinned)."""
-    for ep in entry_points(group=group):
+    for ep in _entry_points(group):
         if ep.name == name:
             try:
                 ep.load()
@@ -60,8 +60,18 @@ def _error(exc: BaseException, config: str) -> dict[str, Any]:
             "line": frame.lineno if frame else None}
 
 
+def _entry_points(group: str) -> list[Any]:
+    """The entry points of ``group``. A docs environment may run Python 3.8 or 3.9 (its
+    Read the Docs config says so), where ``entry_points()`` takes no ``group`` and gives a
+    dict of groups."""
+    try:
+        return list(entry_points(group=group))
+    except TypeError:
+        return list(entry_points().get(group, ()))
+
+
 def _names(group: str) -> set[str]:
-    return {ep.name for ep in entry_points(group=group)}
+    return {ep.name for ep in _entry_points(group)}
 
 
 def sphinx(config: str, broken: list[dict[str, Any]]) -> dict[str, Any]:
